@@ -11,6 +11,7 @@ if (CommandLine.IsToolInvocation(args))
 return await StartupGuard.RunAsync(async () =>
 {
     var builder = WebApplication.CreateBuilder(args);
+    builder.Configuration.AddShippedDefaults();
 
     // Intake: Alertmanager's webhook, authenticated, checked, acknowledged once durable.
     builder.Services.AddAlertIntake();

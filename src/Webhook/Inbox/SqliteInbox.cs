@@ -30,7 +30,7 @@ public sealed class SqliteInbox : IAsyncDisposable
             DataSource = Path.GetFullPath(_options.Path),
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = 30,
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds)),
         }.ToString();
     }
 
@@ -248,7 +248,7 @@ public sealed class SqliteInbox : IAsyncDisposable
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         // Per connection: FULL makes every commit durable in WAL mode, not just consistent.
-        await ExecuteAsync(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;", cancellationToken);
+        await ExecuteAsync(connection, $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds};", cancellationToken);
         return connection;
     }
 
