@@ -25,6 +25,7 @@ return await StartupGuard.RunAsync(async () =>
     builder.Services.AddHostedService<StartupChecks>();
 
     var app = builder.Build();
+    await app.ValidateConfigurationAsync();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.MapAlerts();
