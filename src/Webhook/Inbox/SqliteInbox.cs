@@ -78,7 +78,7 @@ public sealed class SqliteInbox : IAsyncDisposable
 
     async Task WriteLoopAsync()
     {
-        await using var connection = await OpenAsync(CancellationToken.None);
+        await using var connection = await OpenAsync(CancellationToken.None, durable: true);
         var batch = new List<EnqueueRequest>();
         while (await _writes.Reader.WaitToReadAsync())
         {
@@ -180,9 +180,14 @@ public sealed class SqliteInbox : IAsyncDisposable
         ExecuteAsync("INSERT OR IGNORE INTO deliveries(item_id, destination, delivered_at) VALUES ($id, $d, $now)",
             cancellationToken, ("$id", itemId), ("$d", destination), ("$now", Now()));
 
-    public Task CompleteAsync(long itemId, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE items SET state = 'delivered', attempts = attempts + 1, updated_at = $now, last_error = NULL WHERE id = $id",
-            cancellationToken, ("$id", itemId), ("$now", Now()));
+    /// <summary>Marks the item done; with <paramref name="lastDestination"/>, records that delivery in the same commit.</summary>
+    public Task CompleteAsync(long itemId, CancellationToken cancellationToken, string? lastDestination = null) =>
+        ExecuteAsync("""
+            BEGIN IMMEDIATE;
+            INSERT OR IGNORE INTO deliveries(item_id, destination, delivered_at) SELECT $id, $d, $now WHERE $d IS NOT NULL;
+            UPDATE items SET state = 'delivered', attempts = attempts + 1, updated_at = $now, last_error = NULL WHERE id = $id;
+            COMMIT;
+            """, cancellationToken, ("$id", itemId), ("$now", Now()), ("$d", (object?)lastDestination ?? DBNull.Value));
 
     /// <summary>Puts the item back for another try at <paramref name="nextAttemptAt"/>, or dead-letters it with the reason.</summary>
     public Task RescheduleAsync(long itemId, DateTimeOffset nextAttemptAt, string error, bool deadLetter, CancellationToken cancellationToken) =>
@@ -197,8 +202,10 @@ public sealed class SqliteInbox : IAsyncDisposable
 
     public Task<int> PurgeDeliveredAsync(CancellationToken cancellationToken) =>
         ExecuteAsync("""
+            BEGIN IMMEDIATE;
             DELETE FROM deliveries WHERE item_id IN (SELECT id FROM items WHERE state = 'delivered' AND updated_at < $cutoff);
             DELETE FROM items WHERE state = 'delivered' AND updated_at < $cutoff;
+            COMMIT;
             """, cancellationToken, ("$cutoff", Now() - (long)_options.Retention.TotalMilliseconds));
 
     public async Task<InboxCounts> CountsAsync(CancellationToken cancellationToken)
@@ -243,12 +250,18 @@ public sealed class SqliteInbox : IAsyncDisposable
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <param name="durable">
+    /// FULL (an fsync per commit) for what we acknowledge to Alertmanager. The workers' bookkeeping uses NORMAL:
+    /// in WAL mode it survives a process crash, and after a power loss the worst case is a repeated delivery
+    /// with the same Idempotency-Key, which is cheaper than an fsync per state change.
+    /// </param>
+    async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken, bool durable = false)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        // Per connection: FULL makes every commit durable in WAL mode, not just consistent.
-        await ExecuteAsync(connection, $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds};", cancellationToken);
+        await ExecuteAsync(connection,
+            $"PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds};",
+            cancellationToken);
         return connection;
     }
 

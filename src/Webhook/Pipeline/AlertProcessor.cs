@@ -38,20 +38,23 @@ public sealed partial class AlertProcessor(
         var delivered = await inbox.DeliveredDestinationsAsync(item.Id, cancellationToken);
         var failures = new List<(INotifier Notifier, DeliveryOutcome Outcome)>();
         var started = Stopwatch.GetTimestamp();
-        foreach (var notifier in notifiers)
+        var pending = notifiers.Where(n => !delivered.Contains(n.Id)).ToList();
+        string? lastDelivered = null;
+        foreach (var notifier in pending)
         {
-            if (delivered.Contains(notifier.Id)) continue;
             var outcome = await delivery.SendAsync(notifier, notification, cancellationToken);
-            if (outcome is DeliveryOutcome.Delivered)
-                await inbox.MarkDeliveredToAsync(item.Id, notifier.Id, CancellationToken.None);
-            else
+            if (outcome is not DeliveryOutcome.Delivered)
                 failures.Add((notifier, outcome));
+            else if (notifier == pending[^1] && failures.Count == 0)
+                lastDelivered = notifier.Id; // recorded together with completion: one commit instead of two
+            else
+                await inbox.MarkDeliveredToAsync(item.Id, notifier.Id, CancellationToken.None);
         }
         metrics.Stage("deliver", Stopwatch.GetElapsedTime(started));
 
         if (failures.Count == 0)
         {
-            await inbox.CompleteAsync(item.Id, CancellationToken.None);
+            await inbox.CompleteAsync(item.Id, CancellationToken.None, lastDelivered);
             LogDelivered(logger, item.Key, alert.Namespace, alert.Pod, diagnosis.Cause, notifiers.Count - delivered.Count);
             return;
         }
