@@ -129,7 +129,7 @@ public sealed class SqliteInbox : IAsyncDisposable
             {
                 key.Value = item.Key;
                 route.Value = item.Alert.Route;
-                alert.Value = JsonSerializer.Serialize(item.Alert, AlertsJsonContext.Default.AlertContext);
+                alert.Value = item.AlertJson;
                 trace.Value = (object?)item.TraceParent ?? DBNull.Value;
                 if (insert.ExecuteNonQuery() == 1) inserted++; else duplicates++;
             }
