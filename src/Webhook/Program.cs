@@ -2,6 +2,7 @@ using Webhook.Alerts;
 using Webhook.Cli;
 using Webhook.Inbox;
 using Webhook.Notify;
+using Webhook.Observability;
 using Webhook.Operations;
 using Webhook.Pipeline;
 
@@ -21,6 +22,8 @@ return await StartupGuard.RunAsync(async () =>
     builder.Services.AddDestinations();
     // Pipeline: collect → classify → render → deliver, with durable retries.
     builder.Services.AddPipeline();
+    // Traces, metrics (/metrics, OTLP) and structured logs.
+    builder.AddObservability();
     // Health, readiness, status, and the start-up checks of configuration.
     builder.Services.AddHostedService<StartupChecks>();
 
@@ -30,6 +33,7 @@ return await StartupGuard.RunAsync(async () =>
     app.UseStatusCodePages();
     app.MapAlerts();
     app.MapOperations();
+    app.MapMetrics();
     app.MapBenchmarkEndpoint();
     await app.RunAsync();
 });
