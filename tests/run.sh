@@ -23,6 +23,13 @@ for setup in tests/setup/*.sh; do
   bash "$setup" || { echo "$setup failed"; echo "0 passed, 1 failed"; exit 1; }
 done
 
+# The container image's build step (Dockerfile) runs this same publish; no container engine runs here.
+publish="$(mktemp -d)"
+if ! dotnet publish src/Webhook/Webhook.csproj -c Release -o "$publish" -v q -nologo >"$publish.log" 2>&1; then
+  cat "$publish.log"; echo "dotnet publish failed"; echo "0 passed, 1 failed"; exit 1
+fi
+rm -rf "$publish" "$publish.log"
+
 results="$(mktemp -d)"
 dotnet test Webhook.sln --logger "trx" --results-directory "$results" --logger "console;verbosity=normal" 2>&1 \
   | grep -vE '^\s*$' | grep -vE '^\s+Passed ' ; status=${PIPESTATUS[0]}
