@@ -20,6 +20,8 @@ public sealed class SqliteInbox : IAsyncDisposable
     readonly string _connectionString;
     readonly Channel<EnqueueRequest> _writes = Channel.CreateUnbounded<EnqueueRequest>(new() { SingleReader = true });
     Task? _writer;
+    Task? _checkpointer;
+    readonly CancellationTokenSource _stopping = new();
 
     public SqliteInbox(IOptions<InboxOptions> options, TimeProvider clock)
     {
@@ -64,6 +66,28 @@ public sealed class SqliteInbox : IAsyncDisposable
                 PRIMARY KEY(item_id, destination));
             """, cancellationToken);
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        _checkpointer = Task.Run(CheckpointLoopAsync, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Moves the WAL into the database file off the intake's path: with SQLite's automatic checkpoint the
+    /// committing writer would do it, and every request waiting on that commit would wait for it too.
+    /// </summary>
+    async Task CheckpointLoopAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        while (await timer.WaitForNextTickAsync(_stopping.Token).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default))
+        {
+            try
+            {
+                await using var connection = await OpenAsync(_stopping.Token, durable: true);
+                await ExecuteAsync(connection, "PRAGMA wal_checkpoint(PASSIVE);", _stopping.Token);
+            }
+            catch (Exception ex) when (ex is SqliteException or OperationCanceledException)
+            {
+                // The next tick tries again; a failing disk shows on /readyz.
+            }
+        }
     }
 
     /// <summary>Completes only once the items are committed to disk; duplicates of stored keys are counted, not added.</summary>
@@ -260,7 +284,7 @@ public sealed class SqliteInbox : IAsyncDisposable
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await ExecuteAsync(connection,
-            $"PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds};",
+            $"PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds}; PRAGMA wal_autocheckpoint=0;",
             cancellationToken);
         return connection;
     }
@@ -285,6 +309,8 @@ public sealed class SqliteInbox : IAsyncDisposable
     {
         _writes.Writer.TryComplete();
         if (_writer is not null) await _writer;
+        await _stopping.CancelAsync();
+        if (_checkpointer is not null) await _checkpointer;
     }
 
     sealed record EnqueueRequest(IReadOnlyList<NewInboxItem> Items)
