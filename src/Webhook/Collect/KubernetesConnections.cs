@@ -17,11 +17,13 @@ public sealed class KubernetesConnections : IDisposable
     readonly ClusterConnection defaultConnection;
     readonly ConcurrentDictionary<string, Lazy<ClusterConnection>> byContext = new();
     readonly List<IDisposable> clients = [];
+    readonly ClusterEnvironment environment;
 
-    public KubernetesConnections(KubernetesOptions options, ILogger<KubernetesConnections> logger)
+    public KubernetesConnections(KubernetesOptions options, ILogger<KubernetesConnections> logger, ClusterEnvironment? environment = null)
     {
         this.options = options;
         this.logger = logger;
+        this.environment = environment ?? ClusterEnvironment.Current;
         defaultConnection = CreateDefault();
     }
 
@@ -45,7 +47,7 @@ public sealed class KubernetesConnections : IDisposable
         var context = NullIfEmpty(options.Context);
         try
         {
-            if (context is null && string.IsNullOrEmpty(options.Kubeconfig) && KubernetesClientConfiguration.IsInCluster())
+            if (context is null && string.IsNullOrEmpty(options.Kubeconfig) && environment.InCluster)
                 return Connect(KubernetesClientConfiguration.InClusterConfig(), "in-cluster service account");
             var files = KubeconfigFiles();
             if (files.Length == 0)
@@ -97,11 +99,10 @@ public sealed class KubernetesConnections : IDisposable
     {
         if (!string.IsNullOrEmpty(options.Kubeconfig))
             return [new FileInfo(options.Kubeconfig)];
-        var env = Environment.GetEnvironmentVariable("KUBECONFIG");
-        if (!string.IsNullOrEmpty(env))
-            return env.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(p => new FileInfo(p)).Where(f => f.Exists).ToArray();
-        var home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
-        return File.Exists(home) ? [new FileInfo(home)] : [];
+        if (!string.IsNullOrEmpty(environment.KubeconfigVariable))
+            return environment.KubeconfigVariable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+                .Select(p => new FileInfo(p)).Where(f => f.Exists).ToArray();
+        return File.Exists(environment.HomeKubeconfig) ? [new FileInfo(environment.HomeKubeconfig)] : [];
     }
 
     static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;

@@ -13,7 +13,7 @@ public sealed class StandaloneCollector : IPodCollector, IDisposable
     readonly ApiCallLimiter limiter;
     readonly KubernetesPodCollector collector;
 
-    public StandaloneCollector(KubernetesOptions options, ILoggerFactory? loggerFactory = null)
+    public StandaloneCollector(KubernetesOptions options, ILoggerFactory? loggerFactory = null, ClusterEnvironment? environment = null)
     {
         var result = new KubernetesOptionsValidator().Validate(null, options);
         if (result.Failed)
@@ -21,7 +21,7 @@ public sealed class StandaloneCollector : IPodCollector, IDisposable
         loggerFactory ??= NullLoggerFactory.Instance;
         Options = options;
         limiter = new ApiCallLimiter(options.MaxConcurrentCalls);
-        Connections = new KubernetesConnections(options, loggerFactory.CreateLogger<KubernetesConnections>());
+        Connections = new KubernetesConnections(options, loggerFactory.CreateLogger<KubernetesConnections>(), environment);
         collector = new KubernetesPodCollector(Connections, limiter, options, loggerFactory.CreateLogger<KubernetesPodCollector>());
     }
 
