@@ -50,6 +50,8 @@ public static class LogTailReader
             var text = Encoding.UTF8.GetString(bytes);
             if (droppedFront)
                 text = AfterFirstNewline(text); // the first line is a fragment
+            if (hitReadLimit)
+                text = ThroughLastNewline(text); // so is the last, cut off by the limit
             var (tail, cutLines) = LastLines(text, tailLines);
             return new LogRead(tail, droppedFront || cutLines || hitReadLimit, read);
         }
@@ -80,6 +82,12 @@ public static class LogTailReader
     {
         var i = text.IndexOf('\n');
         return i < 0 ? text : text[(i + 1)..];
+    }
+
+    static string ThroughLastNewline(string text)
+    {
+        var i = text.LastIndexOf('\n');
+        return i < 0 ? text : text[..(i + 1)];
     }
 
     /// <summary>The last <paramref name="count"/> lines; true when earlier lines were cut (or may have been, at exactly the limit).</summary>
