@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Webhook.Replay;
@@ -5,6 +7,9 @@ namespace Webhook.Replay;
 /// <summary>The API server's own error body (a v1 Status), so the client sees what a real cluster would send.</summary>
 static class KubernetesStatus
 {
+    // Quotes stay quotes in messages, as the API server writes them.
+    static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static IResult NotFound(string resource, string name) =>
         Failure(404, "NotFound", $"{resource} \"{name}\" not found", resource, name);
 
@@ -28,6 +33,6 @@ static class KubernetesStatus
         };
         if (kind is not null)
             body["details"] = new JsonObject { ["name"] = name, ["kind"] = kind };
-        return Results.Text(body.ToJsonString(), "application/json", statusCode: code);
+        return Results.Text(body.ToJsonString(Relaxed), "application/json", statusCode: code);
     }
 }
