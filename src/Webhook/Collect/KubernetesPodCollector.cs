@@ -74,7 +74,8 @@ public sealed class KubernetesPodCollector(
         };
         if (pod is not null)
             PodRedaction.Redact(pod);
-        CollectLog.Collected(logger, ns, podName, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, snapshot.Gaps.Count, string.Join("; ", snapshot.Gaps));
+        if (logger.IsEnabled(LogLevel.Debug))
+            CollectLog.Collected(logger, ns, podName, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, snapshot.Gaps.Count, string.Join("; ", snapshot.Gaps));
         return snapshot;
     }
 
