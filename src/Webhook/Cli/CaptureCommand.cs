@@ -49,7 +49,7 @@ public static class CaptureCommand
         }
         catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException)
         {
-            Console.Error.WriteLine($"capture: {ApiGaps.Describe($"pod {ns}/{pod}", e, ClusterCliOptions.Timeout)}");
+            Console.Error.WriteLine($"capture: {ApiGaps.Describe($"pod {ns}/{pod}", e, deadline: null)}");
             return 1;
         }
     }

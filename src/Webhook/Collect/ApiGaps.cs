@@ -6,13 +6,15 @@ namespace Webhook.Collect;
 /// <summary>Turns what went wrong with one API call into a short named gap, e.g. "events: forbidden".</summary>
 public static class ApiGaps
 {
-    public static string Describe(string part, Exception error, TimeSpan deadline) => error switch
+    /// <param name="deadline">The alert's deadline when it is what ran out; null when a single request timed out.</param>
+    public static string Describe(string part, Exception error, TimeSpan? deadline) => error switch
     {
         HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound } => $"{part}: not found",
         HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } => $"{part}: forbidden",
         HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } => $"{part}: unauthorized (check the credentials)",
         HttpOperationException e => $"{part}: API error {(int)e.Response.StatusCode}",
-        OperationCanceledException => $"{part}: timed out after {Format(deadline)}",
+        OperationCanceledException when deadline is { } d => $"{part}: timed out after {Format(d)}",
+        OperationCanceledException => $"{part}: timed out (Kubernetes:HttpTimeout)",
         HttpRequestException e => $"{part}: API server unreachable ({e.HttpRequestError})",
         _ => $"{part}: failed ({error.GetType().Name})",
     };

@@ -33,7 +33,7 @@ public sealed class BundleCapture(IKubernetesApi api, LogOptions limits)
             }
             catch (Exception e) when (!ct.IsCancellationRequested && e is not IOException)
             {
-                gaps.Add(ApiGaps.Describe(part, e, TimeSpan.Zero));
+                gaps.Add(ApiGaps.Describe(part, e, deadline: null));
             }
         }
 

@@ -11,7 +11,10 @@ public sealed class CollectRun(IKubernetesApi api, ApiCallLimiter limiter, TimeS
     readonly ConcurrentQueue<string> gaps = new();
 
     public IKubernetesApi Api => api;
-    public TimeSpan Deadline => deadline;
+
+    /// <summary>Names the gap for a failed call, telling the alert's deadline apart from one request's timeout.</summary>
+    public string Describe(string part, Exception error) =>
+        ApiGaps.Describe(part, error, deadlineToken.IsCancellationRequested ? deadline : null);
     public IReadOnlyList<string> Gaps => gaps.ToArray();
 
     public void AddGap(string gap) => gaps.Enqueue(gap);
@@ -22,7 +25,7 @@ public sealed class CollectRun(IKubernetesApi api, ApiCallLimiter limiter, TimeS
     {
         var (result, error) = await TryGetAsync(call);
         if (error is not null)
-            AddGap(describe?.Invoke(error) ?? ApiGaps.Describe(part, error, deadline));
+            AddGap(describe?.Invoke(error) ?? Describe(part, error));
         return result;
     }
 

@@ -43,7 +43,7 @@ public sealed class KubernetesPodCollector(
         var podTask = run.TryAsync("pod", (api, ct) => api.GetPodAsync(ns, podName, ct), e =>
         {
             podGone = ApiGaps.IsNotFound(e);
-            return podGone ? "pod no longer exists" : ApiGaps.Describe("pod", e, options.Deadline);
+            return podGone ? "pod no longer exists" : run.Describe("pod", e);
         });
         var eventsTask = run.TryAsync("events", (api, ct) => api.ListPodEventsAsync(ns, podName, ct));
         var logs = container is null ? null : StartLogs(run, ns, podName, container);

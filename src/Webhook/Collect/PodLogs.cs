@@ -38,8 +38,13 @@ public sealed class PodLogs
         var currentTail = cur is { Text.Length: > 0 } ? new LogTail(cur.Text, LogSource.Current, cur.Truncated) : null;
         if (podGone)
             return (null, null); // "pod no longer exists" says it all; log errors would only repeat it
+        if (pod is not null && Status(pod) is null && !InSpec(pod))
+        {
+            run.AddGap($"container '{container}' is not in the pod; no logs");
+            return (null, null);
+        }
         if (curError is not null)
-            run.AddGap(ApiGaps.Describe("current log", curError, run.Deadline));
+            run.AddGap(run.Describe("current log", curError));
         if (prev is { Text.Length: > 0 })
             return (new LogTail(prev.Text, LogSource.Previous, prev.Truncated), currentTail);
 
@@ -47,7 +52,7 @@ public sealed class PodLogs
         {
             null => "previous log: empty",
             _ when ApiGaps.IsBadRequest(prevError) => "previous log: no previous instance",
-            _ => ApiGaps.Describe("previous log", prevError, run.Deadline),
+            _ => run.Describe("previous log", prevError),
         };
         if (TerminationMessage(pod) is { } message)
         {
@@ -63,10 +68,14 @@ public sealed class PodLogs
         return (null, null);
     }
 
+    V1ContainerStatus? Status(V1Pod? pod) =>
+        (pod?.Status?.InitContainerStatuses ?? []).Concat(pod?.Status?.ContainerStatuses ?? []).FirstOrDefault(s => s.Name == container);
+
+    bool InSpec(V1Pod pod) => (pod.Spec?.InitContainers ?? []).Concat(pod.Spec?.Containers ?? []).Any(c => c.Name == container);
+
     string? TerminationMessage(V1Pod? pod)
     {
-        var status = (pod?.Status?.InitContainerStatuses ?? []).Concat(pod?.Status?.ContainerStatuses ?? [])
-            .FirstOrDefault(s => s.Name == container);
+        var status = Status(pod);
         var message = status?.LastState?.Terminated?.Message ?? status?.State?.Terminated?.Message;
         return string.IsNullOrWhiteSpace(message) ? null : message;
     }

@@ -99,6 +99,18 @@ public sealed class CollectorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AContainerLabelThePodDoesNotHaveIsNamedAsAGapRatherThanAMissingLog()
+    {
+        replay.Bundle(Pod("api-2", Container("api"))).Log("api", "boom\n");
+        await replay.StartAsync();
+
+        var snapshot = await replay.CollectAsync("api-2", "worker");
+
+        Assert.Equal(["container 'worker' is not in the pod; no logs"], snapshot.Gaps);
+        Assert.NotNull(snapshot.Pod);
+    }
+
+    [Fact]
     public async Task ForbiddenEventsLeaveTheGapEventsForbiddenAndTheRestIsCollected()
     {
         replay.Bundle(Pod("api-1", Container("api"))).Log("api", "boom\n");
