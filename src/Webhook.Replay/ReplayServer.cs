@@ -14,11 +14,12 @@ public sealed class ReplayServer : IAsyncDisposable
     internal const string IgnoreLimitsKey = "replay.ignore-limits";
 
     readonly WebApplication app;
-    readonly CancellationTokenSource stopping = new();
+    readonly CancellationTokenSource stopping;
 
-    ReplayServer(WebApplication app, Uri url, BundleStore store, ReplayFaults faults, ReplayStats stats)
+    ReplayServer(WebApplication app, Uri url, BundleStore store, ReplayFaults faults, ReplayStats stats, CancellationTokenSource stopping)
     {
         this.app = app;
+        this.stopping = stopping;
         Url = url;
         Store = store;
         Faults = faults;
@@ -40,6 +41,8 @@ public sealed class ReplayServer : IAsyncDisposable
         var faults = new ReplayFaults();
         var stats = new ReplayStats();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        // It runs inside the service's process for the demo: the service's appsettings and environment are not for it.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
@@ -64,7 +67,7 @@ public sealed class ReplayServer : IAsyncDisposable
         ReplayEndpoints.Map(app, store, stats);
         await app.StartAsync(ct);
         var url = new Uri(app.Urls.First().TrimEnd('/') + "/");
-        return new ReplayServer(app, url, store, faults, stats) { };
+        return new ReplayServer(app, url, store, faults, stats, stopping);
     }
 
     static IResult StatusFor(int status, HttpContext http) => status switch
