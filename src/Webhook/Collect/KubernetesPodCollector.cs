@@ -59,6 +59,9 @@ public sealed class KubernetesPodCollector(
         var nodeTask = NodeAsync(run, pod);
         var events = await eventsTask;
         var (previousLog, currentLog) = logs is null ? (null, null) : await logs.ChooseAsync(run, pod, podGone);
+        var workload = await workloadTask;
+        var node = await nodeTask;
+        // Every call has ended here, so the gaps are complete.
         var snapshot = new PodSnapshot
         {
             Namespace = ns,
@@ -68,8 +71,8 @@ public sealed class KubernetesPodCollector(
             Events = events?.OrderBy(EventTime).ToList() ?? [],
             PreviousLog = previousLog,
             CurrentLog = currentLog,
-            Workload = await workloadTask,
-            Node = await nodeTask,
+            Workload = workload,
+            Node = node,
             Gaps = run.Gaps,
         };
         if (pod is not null)
