@@ -4,7 +4,7 @@ using Webhook.Replay;
 namespace Webhook.Cli;
 
 /// <summary>
-/// <c>demo [--samples DIR]</c>: serves the sample bundles shipped in the repo (tests/samples) over the
+/// <c>replay [--samples DIR]</c>: serves the sample bundles shipped in the repo (tests/samples) over the
 /// Kubernetes API on loopback, so the service can be tried with no cluster: point it at the printed URL
 /// with <c>Kubernetes__Server</c>. A tool for demos; the service never needs it.
 /// </summary>
@@ -13,13 +13,13 @@ public static class DemoCommand
     public static Command Create()
     {
         var samples = new Option<string?>("--samples") { Description = "Folder of bundles to serve (default: tests/samples of this repository)." };
-        var command = new Command("demo", "Serve the sample bundles as a Kubernetes API on 127.0.0.1 and print its URL.") { samples };
+        var command = new Command("replay", "Serve the sample bundles as a Kubernetes API on 127.0.0.1 and print its URL ('demo' also runs the service against it).") { samples };
         command.SetAction(async (result, ct) =>
         {
             var folder = result.GetValue(samples) ?? FindSamples();
             if (folder is null || !Directory.Exists(folder))
             {
-                Console.Error.WriteLine("demo: no sample bundles found; pass --samples DIR (a folder of bundles, see tests/samples/README.md).");
+                Console.Error.WriteLine("replay: no sample bundles found; pass --samples DIR (a folder of bundles, see tests/samples/README.md).");
                 return 2;
             }
             await using var server = await StartReplayAsync(folder, ct);

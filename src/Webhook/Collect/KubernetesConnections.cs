@@ -42,6 +42,8 @@ public sealed class KubernetesConnections : IDisposable
 
     ClusterConnection CreateDefault()
     {
+        if (!options.Enabled)
+            return ClusterConnection.Unavailable("kubernetes: disabled (Kubernetes:Enabled is false)");
         if (!string.IsNullOrEmpty(options.Server))
             return Connect(new KubernetesClientConfiguration { Host = options.Server }, $"{options.Server} (Kubernetes:Server, test/demo only)");
         var context = NullIfEmpty(options.Context);

@@ -4,6 +4,8 @@ namespace Webhook.Collect;
 public sealed class KubernetesOptions
 {
     public const string Section = "Kubernetes";
+    /// <summary>False: no cluster is looked for and notifications carry the alert alone (tests, or chats without RBAC).</summary>
+    public bool Enabled { get; set; } = true;
 
     /// <summary>Kubeconfig file; empty: in-cluster, else KUBECONFIG, else ~/.kube/config.</summary>
     public string? Kubeconfig { get; set; }
