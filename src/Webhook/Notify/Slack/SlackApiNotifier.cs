@@ -1,0 +1,92 @@
+using Webhook.Notify.Content;
+
+namespace Webhook.Notify.Slack;
+
+/// <summary>
+/// Slack Web API with a bot token: one message per incident (workload + container + cause). A re-fire while it is
+/// open is a thread reply; the last pod resolving updates the original (chat.update) and adds a thread reply.
+/// Each step of each notification is recorded, so the delivery stage may retry a partial success safely.
+/// </summary>
+public sealed class SlackApiNotifier(string id, string channel, SlackApiClient api, SlackIncidentStore store,
+    ContentBuilder content, TimeProvider time) : INotifier
+{
+    // One conversation at a time per destination: two pods of one workload must not both open an incident.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public string Kind => "slack";
+    public string Id => id;
+
+    public static string IncidentKey(Notification n) =>
+        $"{ContentBuilder.Workload(n)}|{n.Diagnosis.Container ?? n.Snapshot.Container ?? n.Alert.Container}|{n.Diagnosis.Cause}";
+
+    public async Task<DeliveryOutcome> SendAsync(Notification n, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var c = content.Build(n);
+            return n.Alert.IsResolved ? await ResolveAsync(n, c, ct) : await FireAsync(n, c, ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<DeliveryOutcome> FireAsync(Notification n, MessageContent c, CancellationToken ct)
+    {
+        var key = IncidentKey(n);
+        var open = store.FindOpen(id, key);
+        if (open is null)
+        {
+            if (store.StepDone(id, n.IdempotencyKey, "post")) return DeliveryOutcome.Success;
+            var message = SlackRenderer.Render(c) with { Channel = channel };
+            var posted = await api.PostMessageAsync(message, ct);
+            if (posted.Outcome is not DeliveryOutcome.Delivered) return posted.Outcome;
+            if (posted.Ts is null) return new DeliveryOutcome.Permanent("slack returned no ts");
+            store.Open(id, key, posted.Channel ?? channel, posted.Ts, SlackJson.Serialize(message), n.Alert.Fingerprint, n.IdempotencyKey, time.GetUtcNow());
+            return DeliveryOutcome.Success;
+        }
+        var outcome = await StepAsync(n, "refire-reply", () => api.PostMessageAsync(
+            SlackRenderer.RefireReply(c) with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
+        if (outcome is DeliveryOutcome.Delivered) store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, true);
+        return outcome;
+    }
+
+    private async Task<DeliveryOutcome> ResolveAsync(Notification n, MessageContent c, CancellationToken ct)
+    {
+        var open = store.FindOpenByPod(id, n.Alert.Fingerprint) ?? store.FindOpen(id, IncidentKey(n));
+        if (open is null)
+            // Nothing of ours to update (opened elsewhere or before this service): say it once, briefly.
+            return await StepAsync(n, "resolved-note", () => api.PostMessageAsync(SlackRenderer.ResolvedReply(c) with { Channel = channel }, ct));
+
+        if (store.FiringPodsExcept(id, open.Ts, n.Alert.Fingerprint) > 0)
+        {
+            var others = await StepAsync(n, "pod-recovered", () => api.PostMessageAsync(
+                SlackRenderer.ResolvedReply(c with { Workload = $"pod {c.Pod} recovered; others of {c.Workload} still crash looping" })
+                    with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
+            if (others is DeliveryOutcome.Delivered) store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, false);
+            return others;
+        }
+
+        var original = SlackJson.Deserialize(open.MessageJson) ?? new SlackMessage { Text = c.Summary };
+        var lasted = c with { Lasted = c.Lasted ?? time.GetUtcNow() - open.OpenedAt };
+        var updated = await StepAsync(n, "update", () => api.UpdateAsync(
+            SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null }, ct));
+        if (updated is not DeliveryOutcome.Delivered) return updated;
+        var replied = await StepAsync(n, "resolved-reply", () => api.PostMessageAsync(
+            SlackRenderer.ResolvedReply(lasted) with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
+        if (replied is not DeliveryOutcome.Delivered) return replied;
+        store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, false);
+        store.Resolve(id, open.Ts, time.GetUtcNow());
+        return DeliveryOutcome.Success;
+    }
+
+    private async Task<DeliveryOutcome> StepAsync(Notification n, string step, Func<Task<SlackApiClient.Result>> call)
+    {
+        if (store.StepDone(id, n.IdempotencyKey, step)) return DeliveryOutcome.Success;
+        var result = await call();
+        if (result.Outcome is DeliveryOutcome.Delivered) store.MarkStep(id, n.IdempotencyKey, step, result.Ts);
+        return result.Outcome;
+    }
+}
