@@ -1,12 +1,35 @@
+using Webhook.Alerts;
 using Webhook.Cli;
+using Webhook.Inbox;
+using Webhook.Notify;
+using Webhook.Operations;
+using Webhook.Pipeline;
 
 if (CommandLine.IsToolInvocation(args))
     return await CommandLine.RunAsync(args);
 
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-await app.RunAsync();
-return 0;
+return await StartupGuard.RunAsync(async () =>
+{
+    var builder = WebApplication.CreateBuilder(args);
+
+    // Intake: Alertmanager's webhook, authenticated, checked, acknowledged once durable.
+    builder.Services.AddAlertIntake();
+    // Inbox: the SQLite queue between the intake and the workers.
+    builder.Services.AddInbox();
+    // Destinations per route: Slack, Teams, generic webhook, or the console.
+    builder.Services.AddDestinations();
+    // Pipeline: collect → classify → render → deliver, with durable retries.
+    builder.Services.AddPipeline();
+    // Health, readiness, status, and the start-up checks of configuration.
+    builder.Services.AddHostedService<StartupChecks>();
+
+    var app = builder.Build();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.MapAlerts();
+    app.MapOperations();
+    app.MapBenchmarkEndpoint();
+    await app.RunAsync();
+});
 
 public partial class Program;

@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Webhook.Inbox;
+using Webhook.Notify;
+
+namespace Webhook.Alerts;
+
+public static class AlertsApi
+{
+    public static RouteGroupBuilder MapAlerts(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/alerts")
+            .AddEndpointFilter<AlertmanagerAuth>()
+            .WithTags("Alerts");
+        group.MapPost("", (HttpContext http, IntakeHandler intake) => intake.HandleAsync(http, DestinationRegistry.DefaultRoute));
+        group.MapPost("/{route}", (string route, HttpContext http, IntakeHandler intake) => intake.HandleAsync(http, route));
+        return group;
+    }
+}
+
+/// <summary>
+/// Alertmanager retries only on 5xx and transport errors, so: 4xx for input that will never succeed,
+/// 503 only when the inbox could not commit, and 2xx once the group is durable.
+/// </summary>
+public sealed partial class IntakeHandler(
+    SqliteInbox inbox,
+    InboxDoorbell doorbell,
+    DestinationRegistry destinations,
+    IOptions<AlertsOptions> options,
+    AlertsMetrics metrics,
+    ILogger<IntakeHandler> logger)
+{
+    readonly HashSet<string> _names = new(options.Value.Names, StringComparer.Ordinal);
+    readonly int _maxBody = options.Value.MaxBodyBytes;
+
+    public async Task<Results<Accepted<IntakeResult>, ProblemHttpResult>> HandleAsync(HttpContext http, string route)
+    {
+        if (!destinations.HasRoute(route))
+            return Problem(StatusCodes.Status404NotFound, "Unknown route",
+                $"No route named '{Clip(route)}' is configured. Configured routes: {string.Join(", ", destinations.RouteNames)}.");
+
+        var request = http.Request;
+        if (!IsJson(request.ContentType))
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"Expected Content-Type application/json, got '{Clip(request.ContentType ?? "(none)")}'.");
+        if (request.ContentLength > _maxBody)
+            return TooLarge();
+
+        var body = await ReadBodyAsync(request, http.RequestAborted);
+        if (body is null) return TooLarge();
+        if (!AlertmanagerPayload.TryParse(body.WrittenSpan, out var message, out var error))
+            return Problem(StatusCodes.Status400BadRequest, "Invalid Alertmanager payload", error);
+
+        var traceParent = Activity.Current?.Id;
+        var items = new List<NewInboxItem>(message.Alerts!.Count);
+        var ignored = 0;
+        foreach (var alert in message.Alerts)
+        {
+            var context = AlertmanagerPayload.ToContext(message, alert, route);
+            if (context.AlertName is { } name && _names.Contains(name))
+                items.Add(new NewInboxItem(InboxKey.For(context), context, traceParent));
+            else
+                ignored++;
+        }
+        metrics.Received(route, message.Alerts, ignored);
+
+        EnqueueResult result;
+        try
+        {
+            result = await inbox.EnqueueAsync(items, http.RequestAborted);
+        }
+        catch (InboxUnavailableException ex)
+        {
+            LogInboxUnavailable(logger, ex.Message);
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Inbox unavailable",
+                "The alerts could not be stored; Alertmanager will retry.");
+        }
+        if (result.Inserted > 0) doorbell.Ring(result.Inserted);
+        if (message.TruncatedAlerts > 0) LogTruncated(logger, route, message.TruncatedAlerts);
+        return TypedResults.Accepted((string?)null, new IntakeResult(result.Inserted, result.Duplicates, ignored));
+    }
+
+    /// <summary>Reads at most the configured limit plus one byte; null when the body is larger.</summary>
+    async Task<ArrayBufferWriter<byte>?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is > 0 and var length ? (int)length : 4096);
+        while (true)
+        {
+            var memory = buffer.GetMemory(8192);
+            var read = await request.Body.ReadAsync(memory, cancellationToken);
+            if (read == 0) return buffer;
+            buffer.Advance(read);
+            if (buffer.WrittenCount > _maxBody) return null;
+        }
+    }
+
+    ProblemHttpResult TooLarge() => Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large",
+        $"The body is larger than Alerts:MaxBodyBytes ({_maxBody} bytes). Lower max_alerts in the Alertmanager webhook_config or raise the limit.");
+
+    static bool IsJson(string? contentType) =>
+        contentType is not null
+        && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+
+    static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+
+    static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "…";
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "Answering 503: {Reason}")]
+    static partial void LogInboxUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Alertmanager cut {Count} alerts from a group for route {Route} (max_alerts)")]
+    static partial void LogTruncated(ILogger logger, string route, int count);
+}

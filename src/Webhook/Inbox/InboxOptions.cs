@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Webhook.Inbox;
+
+public sealed class InboxOptions
+{
+    public const string Section = "Inbox";
+
+    /// <summary>The SQLite file; its folder is created on start.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Path { get; set; } = "data/inbox.db";
+
+    /// <summary>Most alerts committed in one transaction when requests arrive together (group commit).</summary>
+    [Range(1, 10_000)]
+    public int MaxBatch { get; set; } = 512;
+
+    /// <summary>Delivered items are kept this long, so a late duplicate is still recognised.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+}

@@ -1,0 +1,283 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Webhook.Alerts;
+
+namespace Webhook.Inbox;
+
+/// <summary>
+/// The durable queue: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged alert survives kill -9.
+/// Writes from the intake go through one writer that commits whatever arrived together in one transaction
+/// (group commit): one fsync serves many requests, and nobody is answered before their commit.
+/// </summary>
+public sealed class SqliteInbox : IAsyncDisposable
+{
+    const string Pending = "pending", Dead = "dead";
+
+    readonly InboxOptions _options;
+    readonly TimeProvider _clock;
+    readonly string _connectionString;
+    readonly Channel<EnqueueRequest> _writes = Channel.CreateUnbounded<EnqueueRequest>(new() { SingleReader = true });
+    Task? _writer;
+
+    public SqliteInbox(IOptions<InboxOptions> options, TimeProvider clock)
+    {
+        _options = options.Value;
+        _clock = clock;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.GetFullPath(_options.Path),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string FullPath => Path.GetFullPath(_options.Path);
+
+    /// <summary>Creates the folder, the file and the schema, and starts the group-commit writer.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_writer is not null) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(FullPath)!);
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS items(
+                id INTEGER PRIMARY KEY,
+                key TEXT NOT NULL UNIQUE,
+                route TEXT NOT NULL,
+                alert TEXT NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                last_error TEXT,
+                trace_parent TEXT);
+            CREATE INDEX IF NOT EXISTS items_due ON items(state, next_attempt_at);
+            CREATE TABLE IF NOT EXISTS deliveries(
+                item_id INTEGER NOT NULL,
+                destination TEXT NOT NULL,
+                delivered_at INTEGER NOT NULL,
+                PRIMARY KEY(item_id, destination));
+            """, cancellationToken);
+        _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+    }
+
+    /// <summary>Completes only once the items are committed to disk; duplicates of stored keys are counted, not added.</summary>
+    public Task<EnqueueResult> EnqueueAsync(IReadOnlyList<NewInboxItem> items, CancellationToken cancellationToken)
+    {
+        if (items.Count == 0) return Task.FromResult(new EnqueueResult(0, 0));
+        var request = new EnqueueRequest(items);
+        if (_writer is null || !_writes.Writer.TryWrite(request))
+            throw new InboxUnavailableException("the inbox is not accepting writes (not started or shutting down)");
+        return request.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    async Task WriteLoopAsync()
+    {
+        await using var connection = await OpenAsync(CancellationToken.None);
+        var batch = new List<EnqueueRequest>();
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var count = 0;
+            while (count < _options.MaxBatch && _writes.Reader.TryRead(out var request))
+            {
+                batch.Add(request);
+                count += request.Items.Count;
+            }
+            try
+            {
+                var results = Commit(connection, batch);
+                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
+            }
+            catch (Exception ex)
+            {
+                var failure = new InboxUnavailableException($"the inbox could not commit: {ex.Message}", ex);
+                foreach (var request in batch) request.Done.TrySetException(failure);
+            }
+        }
+    }
+
+    EnqueueResult[] Commit(SqliteConnection connection, List<EnqueueRequest> batch)
+    {
+        var now = Now();
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO items(key, route, alert, state, next_attempt_at, created_at, updated_at, trace_parent)
+            VALUES ($key, $route, $alert, 'pending', $now, $now, $now, $trace)
+            ON CONFLICT(key) DO NOTHING
+            """;
+        var key = insert.Parameters.Add("$key", SqliteType.Text);
+        var route = insert.Parameters.Add("$route", SqliteType.Text);
+        var alert = insert.Parameters.Add("$alert", SqliteType.Text);
+        var trace = insert.Parameters.Add("$trace", SqliteType.Text);
+        insert.Parameters.AddWithValue("$now", now);
+        insert.Prepare();
+
+        var results = new EnqueueResult[batch.Count];
+        // Keys repeated inside one batch (both HA peers at the same moment) are caught by the UNIQUE constraint too.
+        for (var i = 0; i < batch.Count; i++)
+        {
+            int inserted = 0, duplicates = 0;
+            foreach (var item in batch[i].Items)
+            {
+                key.Value = item.Key;
+                route.Value = item.Alert.Route;
+                alert.Value = JsonSerializer.Serialize(item.Alert, AlertsJsonContext.Default.AlertContext);
+                trace.Value = (object?)item.TraceParent ?? DBNull.Value;
+                if (insert.ExecuteNonQuery() == 1) inserted++; else duplicates++;
+            }
+            results[i] = new EnqueueResult(inserted, duplicates);
+        }
+        transaction.Commit();
+        return results;
+    }
+
+    /// <summary>Takes up to <paramref name="max"/> due items (pending, or dead-lettered and due for a slow retry) and marks them in flight.</summary>
+    public async Task<IReadOnlyList<InboxItem>> ClaimDueAsync(int max, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE items SET state = 'inflight', updated_at = $now
+            WHERE id IN (SELECT id FROM items WHERE state IN ('pending', 'dead') AND next_attempt_at <= $now
+                         ORDER BY next_attempt_at, id LIMIT $max)
+            RETURNING id, key, alert, attempts, trace_parent
+            """;
+        command.Parameters.AddWithValue("$now", Now());
+        command.Parameters.AddWithValue("$max", max);
+        var items = new List<InboxItem>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var alert = JsonSerializer.Deserialize(reader.GetString(2), AlertsJsonContext.Default.AlertContext)!;
+            items.Add(new InboxItem(reader.GetInt64(0), reader.GetString(1), alert, reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+        return items;
+    }
+
+    /// <summary>Destinations that already have this item, so a retry or a restart never posts to them twice.</summary>
+    public async Task<IReadOnlySet<string>> DeliveredDestinationsAsync(long itemId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT destination FROM deliveries WHERE item_id = $id";
+        command.Parameters.AddWithValue("$id", itemId);
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) set.Add(reader.GetString(0));
+        return set;
+    }
+
+    public Task MarkDeliveredToAsync(long itemId, string destination, CancellationToken cancellationToken) =>
+        ExecuteAsync("INSERT OR IGNORE INTO deliveries(item_id, destination, delivered_at) VALUES ($id, $d, $now)",
+            cancellationToken, ("$id", itemId), ("$d", destination), ("$now", Now()));
+
+    public Task CompleteAsync(long itemId, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE items SET state = 'delivered', attempts = attempts + 1, updated_at = $now, last_error = NULL WHERE id = $id",
+            cancellationToken, ("$id", itemId), ("$now", Now()));
+
+    /// <summary>Puts the item back for another try at <paramref name="nextAttemptAt"/>, or dead-letters it with the reason.</summary>
+    public Task RescheduleAsync(long itemId, DateTimeOffset nextAttemptAt, string error, bool deadLetter, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE items SET state = $state, attempts = attempts + 1, next_attempt_at = $next, updated_at = $now, last_error = $error WHERE id = $id",
+            cancellationToken, ("$id", itemId), ("$state", deadLetter ? Dead : Pending),
+            ("$next", nextAttemptAt.ToUnixTimeMilliseconds()), ("$now", Now()), ("$error", error));
+
+    /// <summary>Items in flight when the process died go back to pending: at-least-once, deduplicated per destination.</summary>
+    public Task<int> RecoverInFlightAsync(CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE items SET state = 'pending', updated_at = $now WHERE state = 'inflight'",
+            cancellationToken, ("$now", Now()));
+
+    public Task<int> PurgeDeliveredAsync(CancellationToken cancellationToken) =>
+        ExecuteAsync("""
+            DELETE FROM deliveries WHERE item_id IN (SELECT id FROM items WHERE state = 'delivered' AND updated_at < $cutoff);
+            DELETE FROM items WHERE state = 'delivered' AND updated_at < $cutoff;
+            """, cancellationToken, ("$cutoff", Now() - (long)_options.Retention.TotalMilliseconds));
+
+    public async Task<InboxCounts> CountsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT
+              (SELECT count(*) FROM items WHERE state = 'pending'),
+              (SELECT count(*) FROM items WHERE state = 'inflight'),
+              (SELECT count(*) FROM items WHERE state = 'delivered'),
+              (SELECT count(*) FROM items WHERE state = 'dead'),
+              (SELECT min(created_at) FROM items WHERE state IN ('pending', 'inflight'))
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        double? oldest = reader.IsDBNull(4) ? null : Math.Max(0, (Now() - reader.GetInt64(4)) / 1000.0);
+        return new InboxCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), oldest);
+    }
+
+    /// <summary>Readiness: a write transaction can be taken (the file is there, writable, not locked up).</summary>
+    public async Task<bool> IsWritableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, "BEGIN IMMEDIATE; ROLLBACK;", cancellationToken);
+            return _writer is { IsCompleted: false };
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<string?> LastErrorAsync(long itemId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT last_error FROM items WHERE id = $id";
+        command.Parameters.AddWithValue("$id", itemId);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        // Per connection: FULL makes every commit durable in WAL mode, not just consistent.
+        await ExecuteAsync(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;", cancellationToken);
+        return connection;
+    }
+
+    async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, sql, cancellationToken, parameters);
+    }
+
+    static async Task<int> ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        if (_writer is not null) await _writer;
+    }
+
+    sealed record EnqueueRequest(IReadOnlyList<NewInboxItem> Items)
+    {
+        public TaskCompletionSource<EnqueueResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+public sealed class InboxUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

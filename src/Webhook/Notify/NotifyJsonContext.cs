@@ -1,0 +1,9 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Webhook.Notify.Webhook;
+
+namespace Webhook.Notify;
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(WebhookDocument))]
+public sealed partial class NotifyJsonContext : JsonSerializerContext;

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Webhook.Collect;
+using Webhook.Diagnosis;
+using Webhook.Inbox;
+using Webhook.Notify;
+
+namespace Webhook.Pipeline;
+
+/// <summary>collect → classify → render → deliver for one inbox item, and what the inbox should do with it next.</summary>
+public sealed partial class AlertProcessor(
+    SqliteInbox inbox,
+    IPodCollector collector,
+    ICrashClassifier classifier,
+    DestinationRegistry destinations,
+    DeliveryStage delivery,
+    PipelineMetrics metrics,
+    IOptions<PipelineOptions> options,
+    TimeProvider clock,
+    ILogger<AlertProcessor> logger)
+{
+    readonly PipelineOptions _options = options.Value;
+
+    public async Task ProcessAsync(InboxItem item, CancellationToken cancellationToken)
+    {
+        var alert = item.Alert;
+        var notifiers = destinations.For(alert.Route);
+        if (notifiers is null)
+        {
+            await FailAsync(item, $"route '{alert.Route}' is no longer configured", permanent: true, null, cancellationToken);
+            return;
+        }
+
+        var snapshot = await CollectAsync(item, cancellationToken);
+        var diagnosis = Classify(snapshot);
+        var notification = new Notification(alert, snapshot, diagnosis, item.IdempotencyKey);
+
+        var delivered = await inbox.DeliveredDestinationsAsync(item.Id, cancellationToken);
+        var failures = new List<(INotifier Notifier, DeliveryOutcome Outcome)>();
+        var started = Stopwatch.GetTimestamp();
+        foreach (var notifier in notifiers)
+        {
+            if (delivered.Contains(notifier.Id)) continue;
+            var outcome = await delivery.SendAsync(notifier, notification, cancellationToken);
+            if (outcome is DeliveryOutcome.Delivered)
+                await inbox.MarkDeliveredToAsync(item.Id, notifier.Id, CancellationToken.None);
+            else
+                failures.Add((notifier, outcome));
+        }
+        metrics.Stage("deliver", Stopwatch.GetElapsedTime(started));
+
+        if (failures.Count == 0)
+        {
+            await inbox.CompleteAsync(item.Id, CancellationToken.None);
+            LogDelivered(logger, item.Key, alert.Namespace, alert.Pod, diagnosis.Cause, notifiers.Count - delivered.Count);
+            return;
+        }
+
+        var reason = string.Join("; ", failures.Select(f => $"{f.Notifier.Id}: {Describe(f.Outcome)}"));
+        var permanent = failures.All(f => f.Outcome is DeliveryOutcome.Permanent);
+        var retryAfter = failures.Select(f => (f.Outcome as DeliveryOutcome.Retryable)?.RetryAfter).Max();
+        await FailAsync(item, reason, permanent, retryAfter, cancellationToken);
+    }
+
+    async Task<PodSnapshot> CollectAsync(InboxItem item, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await collector.CollectAsync(item.Alert, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A notification without enrichment beats none.
+            LogCollectFailed(logger, ex, item.Key);
+            return PodSnapshot.AlertOnly(item.Alert.Namespace ?? "", item.Alert.Pod ?? "", item.Alert.Container,
+                $"collector failed: {ex.GetType().Name}");
+        }
+        finally
+        {
+            metrics.Stage("collect", Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    CrashDiagnosis Classify(PodSnapshot snapshot)
+    {
+        var started = Stopwatch.GetTimestamp();
+        CrashDiagnosis diagnosis;
+        try
+        {
+            diagnosis = classifier.Classify(snapshot);
+        }
+        catch (Exception ex)
+        {
+            LogClassifyFailed(logger, ex, snapshot.Namespace, snapshot.PodName);
+            diagnosis = new UnknownClassifier().Classify(snapshot with { Gaps = [.. snapshot.Gaps, $"classifier failed: {ex.GetType().Name}"] });
+        }
+        metrics.Stage("classify", Stopwatch.GetElapsedTime(started));
+        metrics.Diagnosis(diagnosis.Cause);
+        return diagnosis;
+    }
+
+    internal async Task FailAsync(InboxItem item, string reason, bool permanent, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    {
+        var attempt = item.Attempts + 1;
+        var deadLetter = permanent || attempt >= _options.MaxAttempts;
+        var wait = deadLetter ? _options.DeadLetterRetryInterval : Backoff(attempt, retryAfter);
+        await inbox.RescheduleAsync(item.Id, clock.GetUtcNow() + wait, reason, deadLetter, CancellationToken.None);
+        if (deadLetter)
+        {
+            metrics.DeadLetter();
+            LogDeadLettered(logger, item.Key, attempt, reason, wait);
+        }
+        else
+        {
+            LogRetrying(logger, item.Key, attempt, reason, wait);
+        }
+    }
+
+    /// <summary>Exponential with full jitter, never sooner than the server's Retry-After.</summary>
+    TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
+    {
+        var ceiling = Math.Min(_options.MaxBackoff.TotalMilliseconds, _options.BaseBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1));
+        var jittered = TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+        return retryAfter is { } server && server > jittered ? server : jittered;
+    }
+
+    static string Describe(DeliveryOutcome outcome) => outcome switch
+    {
+        DeliveryOutcome.Retryable r => r.Reason,
+        DeliveryOutcome.Permanent p => $"{p.Reason} (permanent)",
+        _ => "delivered",
+    };
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Delivered {Key} {Namespace}/{Pod} as {Cause} to {Count} destination(s)")]
+    static partial void LogDelivered(ILogger logger, string key, string? @namespace, string? pod, string cause, int count);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Delivery of {Key} failed (attempt {Attempt}): {Reason}; next try in {Wait}")]
+    static partial void LogRetrying(ILogger logger, string key, int attempt, string reason, TimeSpan wait);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Dead-lettered {Key} after attempt {Attempt}: {Reason}; slow retry in {Wait}")]
+    static partial void LogDeadLettered(ILogger logger, string key, int attempt, string reason, TimeSpan wait);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Collecting {Key} failed; going on with the alert alone")]
+    static partial void LogCollectFailed(ILogger logger, Exception exception, string key);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Classifying {Namespace}/{Pod} failed; reporting unknown")]
+    static partial void LogClassifyFailed(ILogger logger, Exception exception, string @namespace, string pod);
+}

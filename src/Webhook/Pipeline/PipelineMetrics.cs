@@ -1,0 +1,26 @@
+using System.Diagnostics.Metrics;
+
+namespace Webhook.Pipeline;
+
+public sealed class PipelineMetrics
+{
+    public const string MeterName = "Webhook.Pipeline";
+    readonly Counter<long> _deliveries;
+    readonly Counter<long> _deadLetters;
+    readonly Counter<long> _diagnoses;
+    readonly Histogram<double> _stage;
+
+    public PipelineMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _deliveries = meter.CreateCounter<long>("webhook.deliveries", "{delivery}", "Delivery attempts by destination kind and outcome");
+        _deadLetters = meter.CreateCounter<long>("webhook.dead_letters", "{item}", "Items moved to the dead-letter state");
+        _diagnoses = meter.CreateCounter<long>("webhook.diagnoses", "{diagnosis}", "Diagnoses by cause");
+        _stage = meter.CreateHistogram<double>("webhook.stage.duration", "s", "Time spent per pipeline stage");
+    }
+
+    public void Delivery(string kind, string outcome) => _deliveries.Add(1, new("kind", kind), new("outcome", outcome));
+    public void DeadLetter() => _deadLetters.Add(1);
+    public void Diagnosis(string cause) => _diagnoses.Add(1, new KeyValuePair<string, object?>("cause", cause));
+    public void Stage(string stage, TimeSpan elapsed) => _stage.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
+}

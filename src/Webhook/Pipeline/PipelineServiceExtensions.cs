@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Webhook.Collect;
+using Webhook.Diagnosis;
+using Webhook.Notify;
+
+namespace Webhook.Pipeline;
+
+public static class PipelineServiceExtensions
+{
+    public static IServiceCollection AddPipeline(this IServiceCollection services)
+    {
+        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        // Fallbacks: the Kubernetes collector and the classifier replace these when registered.
+        services.TryAddSingleton<IPodCollector, AlertOnlyCollector>();
+        services.TryAddSingleton<ICrashClassifier, UnknownClassifier>();
+        services.AddSingleton<PipelineMetrics>();
+        services.AddSingleton<DeliveryStage>();
+        services.AddSingleton<AlertProcessor>();
+        services.AddHostedService<PipelineWorker>();
+        return services;
+    }
+}

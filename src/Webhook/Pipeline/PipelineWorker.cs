@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Options;
+using Webhook.Inbox;
+
+namespace Webhook.Pipeline;
+
+/// <summary>A bounded pool of loops that each take one due item at a time from the inbox.</summary>
+public sealed partial class PipelineWorker(
+    SqliteInbox inbox,
+    InboxDoorbell doorbell,
+    IServiceProvider services,
+    IOptions<PipelineOptions> options,
+    ILogger<PipelineWorker> logger) : BackgroundService
+{
+    readonly PipelineOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            LogDisabled(logger);
+            return;
+        }
+        var recovered = await inbox.RecoverInFlightAsync(stoppingToken);
+        if (recovered > 0) LogRecovered(logger, recovered);
+
+        var processor = services.GetRequiredService<AlertProcessor>();
+        var loops = Enumerable.Range(0, _options.Workers).Select(_ => Task.Run(() => LoopAsync(processor, stoppingToken), stoppingToken));
+        var housekeeping = Task.Run(() => PurgeLoopAsync(stoppingToken), stoppingToken);
+        await Task.WhenAll([.. loops, housekeeping]);
+    }
+
+    async Task LoopAsync(AlertProcessor processor, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var items = await inbox.ClaimDueAsync(1, stoppingToken);
+                if (items.Count == 0)
+                {
+                    await doorbell.WaitAsync(_options.PollInterval, stoppingToken);
+                    continue;
+                }
+                await ProcessOneAsync(processor, items[0], stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The inbox itself failed; a worker never dies of it.
+                LogLoopError(logger, ex);
+                await Task.Delay(_options.PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    async Task ProcessOneAsync(AlertProcessor processor, InboxItem item, CancellationToken stoppingToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(_options.ItemTimeout);
+        try
+        {
+            await processor.ProcessAsync(item, timeout.Token);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // A step that timed out or broke is retried with backoff like a failed delivery, never left in flight.
+            var reason = ex is OperationCanceledException ? $"timed out after {_options.ItemTimeout}" : $"failed: {ex.GetType().Name}";
+            LogItemFailed(logger, ex, item.Key);
+            await processor.FailAsync(item, reason, permanent: false, retryAfter: null, CancellationToken.None);
+        }
+    }
+
+    async Task PurgeLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
+        do
+        {
+            try { await inbox.PurgeDeliveredAsync(stoppingToken); }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested) { LogLoopError(logger, ex); }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default));
+    }
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Picked up {Count} item(s) that were in flight when the process stopped")]
+    static partial void LogRecovered(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Pipeline:Enabled is false: alerts are stored but not processed")]
+    static partial void LogDisabled(ILogger logger);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Processing {Key} failed")]
+    static partial void LogItemFailed(ILogger logger, Exception exception, string key);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Error, Message = "Pipeline worker error; continuing")]
+    static partial void LogLoopError(ILogger logger, Exception exception);
+}
