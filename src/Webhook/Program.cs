@@ -18,6 +18,7 @@ return await StartupGuard.RunAsync(async () =>
     builder.Services.AddInbox();
     // Destinations per route: Slack, Teams, generic webhook, or the console.
     builder.Services.AddDestinations();
+    builder.Services.AddChatNotifiers(builder.Configuration);
     // Pipeline: collect → classify → render → deliver, with durable retries.
     builder.Services.AddPipeline();
     // Health, readiness, status, and the start-up checks of configuration.

@@ -31,9 +31,9 @@ public sealed class SlackApiClient(Secret botToken, Uri apiBase, IHttpClientFact
                 Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", botToken.Reveal());
-            using var response = await http.CreateClient(HttpOutcome.NotifyClient).SendAsync(request, ct);
+            using var response = await http.CreateClient(ChatHttp.NotifyClient).SendAsync(request, ct);
             var body = await response.Content.ReadAsStringAsync(ct);
-            outcome = HttpOutcome.From(response.StatusCode, response.Headers, "");
+            outcome = ChatHttp.From(response.StatusCode, response.Headers, "");
             if (outcome is DeliveryOutcome.Delivered)
             {
                 (outcome, ts, channel) = Parse(body);
@@ -45,7 +45,7 @@ public sealed class SlackApiClient(Secret botToken, Uri apiBase, IHttpClientFact
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            outcome = HttpOutcome.FromException(ex, ct);
+            outcome = ChatHttp.FromException(ex, ct);
         }
         return new Result(outcome, ts, channel);
     }

@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using Webhook.Notify.Content;
+using Webhook.Notify.Storm;
 
 namespace Webhook.Notify.Slack;
 
@@ -8,7 +11,7 @@ namespace Webhook.Notify.Slack;
 /// Each step of each notification is recorded, so the delivery stage may retry a partial success safely.
 /// </summary>
 public sealed class SlackApiNotifier(string id, string channel, SlackApiClient api, SlackIncidentStore store,
-    ContentBuilder content, TimeProvider time) : INotifier
+    ContentBuilder content, TimeProvider time) : INotifier, IDigestTarget
 {
     // One conversation at a time per destination: two pods of one workload must not both open an incident.
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -81,6 +84,42 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         store.Resolve(id, open.Ts, time.GetUtcNow());
         return DeliveryOutcome.Success;
     }
+
+    /// <summary>The digest, then one thread reply per pod, paced to Slack's one message per second per channel.</summary>
+    public async Task<DeliveryOutcome> PostDigestAsync(StormDigest digest, CancellationToken ct)
+    {
+        var digestKey = "digest:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
+            string.Join('\n', digest.Notifications.Select(n => n.IdempotencyKey).Order(StringComparer.Ordinal)))));
+        await _gate.WaitAsync(ct);
+        try
+        {
+            string? ts = store.StepTs(id, digestKey, "post");
+            if (ts is null)
+            {
+                var posted = await api.PostMessageAsync(SlackDigestRenderer.Render(digest, detailsInThread: true) with { Channel = channel }, ct);
+                if (posted.Outcome is not DeliveryOutcome.Delivered) return posted.Outcome;
+                ts = posted.Ts ?? "";
+                store.MarkStep(id, digestKey, "post", ts);
+            }
+            if (digest.Resolved || ts.Length == 0) return DeliveryOutcome.Success;
+            foreach (var n in digest.Notifications)
+            {
+                if (store.StepDone(id, n.IdempotencyKey, "digest-reply")) continue;
+                await Task.Delay(ReplyPacing, time, ct);
+                var reply = await StepAsync(n, "digest-reply", () => api.PostMessageAsync(
+                    SlackRenderer.Render(content.Build(n)) with { Channel = channel, ThreadTs = ts }, ct));
+                if (reply is not DeliveryOutcome.Delivered) return reply;
+            }
+            return DeliveryOutcome.Success;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Thread replies of a digest go out one at a time; the rate limiter paces whole attempts only.</summary>
+    public TimeSpan ReplyPacing { get; init; } = TimeSpan.FromSeconds(1);
 
     private async Task<DeliveryOutcome> StepAsync(Notification n, string step, Func<Task<SlackApiClient.Result>> call)
     {

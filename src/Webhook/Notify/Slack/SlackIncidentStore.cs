@@ -73,6 +73,10 @@ public sealed class SlackIncidentStore
         Scalar("SELECT 1 FROM slack_steps WHERE destination=$d AND idempotency_key=$i AND step=$s",
             ("$d", destination), ("$i", idempotencyKey), ("$s", step)) is not null;
 
+    public string? StepTs(string destination, string idempotencyKey, string step) =>
+        Scalar("SELECT ts FROM slack_steps WHERE destination=$d AND idempotency_key=$i AND step=$s",
+            ("$d", destination), ("$i", idempotencyKey), ("$s", step)) as string;
+
     public void MarkStep(string destination, string idempotencyKey, string step, string? ts = null) =>
         Run("INSERT OR REPLACE INTO slack_steps VALUES($d,$i,$s,$t)", ("$d", destination), ("$i", idempotencyKey), ("$s", step), ("$t", (object?)ts ?? DBNull.Value));
 

@@ -1,5 +1,6 @@
 using Webhook.Notify.Content;
 using Webhook.Notify.Http;
+using Webhook.Notify.Storm;
 
 namespace Webhook.Notify.Slack;
 
@@ -7,7 +8,7 @@ namespace Webhook.Notify.Slack;
 /// Slack incoming webhook: one POST, answers "ok". It returns no ts, so it cannot thread or update:
 /// every alert (fire, re-fire, resolve) is its own message.
 /// </summary>
-public sealed class SlackWebhookNotifier(string id, Secret webhookUrl, IHttpClientFactory http, ContentBuilder content) : INotifier
+public sealed class SlackWebhookNotifier(string id, Secret webhookUrl, IHttpClientFactory http, ContentBuilder content) : INotifier, IDigestTarget
 {
     public string Kind => "slack";
     public string Id => id;
@@ -19,7 +20,9 @@ public sealed class SlackWebhookNotifier(string id, Secret webhookUrl, IHttpClie
         return PostAsync(message, cancellationToken);
     }
 
-    /// <summary>Also used for storm digests.</summary>
+    public Task<DeliveryOutcome> PostDigestAsync(StormDigest digest, CancellationToken cancellationToken) =>
+        PostAsync(SlackDigestRenderer.Render(digest, detailsInThread: false), cancellationToken);
+
     public Task<DeliveryOutcome> PostAsync(SlackMessage message, CancellationToken cancellationToken) =>
-        HttpOutcome.PostJsonAsync(http.CreateClient(HttpOutcome.NotifyClient), webhookUrl, SlackJson.Serialize(message), null, cancellationToken);
+        ChatHttp.PostJsonAsync(http.CreateClient(ChatHttp.NotifyClient), webhookUrl, SlackJson.Serialize(message), null, cancellationToken);
 }

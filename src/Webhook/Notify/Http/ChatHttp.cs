@@ -5,11 +5,11 @@ using Webhook.Notify.Safety;
 namespace Webhook.Notify.Http;
 
 /// <summary>
-/// Maps one HTTP exchange to a <see cref="DeliveryOutcome"/>, like Alertmanager's Retrier.Check: 2xx delivered;
+/// The chat senders' HTTP: maps one exchange to a <see cref="DeliveryOutcome"/>, like Alertmanager's Retrier.Check: 2xx delivered;
 /// 408, 429 and 5xx retryable (with Retry-After); every other status permanent. Reasons are short, metric-friendly
 /// and never contain the URL.
 /// </summary>
-public static class HttpOutcome
+public static class ChatHttp
 {
     public const string NotifyClient = "notify";
     private const int MaxBodyInReason = 200;
