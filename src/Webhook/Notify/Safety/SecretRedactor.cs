@@ -62,7 +62,7 @@ public sealed partial class SecretRedactor
     [GeneratedRegex(@"(?<key>[?&](?:sig|signature|X-Amz-Signature|X-Amz-Credential|X-Goog-Signature|access_token|token|api[_-]?key|key|code)=)(?!\*{4})[^&\s""'<>]+", RegexOptions.IgnoreCase)]
     private static partial Regex UrlSecretParam();
 
-    [GeneratedRegex(@"(?<head>\b(?:Proxy-)?Authorization[""']?\s*[:=]\s*[""']?(?:(?:Bearer|Basic|Digest|Token|Bot|ApiKey|AWS4-HMAC-SHA256|SharedAccessSignature)\s+)?)(?!\*{4})[^\s""',;]+", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<head>\b(?:Proxy-)?Authorization[""']?\s*[:=]\s*[""']?(?>(?:(?:Bearer|Basic|Digest|Token|Bot|ApiKey|AWS4-HMAC-SHA256|SharedAccessSignature)\s+)?))(?!\*{4})[^\s""',;]+", RegexOptions.IgnoreCase)]
     private static partial Regex AuthorizationHeader();
 
     [GeneratedRegex(@"(?<head>\bBearer\s+)(?!\*{4})[A-Za-z0-9\-._~+/]{8,}=*", RegexOptions.IgnoreCase)]

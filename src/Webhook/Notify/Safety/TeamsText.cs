@@ -12,7 +12,9 @@ public static partial class TeamsText
     public static string Escape(string? text)
     {
         var s = MentionGuard.Neutralize(text);
-        return MarkdownLink().Replace(s, "]\u2060(");
+        s = MarkdownLink().Replace(s, "]\u2060(");
+        // Slack's mention syntax means nothing in Teams, but a card may be forwarded or copied: disarm it too.
+        return s.Replace("<!", "<\u2060!").Replace("<@", "<\u2060@");
     }
 
     [GeneratedRegex(@"\]\s*\(")]
