@@ -59,7 +59,8 @@ public sealed class ChatStandIn : IAsyncDisposable
         return standIn;
     }
 
-    /// <summary>The next <paramref name="times"/> requests to the endpoint get this status (429 with Retry-After seconds).</summary>
+    /// <summary>The next <paramref name="times"/> requests to the endpoint get this status (429 with Retry-After seconds);
+    /// status 0 lets a request through as usual, to script the second or third one.</summary>
     public void Script(string endpoint, int status, int? retryAfterSeconds = null, int times = 1)
     {
         var queue = _script.GetOrAdd(endpoint, _ => new());
@@ -83,7 +84,7 @@ public sealed class ChatStandIn : IAsyncDisposable
         int status; string text; bool accepted;
         if (_always.TryGetValue(endpoint, out var always))
             (status, text, accepted) = (always, "standin failure", false);
-        else if (_script.TryGetValue(endpoint, out var q) && q.TryDequeue(out var scripted))
+        else if (_script.TryGetValue(endpoint, out var q) && q.TryDequeue(out var scripted) && scripted.Status != 0)
         {
             (status, text, accepted) = (scripted.Status, scripted.Status == 429 ? "rate limited" : "standin failure", false);
             if (scripted.RetryAfter is { } after) ctx.Response.Headers.RetryAfter = after.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -27,8 +27,12 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         await _gate.WaitAsync(ct);
         try
         {
+            // A repeat of a notification that went through completely (the inbox retried another destination).
+            if (store.StepDone(id, n.IdempotencyKey, "done")) return DeliveryOutcome.Success;
             var c = content.Build(n);
-            return n.Alert.IsResolved ? await ResolveAsync(n, c, ct) : await FireAsync(n, c, ct);
+            var outcome = n.Alert.IsResolved ? await ResolveAsync(n, c, ct) : await FireAsync(n, c, ct);
+            if (outcome is DeliveryOutcome.Delivered) store.MarkStep(id, n.IdempotencyKey, "done");
+            return outcome;
         }
         finally
         {
