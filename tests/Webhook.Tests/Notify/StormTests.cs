@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using Webhook.Diagnosis;
+using Webhook.Notify.Http;
+using Webhook.Notify.Slack;
+using Webhook.Notify.Storm;
+using Webhook.Notify.Teams;
+using static Webhook.Tests.Notify.NotifyTestKit;
+
+namespace Webhook.Tests.Notify;
+
+public class StormTests : IAsyncLifetime
+{
+    private ChatStandIn _chat = null!;
+    public async Task InitializeAsync() => _chat = await ChatStandIn.StartAsync();
+    public async Task DisposeAsync() => await _chat.DisposeAsync();
+
+    private static readonly StormOptions Fast = new() { Threshold = 10, Settle = TimeSpan.FromMilliseconds(300), MaxHold = TimeSpan.FromSeconds(5) };
+
+    /// <summary>38 pods: 30 × config-error in deployment api, 8 × oom-killed in statefulset-like cache.</summary>
+    private static List<Notification> Storm(int groupSize = 38) =>
+    [
+        .. Enumerable.Range(0, 30).Select(i => Samples.For(Causes.ConfigError, pod: $"api-{i}", groupSize: groupSize)),
+        .. Enumerable.Range(0, 8).Select(i => Samples.For(Causes.OomKilled, pod: $"cache-{i}", workload: "cache", groupSize: groupSize)),
+    ];
+
+    [Fact]
+    public async Task ALargeGroupBecomesOneSlackDigestGroupedByCauseAndWorkload()
+    {
+        var slack = new SlackWebhookNotifier("default/slack", new Secret(_chat.SlackWebhookUrl), Http(), Content);
+        var gated = new DigestingNotifier(slack, Gate(slack, Resilience(), Fast));
+        var posted = new ConcurrentQueue<StormDigest>();
+        gated.Gate.DigestPosted += (d, _) => posted.Enqueue(d);
+
+        foreach (var n in Storm()) Assert.IsType<DeliveryOutcome.Delivered>(await gated.SendAsync(n, default));
+        await Eventually.True(() => posted.Count == 1, "one digest");
+
+        var request = Assert.Single(_chat.To("slack-webhook"));
+        Assert.Contains("38 pods crash looping", request.Body);
+        Assert.Contains("30 × config-error in deployment shop/api", request.Body);
+        Assert.Contains("8 × oom-killed in deployment shop/cache", request.Body);
+    }
+
+    [Fact]
+    public async Task ManyPodsInAShortWindowAreDigestedAfterTheThreshold()
+    {
+        var teams = new TeamsNotifier("default/teams", new Secret(_chat.TeamsUrl), Http(), Content);
+        var gated = new DigestingNotifier(teams, Gate(teams, Resilience(), Fast));
+        var posted = new ConcurrentQueue<StormDigest>();
+        gated.Gate.DigestPosted += (d, _) => posted.Enqueue(d);
+
+        // Separate groups of one: only the window says it is a storm.
+        foreach (var n in Storm(groupSize: 1).Take(14)) await gated.SendAsync(n, default);
+        await Eventually.True(() => posted.Count == 1, "one digest");
+        Assert.Equal(4, posted.Single().PodCount);
+        Assert.Equal(11, _chat.AcceptedCount("teams"));
+    }
+
+    [Fact]
+    public async Task WithABotTokenTheDigestThreadCarriesOneDiagnosisPerPod()
+    {
+        var slack = new SlackApiNotifier("default/slack", ChatStandIn.Channel,
+            new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http()),
+            new SlackIncidentStore(TempDb()), Content, TimeProvider.System) { ReplyPacing = TimeSpan.Zero };
+        var gated = new DigestingNotifier(slack, Gate(slack, Resilience(), Fast));
+        var posted = new ConcurrentQueue<DeliveryOutcome>();
+        gated.Gate.DigestPosted += (_, o) => posted.Enqueue(o);
+
+        foreach (var n in Storm(groupSize: 12).Take(12)) await gated.SendAsync(n, default);
+        await Eventually.True(() => posted.Count == 1, "one digest");
+        Assert.IsType<DeliveryOutcome.Delivered>(posted.Single());
+        var top = Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+        Assert.Contains("12 pods crash looping", top.Body.ToJsonString());
+        Assert.Equal(12, _chat.SlackApiAccepted.Count(p => p.ThreadTs == top.Ts));
+    }
+
+    [Fact]
+    public async Task ASmallGroupIsPostedPodByPod()
+    {
+        var slack = new SlackWebhookNotifier("default/slack", new Secret(_chat.SlackWebhookUrl), Http(), Content);
+        var gated = new DigestingNotifier(slack, Gate(slack, Resilience(), Fast));
+        foreach (var n in Storm(groupSize: 3).Take(3)) await gated.SendAsync(n, default);
+        Assert.Equal(3, _chat.AcceptedCount("slack-webhook"));
+    }
+}
