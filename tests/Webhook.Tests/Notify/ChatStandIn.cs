@@ -160,7 +160,7 @@ public sealed class ChatStandIn : IAsyncDisposable
             var type = (string?)block!["type"];
             var blockText = (string?)block["text"]?["text"];
             if (type == "section" && blockText?.Length > 3000) return "invalid_blocks";
-            if (type == "header" && blockText?.Length > 150) return "invalid_blocks";
+            if (type == "header" && (blockText?.Length > 150 || (string?)block["text"]?["type"] != "plain_text")) return "invalid_blocks";
             var fields = block["fields"]?.AsArray();
             if (fields is not null && (fields.Count > 10 || fields.Any(f => ((string?)f!["text"])?.Length > 2000))) return "invalid_blocks";
             var elements = block["elements"]?.AsArray();

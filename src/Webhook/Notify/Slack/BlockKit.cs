@@ -26,7 +26,8 @@ public sealed record SlackMessage
 [JsonDerivedType(typeof(DividerBlock), "divider")]
 public abstract record Block;
 
-public sealed record HeaderBlock(PlainText Text) : Block;
+/// <summary>Text is declared as the base type so the serializer writes its "type" (a header takes plain_text only).</summary>
+public sealed record HeaderBlock(TextObject Text) : Block;
 
 public sealed record SectionBlock : Block
 {
