@@ -2,6 +2,7 @@ using Webhook.Alerts;
 using Webhook.Cli;
 using Webhook.Inbox;
 using Webhook.Notify;
+using Webhook.Observability;
 using Webhook.Operations;
 using Webhook.Pipeline;
 
@@ -11,6 +12,7 @@ if (CommandLine.IsToolInvocation(args))
 return await StartupGuard.RunAsync(async () =>
 {
     var builder = WebApplication.CreateBuilder(args);
+    builder.Configuration.AddShippedDefaults();
 
     // Intake: Alertmanager's webhook, authenticated, checked, acknowledged once durable.
     builder.Services.AddAlertIntake();
@@ -21,14 +23,18 @@ return await StartupGuard.RunAsync(async () =>
     builder.Services.AddChatNotifiers(builder.Configuration);
     // Pipeline: collect → classify → render → deliver, with durable retries.
     builder.Services.AddPipeline();
+    // Traces, metrics (/metrics, OTLP) and structured logs.
+    builder.AddObservability();
     // Health, readiness, status, and the start-up checks of configuration.
     builder.Services.AddHostedService<StartupChecks>();
 
     var app = builder.Build();
+    await app.ValidateConfigurationAsync();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.MapAlerts();
     app.MapOperations();
+    app.MapMetrics();
     app.MapBenchmarkEndpoint();
     await app.RunAsync();
 });

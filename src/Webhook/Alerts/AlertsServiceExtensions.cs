@@ -1,11 +1,13 @@
+using Webhook.Operations;
+
 namespace Webhook.Alerts;
 
 public static class AlertsServiceExtensions
 {
     public static IServiceCollection AddAlertIntake(this IServiceCollection services)
     {
-        services.AddOptions<AlertsOptions>().BindConfiguration(AlertsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<AlertsOptions>(AlertsOptions.Section);
+        services.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
         services.AddSingleton<AlertsMetrics>();
         services.AddSingleton<IntakeHandler>();
         services.AddProblemDetails();

@@ -9,7 +9,11 @@ public sealed record InboxItem(long Id, string Key, AlertContext Alert, int Atte
     public string IdempotencyKey => Key;
 }
 
-public sealed record NewInboxItem(string Key, AlertContext Alert, string? TraceParent = null);
+public sealed record NewInboxItem(string Key, AlertContext Alert, string? TraceParent = null)
+{
+    // Serialised by the request's thread, not by the single writer, so the writer only inserts and commits.
+    internal string AlertJson { get; } = System.Text.Json.JsonSerializer.Serialize(Alert, AlertsJsonContext.Default.AlertContext);
+}
 
 public sealed record EnqueueResult(int Inserted, int Duplicates);
 

@@ -14,6 +14,10 @@ public sealed class InboxOptions
     [Range(1, 10_000)]
     public int MaxBatch { get; set; } = 512;
 
+    /// <summary>How long a write waits for a lock held by someone else before the intake answers 503.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Delivered items are kept this long, so a late duplicate is still recognised.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);

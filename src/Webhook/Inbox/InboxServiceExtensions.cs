@@ -1,10 +1,12 @@
+using Webhook.Operations;
+
 namespace Webhook.Inbox;
 
 public static class InboxServiceExtensions
 {
     public static IServiceCollection AddInbox(this IServiceCollection services)
     {
-        services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<InboxOptions>(InboxOptions.Section);
         services.AddSingleton<SqliteInbox>();
         services.AddSingleton<InboxDoorbell>();
         services.AddHostedService<InboxStartup>();

@@ -20,6 +20,8 @@ public sealed class SqliteInbox : IAsyncDisposable
     readonly string _connectionString;
     readonly Channel<EnqueueRequest> _writes = Channel.CreateUnbounded<EnqueueRequest>(new() { SingleReader = true });
     Task? _writer;
+    Task? _checkpointer;
+    readonly CancellationTokenSource _stopping = new();
 
     public SqliteInbox(IOptions<InboxOptions> options, TimeProvider clock)
     {
@@ -30,7 +32,7 @@ public sealed class SqliteInbox : IAsyncDisposable
             DataSource = Path.GetFullPath(_options.Path),
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = 30,
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds)),
         }.ToString();
     }
 
@@ -64,6 +66,28 @@ public sealed class SqliteInbox : IAsyncDisposable
                 PRIMARY KEY(item_id, destination));
             """, cancellationToken);
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        _checkpointer = Task.Run(CheckpointLoopAsync, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Moves the WAL into the database file off the intake's path: with SQLite's automatic checkpoint the
+    /// committing writer would do it, and every request waiting on that commit would wait for it too.
+    /// </summary>
+    async Task CheckpointLoopAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        while (await timer.WaitForNextTickAsync(_stopping.Token).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default))
+        {
+            try
+            {
+                await using var connection = await OpenAsync(_stopping.Token, durable: true);
+                await ExecuteAsync(connection, "PRAGMA wal_checkpoint(PASSIVE);", _stopping.Token);
+            }
+            catch (Exception ex) when (ex is SqliteException or OperationCanceledException)
+            {
+                // The next tick tries again; a failing disk shows on /readyz.
+            }
+        }
     }
 
     /// <summary>Completes only once the items are committed to disk; duplicates of stored keys are counted, not added.</summary>
@@ -78,7 +102,7 @@ public sealed class SqliteInbox : IAsyncDisposable
 
     async Task WriteLoopAsync()
     {
-        await using var connection = await OpenAsync(CancellationToken.None);
+        await using var connection = await OpenAsync(CancellationToken.None, durable: true);
         var batch = new List<EnqueueRequest>();
         while (await _writes.Reader.WaitToReadAsync())
         {
@@ -129,7 +153,7 @@ public sealed class SqliteInbox : IAsyncDisposable
             {
                 key.Value = item.Key;
                 route.Value = item.Alert.Route;
-                alert.Value = JsonSerializer.Serialize(item.Alert, AlertsJsonContext.Default.AlertContext);
+                alert.Value = item.AlertJson;
                 trace.Value = (object?)item.TraceParent ?? DBNull.Value;
                 if (insert.ExecuteNonQuery() == 1) inserted++; else duplicates++;
             }
@@ -180,9 +204,14 @@ public sealed class SqliteInbox : IAsyncDisposable
         ExecuteAsync("INSERT OR IGNORE INTO deliveries(item_id, destination, delivered_at) VALUES ($id, $d, $now)",
             cancellationToken, ("$id", itemId), ("$d", destination), ("$now", Now()));
 
-    public Task CompleteAsync(long itemId, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE items SET state = 'delivered', attempts = attempts + 1, updated_at = $now, last_error = NULL WHERE id = $id",
-            cancellationToken, ("$id", itemId), ("$now", Now()));
+    /// <summary>Marks the item done; with <paramref name="lastDestination"/>, records that delivery in the same commit.</summary>
+    public Task CompleteAsync(long itemId, CancellationToken cancellationToken, string? lastDestination = null) =>
+        ExecuteAsync("""
+            BEGIN IMMEDIATE;
+            INSERT OR IGNORE INTO deliveries(item_id, destination, delivered_at) SELECT $id, $d, $now WHERE $d IS NOT NULL;
+            UPDATE items SET state = 'delivered', attempts = attempts + 1, updated_at = $now, last_error = NULL WHERE id = $id;
+            COMMIT;
+            """, cancellationToken, ("$id", itemId), ("$now", Now()), ("$d", (object?)lastDestination ?? DBNull.Value));
 
     /// <summary>Puts the item back for another try at <paramref name="nextAttemptAt"/>, or dead-letters it with the reason.</summary>
     public Task RescheduleAsync(long itemId, DateTimeOffset nextAttemptAt, string error, bool deadLetter, CancellationToken cancellationToken) =>
@@ -197,8 +226,10 @@ public sealed class SqliteInbox : IAsyncDisposable
 
     public Task<int> PurgeDeliveredAsync(CancellationToken cancellationToken) =>
         ExecuteAsync("""
+            BEGIN IMMEDIATE;
             DELETE FROM deliveries WHERE item_id IN (SELECT id FROM items WHERE state = 'delivered' AND updated_at < $cutoff);
             DELETE FROM items WHERE state = 'delivered' AND updated_at < $cutoff;
+            COMMIT;
             """, cancellationToken, ("$cutoff", Now() - (long)_options.Retention.TotalMilliseconds));
 
     public async Task<InboxCounts> CountsAsync(CancellationToken cancellationToken)
@@ -243,12 +274,18 @@ public sealed class SqliteInbox : IAsyncDisposable
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <param name="durable">
+    /// FULL (an fsync per commit) for what we acknowledge to Alertmanager. The workers' bookkeeping uses NORMAL:
+    /// in WAL mode it survives a process crash, and after a power loss the worst case is a repeated delivery
+    /// with the same Idempotency-Key, which is cheaper than an fsync per state change.
+    /// </param>
+    async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken, bool durable = false)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        // Per connection: FULL makes every commit durable in WAL mode, not just consistent.
-        await ExecuteAsync(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;", cancellationToken);
+        await ExecuteAsync(connection,
+            $"PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds}; PRAGMA wal_autocheckpoint=0;",
+            cancellationToken);
         return connection;
     }
 
@@ -272,6 +309,8 @@ public sealed class SqliteInbox : IAsyncDisposable
     {
         _writes.Writer.TryComplete();
         if (_writer is not null) await _writer;
+        await _stopping.CancelAsync();
+        if (_checkpointer is not null) await _checkpointer;
     }
 
     sealed record EnqueueRequest(IReadOnlyList<NewInboxItem> Items)

@@ -4,6 +4,7 @@ using Webhook.Collect;
 using Webhook.Diagnosis;
 using Webhook.Inbox;
 using Webhook.Notify;
+using Webhook.Observability;
 
 namespace Webhook.Pipeline;
 
@@ -24,6 +25,14 @@ public sealed partial class AlertProcessor(
     public async Task ProcessAsync(InboxItem item, CancellationToken cancellationToken)
     {
         var alert = item.Alert;
+        // Joins the intake request's trace: the traceparent was stored with the item.
+        using var activity = Telemetry.Source.StartActivity("process alert", ActivityKind.Internal, item.TraceParent);
+        activity?.SetTag("webhook.route", alert.Route);
+        activity?.SetTag("webhook.alert.status", alert.Status);
+        activity?.SetTag("webhook.attempt", item.Attempts + 1);
+        activity?.SetTag("k8s.namespace.name", alert.Namespace);
+        activity?.SetTag("k8s.pod.name", alert.Pod);
+        activity?.SetTag("k8s.container.name", alert.Container);
         var notifiers = destinations.For(alert.Route);
         if (notifiers is null)
         {
@@ -38,20 +47,30 @@ public sealed partial class AlertProcessor(
         var delivered = await inbox.DeliveredDestinationsAsync(item.Id, cancellationToken);
         var failures = new List<(INotifier Notifier, DeliveryOutcome Outcome)>();
         var started = Stopwatch.GetTimestamp();
-        foreach (var notifier in notifiers)
+        var pending = notifiers.Where(n => !delivered.Contains(n.Id)).ToList();
+        string? lastDelivered = null;
+        foreach (var notifier in pending)
         {
-            if (delivered.Contains(notifier.Id)) continue;
-            var outcome = await delivery.SendAsync(notifier, notification, cancellationToken);
-            if (outcome is DeliveryOutcome.Delivered)
-                await inbox.MarkDeliveredToAsync(item.Id, notifier.Id, CancellationToken.None);
-            else
+            DeliveryOutcome outcome;
+            using (var span = Telemetry.Source.StartActivity($"deliver {notifier.Kind}"))
+            {
+                span?.SetTag("webhook.destination.kind", notifier.Kind);
+                outcome = await delivery.SendAsync(notifier, notification, cancellationToken);
+                span?.SetTag("webhook.delivery.outcome", outcome.GetType().Name.ToLowerInvariant());
+                if (outcome is not DeliveryOutcome.Delivered) span?.SetStatus(ActivityStatusCode.Error);
+            }
+            if (outcome is not DeliveryOutcome.Delivered)
                 failures.Add((notifier, outcome));
+            else if (notifier == pending[^1] && failures.Count == 0)
+                lastDelivered = notifier.Id; // recorded together with completion: one commit instead of two
+            else
+                await inbox.MarkDeliveredToAsync(item.Id, notifier.Id, CancellationToken.None);
         }
         metrics.Stage("deliver", Stopwatch.GetElapsedTime(started));
 
         if (failures.Count == 0)
         {
-            await inbox.CompleteAsync(item.Id, CancellationToken.None);
+            await inbox.CompleteAsync(item.Id, CancellationToken.None, lastDelivered);
             LogDelivered(logger, item.Key, alert.Namespace, alert.Pod, diagnosis.Cause, notifiers.Count - delivered.Count);
             return;
         }
@@ -65,9 +84,12 @@ public sealed partial class AlertProcessor(
     async Task<PodSnapshot> CollectAsync(InboxItem item, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        using var span = Telemetry.Source.StartActivity("collect");
         try
         {
-            return await collector.CollectAsync(item.Alert, cancellationToken);
+            var snapshot = await collector.CollectAsync(item.Alert, cancellationToken);
+            span?.SetTag("webhook.collect.gaps", snapshot.Gaps.Count);
+            return snapshot;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -85,6 +107,7 @@ public sealed partial class AlertProcessor(
     CrashDiagnosis Classify(PodSnapshot snapshot)
     {
         var started = Stopwatch.GetTimestamp();
+        using var span = Telemetry.Source.StartActivity("classify");
         CrashDiagnosis diagnosis;
         try
         {
@@ -97,6 +120,8 @@ public sealed partial class AlertProcessor(
         }
         metrics.Stage("classify", Stopwatch.GetElapsedTime(started));
         metrics.Diagnosis(diagnosis.Cause);
+        span?.SetTag("webhook.cause", diagnosis.Cause);
+        Activity.Current?.Parent?.SetTag("webhook.cause", diagnosis.Cause);
         return diagnosis;
     }
 

@@ -1,3 +1,4 @@
+using Webhook.Operations;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Webhook.Collect;
 using Webhook.Diagnosis;
@@ -9,7 +10,7 @@ public static class PipelineServiceExtensions
 {
     public static IServiceCollection AddPipeline(this IServiceCollection services)
     {
-        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<PipelineOptions>(PipelineOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         // Fallbacks: the Kubernetes collector and the classifier replace these when registered.
         services.TryAddSingleton<IPodCollector, AlertOnlyCollector>();

@@ -1,0 +1,28 @@
+using Webhook.Tests.Support;
+
+namespace Webhook.Tests.Backbone;
+
+/// <summary>A bad setting stops the process at start with one clear line naming the key.</summary>
+public sealed class ConfigurationTests
+{
+    [Theory]
+    [InlineData("Pipeline:Workers", "0", "Pipeline:Workers")]
+    [InlineData("Alerts:MaxBodyBytes", "many", "Alerts:MaxBodyBytes")]
+    [InlineData("Routes:team-a:Webhook:Url", "not a url", "Routes:team-a:Webhook:Url")]
+    [InlineData("Auth:Username", "alertmanager", "Auth:Password")]
+    [InlineData("Inbox:Path", "/proc/forbidden/inbox.db", "Inbox:Path")]
+    public async Task ABadSettingStopsTheServiceWithOneLineNamingTheKey(string key, string value, string named)
+    {
+        var inbox = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db");
+        var settings = new Dictionary<string, string> { ["Inbox:Path"] = inbox, [key] = value };
+        await using var service = ServiceProcess.Start(settings);
+
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, exitCode);
+        var errorLines = service.Output.Split('\n').Where(l => l.StartsWith("Configuration error:")).ToList();
+        Assert.Single(errorLines);
+        Assert.Contains(named, errorLines[0]);
+        Assert.DoesNotContain("   at ", service.Output);
+    }
+}

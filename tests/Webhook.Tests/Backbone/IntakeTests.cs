@@ -1,0 +1,238 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Webhook.Inbox;
+using Webhook.Tests.Support;
+
+namespace Webhook.Tests.Backbone;
+
+public sealed class IntakeTests : IAsyncLifetime
+{
+    readonly WebhookApp _app = new(new Dictionary<string, string?>
+    {
+        ["Routes:team-a:Webhook:Url"] = "http://127.0.0.1:9/unused",
+        ["Pipeline:Enabled"] = "false",
+        ["Alerts:MaxBodyBytes"] = "4096",
+    });
+
+    public Task InitializeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+    static StringContent Json(JsonNode body) => Json(body.ToJsonString());
+
+    static async Task<ProblemDetails> ProblemOf(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return (await response.Content.ReadFromJsonAsync<ProblemDetails>())!;
+    }
+
+    [Fact]
+    public async Task AValidGroupIsAcceptedAndCommittedBeforeTheAnswer()
+    {
+        var response = await _app.CreateAuthorizedClient().PostAsync("/alerts", Json(Payloads.Group(Payloads.Alert("a1"), Payloads.Alert("a2"))));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var counts = await _app.Services.GetRequiredService<SqliteInbox>().CountsAsync(default);
+        Assert.Equal(2, counts.Pending);
+    }
+
+    [Fact]
+    public async Task ARequestWithoutCredentialsGets401WithAChallenge()
+    {
+        var response = await _app.CreateClient().PostAsync("/alerts", Json(Payloads.Group(Payloads.Alert("a1"))));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Contains("Bearer", (await ProblemOf(response)).Detail);
+    }
+
+    [Theory]
+    [InlineData("Bearer wrong-token")]
+    [InlineData("Bearer test-token-5f2")]
+    [InlineData("Basic dGVzdDp0ZXN0")]
+    public async Task ARequestWithWrongCredentialsGets401(string authorization)
+    {
+        var client = _app.CreateClient();
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
+
+        var response = await client.PostAsync("/alerts", Json(Payloads.Group(Payloads.Alert("a1"))));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task MalformedJsonGets400NamingWhereItBroke()
+    {
+        var response = await _app.CreateAuthorizedClient().PostAsync("/alerts", Json("""{"alerts":[{"labels":{"a":"b"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ProblemOf(response);
+        Assert.StartsWith("Malformed JSON", problem.Detail);
+        Assert.Contains("$.alerts[0]", problem.Detail);
+    }
+
+    [Fact]
+    public async Task AWrongTypeGets400NamingTheFieldNotADotNetType()
+    {
+        var response = await _app.CreateAuthorizedClient().PostAsync("/alerts", Json("""{"alerts":[{"labels":5}]}"""));
+
+        var problem = await ProblemOf(response);
+        Assert.Equal(400, problem.Status);
+        Assert.Contains("$.alerts[0].labels", problem.Detail);
+        Assert.DoesNotContain("System.", problem.Detail);
+    }
+
+    [Theory]
+    [InlineData("alerts", "Missing required field 'alerts'.")]
+    [InlineData("labels", "Missing required field 'alerts[1].labels'.")]
+    [InlineData("status", "Missing required field 'alerts[1].status'.")]
+    [InlineData("startsAt", "Missing required field 'alerts[1].startsAt'.")]
+    [InlineData("fingerprint", "Missing required field 'alerts[1].fingerprint'.")]
+    public async Task AMissingRequiredFieldGets400NamingIt(string field, string expected)
+    {
+        var group = Payloads.Group(Payloads.Alert("ok"), Payloads.Alert("broken"));
+        if (field == "alerts") group.Remove("alerts");
+        else group["alerts"]![1]!.AsObject().Remove(field);
+
+        var response = await _app.CreateAuthorizedClient().PostAsync("/alerts", Json(group));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(expected, (await ProblemOf(response)).Detail);
+        Assert.Equal(0, (await _app.Services.GetRequiredService<SqliteInbox>().CountsAsync(default)).Pending);
+    }
+
+    [Fact]
+    public async Task AnUnknownStatusGets400()
+    {
+        var group = Payloads.Group(Payloads.Alert("x"));
+        group["alerts"]![0]!["status"] = "pending";
+
+        var response = await _app.CreateAuthorizedClient().PostAsync("/alerts", Json(group));
+
+        Assert.Contains("must be 'firing' or 'resolved'", (await ProblemOf(response)).Detail);
+    }
+
+    [Fact]
+    public async Task ABodyOverTheLimitGets413()
+    {
+        var group = Payloads.Group(Payloads.Alert("big"));
+        group["alerts"]![0]!["annotations"]!["description"] = new string('x', 5000);
+
+        var response = await _app.CreateAuthorizedClient().PostAsync("/alerts", Json(group));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("Alerts:MaxBodyBytes", (await ProblemOf(response)).Detail);
+    }
+
+    [Fact]
+    public async Task AChunkedBodyOverTheLimitGets413Too()
+    {
+        var group = Payloads.Group(Payloads.Alert("big"));
+        group["alerts"]![0]!["annotations"]!["description"] = new string('x', 5000);
+        var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(group.ToJsonString())));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/alerts") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await _app.CreateAuthorizedClient().SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task AContentTypeOtherThanJsonGets415(string contentType)
+    {
+        var response = await _app.CreateAuthorizedClient().PostAsync("/alerts",
+            new StringContent(Payloads.Group(Payloads.Alert("a")).ToJsonString(), Encoding.UTF8, contentType));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains(contentType, (await ProblemOf(response)).Detail);
+    }
+
+    [Fact]
+    public async Task AnUnknownRouteGets404ListingTheConfiguredOnes()
+    {
+        var response = await _app.CreateAuthorizedClient().PostAsync("/alerts/team-z", Json(Payloads.Group(Payloads.Alert("a"))));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("default, team-a", (await ProblemOf(response)).Detail);
+    }
+
+    [Fact]
+    public async Task AConfiguredRouteAcceptsAlerts()
+    {
+        var response = await _app.CreateAuthorizedClient().PostAsync("/alerts/team-a", Json(Payloads.Group(Payloads.Alert("a"))));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AlertsWithAnotherNameAreAcknowledgedCountedAndIgnored()
+    {
+        var response = await _app.CreateAuthorizedClient().PostAsync("/alerts",
+            Json(Payloads.Group(Payloads.Alert("w", alertname: "Watchdog"), Payloads.Alert("c"))));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal(1, (int)body!["ignored"]!);
+        Assert.Equal(1, (int)body["accepted"]!);
+    }
+
+    [Fact]
+    public async Task UnknownFieldsFromNewerAlertmanagersAreIgnored()
+    {
+        var group = Payloads.Group(Payloads.Alert("n"));
+        group["notification_reason"] = "new";
+        group["alerts"]![0]!["notification_reason"] = "new";
+
+        var response = await _app.CreateAuthorizedClient().PostAsync("/alerts", Json(group));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheSameAlertSentAgainAddsNoItem()
+    {
+        var client = _app.CreateAuthorizedClient();
+        for (var i = 0; i < 5; i++)
+            Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync("/alerts", Json(Payloads.Group(Payloads.Alert("same"))))).StatusCode);
+
+        Assert.Equal(1, (await _app.Services.GetRequiredService<SqliteInbox>().CountsAsync(default)).Pending);
+    }
+
+    [Fact]
+    public async Task AResolvedAlertIsADifferentItemFromItsFiring()
+    {
+        var client = _app.CreateAuthorizedClient();
+        await client.PostAsync("/alerts", Json(Payloads.Group(Payloads.Alert("f"))));
+        await client.PostAsync("/alerts", Json(Payloads.Group(Payloads.Alert("f", status: "resolved"))));
+
+        Assert.Equal(2, (await _app.Services.GetRequiredService<SqliteInbox>().CountsAsync(default)).Pending);
+    }
+
+    [Fact]
+    public async Task GarbageBytesNeverProduceA500()
+    {
+        var client = _app.CreateAuthorizedClient();
+        var random = new Random(7);
+        for (var i = 0; i < 50; i++)
+        {
+            var bytes = new byte[random.Next(0, 300)];
+            random.NextBytes(bytes);
+            var content = new ByteArrayContent(bytes);
+            content.Headers.ContentType = new("application/json");
+            var response = await client.PostAsync("/alerts", content);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+        foreach (var body in new[] { "null", "[]", "\"x\"", "{}", """{"alerts":null}""", """{"alerts":[null]}""", """{"alerts":[{"labels":{"a":null}}]}""" })
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/alerts", Json(body))).StatusCode);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Webhook.Tests.Support;
+
+/// <summary>A real HTTP server on 127.0.0.1 that records what the service posts and answers as told.</summary>
+public sealed class TestReceiver : IAsyncDisposable
+{
+    readonly WebApplication _app;
+    public ConcurrentQueue<ReceivedRequest> Requests { get; } = new();
+    /// <summary>Decides the status for the n-th request (0-based); 200 by default.</summary>
+    public Func<int, int> StatusFor { get; set; } = _ => 200;
+    int _count;
+
+    TestReceiver(WebApplication app) => _app = app;
+
+    public string Url(string path = "/hook") =>
+        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + path;
+
+    public static async Task<TestReceiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var receiver = new TestReceiver(app);
+        app.Run(async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+            var body = await reader.ReadToEndAsync();
+            var n = Interlocked.Increment(ref receiver._count) - 1;
+            var status = receiver.StatusFor(n);
+            receiver.Requests.Enqueue(new ReceivedRequest(context.Request.Path, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body, status));
+            context.Response.StatusCode = status;
+        });
+        await app.StartAsync();
+        return receiver;
+    }
+
+    public IReadOnlyList<ReceivedRequest> Accepted => Requests.Where(r => r.Status is >= 200 and < 300).ToList();
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
+
+public sealed record ReceivedRequest(string Path, IReadOnlyDictionary<string, string> Headers, string Body, int Status);

@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Webhook.Tests.Support;
+
+/// <summary>The service in process, with its own inbox file and whatever settings a test gives.</summary>
+public sealed class WebhookApp(IDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    public const string Token = "test-token-5f2c";
+    public string InboxPath { get; } = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Inbox:Path", InboxPath);
+        builder.UseSetting("Auth:BearerToken", Token);
+        builder.UseSetting("Pipeline:BaseBackoff", "00:00:00.050");
+        builder.UseSetting("Pipeline:PollInterval", "00:00:00.050");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            builder.UseSetting(key, value);
+    }
+
+    public HttpClient CreateAuthorizedClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Token);
+        return client;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try { Directory.Delete(Path.GetDirectoryName(InboxPath)!, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Load benchmark of POST /alerts (durable commit on) against a no-op POST endpoint of the same process,
+# side by side in one run, with wrk on loopback. Writes tests/bench/REPORT.md.
+#   usage: tests/bench/intake.sh [duration=20s] [connections=50]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration="${1:-20s}"; connections="${2:-50}"; port=5181
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
+
+dotnet build -c Release src/Webhook -v q -nologo >/dev/null
+work="$(mktemp -d)"
+Inbox__Path="$work/inbox.db" Auth__BearerToken=bench-token Benchmark__NoOpEndpoint=true \
+Pipeline__Enabled=false Logging__LogLevel__Default=Warning \
+  dotnet src/Webhook/bin/Release/net10.0/Webhook.dll --urls "http://127.0.0.1:$port" >"$work/service.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+
+run() { wrk -t2 -c"$connections" -d"$duration" --latency -s tests/bench/intake.lua "http://127.0.0.1:$port$1"; }
+# Warm-up of both paths (JIT, connection pools), then the measured runs.
+wrk -t2 -c"$connections" -d5s -s tests/bench/intake.lua "http://127.0.0.1:$port/bench/noop" >/dev/null
+wrk -t2 -c"$connections" -d5s -s tests/bench/intake.lua "http://127.0.0.1:$port/alerts" >/dev/null
+noop="$(run /bench/noop)"; alerts="$(run /alerts)"
+
+rps() { awk '/Requests\/sec/ {print $2}' <<<"$1"; }
+pct() { awk -v p="$2" '$1 == p {print $2}' <<<"$1"; }
+errors() { grep -E 'Non-2xx|Socket errors' <<<"$1" || echo "none"; }
+ratio="$(awk -v a="$(rps "$alerts")" -v b="$(rps "$noop")" 'BEGIN {printf "%.2f", a / b}')"
+items="$(curl -s "http://127.0.0.1:$port/status")"
+
+cat > tests/bench/REPORT.md <<REPORT
+# Intake benchmark
+
+\`tests/bench/intake.sh $duration $connections\` on $(nproc) cores, $(date -u +%Y-%m-%d), wrk -t2 -c$connections -d$duration,
+one-alert payloads with distinct fingerprints, bearer auth, SQLite WAL with synchronous=FULL (group commit),
+pipeline workers off so only the intake is measured.
+
+| endpoint | requests/s | p50 | p99 | errors |
+| --- | ---: | ---: | ---: | --- |
+| POST /bench/noop (reads the body, answers 202) | $(rps "$noop") | $(pct "$noop" 50%) | $(pct "$noop" 99%) | $(errors "$noop") |
+| POST /alerts (auth, parse, validate, durable commit) | $(rps "$alerts") | $(pct "$alerts" 50%) | $(pct "$alerts" 99%) | $(errors "$alerts") |
+
+Ratio /alerts : no-op = **$ratio** (target ≥ 0.50; p99 target < 10 ms).
+
+Inbox after the run: \`$items\`
+REPORT
+cat tests/bench/REPORT.md

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run): installs what the tests need when it is missing,
+# runs every test project, and ends with one line "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Real Alertmanager (and Prometheus) for the end-to-end tests.
+if ! command -v prometheus-alertmanager >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
+  echo "Installing Debian's prometheus-alertmanager and prometheus..."
+  as_root apt-get update -qq >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager prometheus >/dev/null \
+    || { echo "could not install prometheus-alertmanager/prometheus"; echo "0 passed, 1 failed"; exit 1; }
+fi
+# Debian starts the packaged daemons; the tests start their own on loopback ports.
+as_root systemctl disable --now prometheus prometheus-alertmanager prometheus-node-exporter >/dev/null 2>&1 || true
+
+# Each tests/setup/*.sh installs one more thing the tests need (Node packages, Chromium...), idempotently.
+for setup in tests/setup/*.sh; do
+  [ -e "$setup" ] || continue
+  echo "Running $setup"
+  bash "$setup" || { echo "$setup failed"; echo "0 passed, 1 failed"; exit 1; }
+done
+
+# The container image's build step (Dockerfile) runs this same publish; no container engine runs here.
+publish="$(mktemp -d)"
+if ! dotnet publish src/Webhook/Webhook.csproj -c Release -o "$publish" -v q -nologo >"$publish.log" 2>&1; then
+  cat "$publish.log"; echo "dotnet publish failed"; echo "0 passed, 1 failed"; exit 1
+fi
+rm -rf "$publish" "$publish.log"
+
+results="$(mktemp -d)"
+dotnet test Webhook.sln --logger "trx" --results-directory "$results" --logger "console;verbosity=normal" 2>&1 \
+  | grep -vE '^\s*$' | grep -vE '^\s+Passed ' ; status=${PIPESTATUS[0]}
+
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
+  p="$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  f="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+rm -rf "$results"
+
+echo "$passed passed, $failed failed"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
