@@ -29,12 +29,21 @@ public class DeliveryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ATeamsCardIsPostedExactlyOnceAfterServerErrors()
+    public async Task WithFastRetriesConfiguredATeamsCardIsPostedExactlyOnceAfterServerErrors()
     {
         _chat.Script("teams", 503, times: 2);
-        var outcome = await Resilience().ExecuteAsync(Teams(), Samples.For(Causes.ConfigError), CancellationToken.None);
+        var outcome = await Resilience(o => o.RetryOnlyThrottled = false).ExecuteAsync(Teams(), Samples.For(Causes.ConfigError), CancellationToken.None);
         Assert.IsType<DeliveryOutcome.Delivered>(outcome);
         Assert.Equal(1, _chat.AcceptedCount("teams"));
+    }
+
+    [Fact]
+    public async Task ByDefaultAServerErrorGoesBackToTheInboxAfterOneAttempt()
+    {
+        _chat.Script("teams", 503);
+        var outcome = await Resilience().ExecuteAsync(Teams(), Samples.For(Causes.ConfigError), CancellationToken.None);
+        Assert.IsType<DeliveryOutcome.Retryable>(outcome);
+        Assert.Single(_chat.To("teams"));
     }
 
     [Fact]

@@ -9,8 +9,9 @@ using Polly.Retry;
 namespace Webhook.Notify.Delivery;
 
 /// <summary>
-/// The one resilience pipeline per destination (Polly): jittered exponential retry of retryable outcomes honouring
-/// Retry-After, a circuit breaker, and a token-bucket rate limiter at the chat's documented pace. Senders make one
+/// The one resilience pipeline per destination (Polly): retry honouring Retry-After (and, when configured, jittered
+/// exponential retry of every retryable outcome), a circuit breaker, and a token-bucket rate limiter at the chat's
+/// documented pace. Senders make one
 /// attempt; no HTTP handler retries a POST. Nothing here logs, so no URL or token can leak through it.
 /// </summary>
 public sealed class DeliveryResilience(IOptions<DeliveryResilienceOptions> options, TimeProvider time)
@@ -48,7 +49,7 @@ public sealed class DeliveryResilience(IOptions<DeliveryResilienceOptions> optio
             builder.AddRetry(new RetryStrategyOptions<DeliveryOutcome>
             {
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is DeliveryOutcome.Retryable r
-                    && (r.RetryAfter is null || r.RetryAfter <= _options.MaxInProcessRetryAfter)),
+                    && (r.RetryAfter is { } after ? after <= _options.MaxInProcessRetryAfter : !_options.RetryOnlyThrottled)),
                 MaxRetryAttempts = _options.MaxRetryAttempts,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,

@@ -3,14 +3,18 @@ using System.ComponentModel.DataAnnotations;
 namespace Webhook.Notify.Delivery;
 
 /// <summary>
-/// In-process resilience around one delivery (section "Delivery"). Short waits happen here; a longer
-/// Retry-After or an open circuit goes back to the inbox, whose durable backoff takes over.
+/// In-process resilience around one delivery (section "Delivery"). A chat's throttling (429 with a short
+/// Retry-After) is waited out here; other retryable failures, a longer Retry-After and an open circuit go back to
+/// the inbox, whose durable, jittered exponential backoff survives restarts. One retry loop per kind of failure.
 /// </summary>
 public sealed class DeliveryResilienceOptions
 {
     public const string Section = "Delivery";
 
     [Range(0, 10)] public int MaxRetryAttempts { get; set; } = 3;
+    /// <summary>True: only answers that carry a Retry-After are retried in process. False: every retryable
+    /// outcome is, with jittered exponential backoff (for deployments that want fast retries of 5xx too).</summary>
+    public bool RetryOnlyThrottled { get; set; } = true;
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(15);
     /// <summary>A server's Retry-After up to this long is waited out in process; longer ones are the inbox's.</summary>
