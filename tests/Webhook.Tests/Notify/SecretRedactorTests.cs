@@ -57,4 +57,12 @@ public class SecretRedactorTests
         var once = SecretRedactor.Default.Redact(PlantedSecrets.CrashLog);
         Assert.Equal(once, SecretRedactor.Default.Redact(once));
     }
+
+    [Fact]
+    public void AnInvalidExtraPatternStopsStartUpNamingItsKeyNotItsText()
+    {
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => new SecretRedactor(["ok", "(unclosed-SECRET"]));
+        Assert.Contains("Redaction:ExtraPatterns:1", error.Message);
+        Assert.DoesNotContain("SECRET", error.Message);
+    }
 }

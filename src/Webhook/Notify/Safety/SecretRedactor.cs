@@ -13,9 +13,23 @@ public sealed partial class SecretRedactor
 
     private readonly IReadOnlyList<Regex> _extra;
 
+    /// <param name="extraPatterns">Regexes (Redaction:ExtraPatterns); a named group "secret" masks only that part.</param>
     public SecretRedactor(IEnumerable<string>? extraPatterns = null) =>
-        _extra = (extraPatterns ?? []).Where(p => !string.IsNullOrWhiteSpace(p))
-            .Select(p => new Regex(p, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200))).ToList();
+        _extra = (extraPatterns ?? []).Where(p => !string.IsNullOrWhiteSpace(p)).Select(Compile).ToList();
+
+    private static Regex Compile(string pattern, int index)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200));
+        }
+        catch (ArgumentException ex)
+        {
+            // Name the key, not the pattern: a pattern may embed the very secret it is meant to hide.
+            throw new Microsoft.Extensions.Options.OptionsValidationException($"Redaction:ExtraPatterns:{index}", typeof(SecretRedactor),
+                [$"Redaction:ExtraPatterns:{index} is not a valid regular expression ({ex.GetType().Name})"]);
+        }
+    }
 
     /// <summary>The built-in patterns only.</summary>
     public static SecretRedactor Default { get; } = new();
@@ -38,9 +52,19 @@ public sealed partial class SecretRedactor
         s = AzureClientSecret().Replace(s, Mask);
         s = KeyValueSecret().Replace(s, m => m.Groups["key"].Value + m.Groups["sep"].Value + Mask);
         foreach (var extra in _extra)
-            s = extra.Replace(s, m => m.Groups["secret"].Success
-                ? m.Value[..(m.Groups["secret"].Index - m.Index)] + Mask + m.Value[(m.Groups["secret"].Index - m.Index + m.Groups["secret"].Length)..]
-                : Mask);
+        {
+            try
+            {
+                s = extra.Replace(s, m => m.Groups["secret"].Success
+                    ? m.Value[..(m.Groups["secret"].Index - m.Index)] + Mask + m.Value[(m.Groups["secret"].Index - m.Index + m.Groups["secret"].Length)..]
+                    : Mask);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // Unsure what it would have masked: withhold the text rather than risk a leak.
+                return "[text withheld: a Redaction:ExtraPatterns pattern timed out]";
+            }
+        }
         return s;
     }
 

@@ -28,9 +28,18 @@ public sealed class SlackIncidentStore
               PRIMARY KEY(destination, ts, fingerprint));
             CREATE TABLE IF NOT EXISTS slack_steps(
               destination TEXT NOT NULL, idempotency_key TEXT NOT NULL, step TEXT NOT NULL, ts TEXT,
+              done_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
               PRIMARY KEY(destination, idempotency_key, step));
             """);
+        Purge(db);
     }
+
+    /// <summary>Step marks only matter while the inbox may still retry an item; closed incidents a while longer.</summary>
+    private static void Purge(SqliteConnection db) => Exec(db, """
+        DELETE FROM slack_steps WHERE done_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-14 days');
+        DELETE FROM slack_incident_pods WHERE ts IN (SELECT ts FROM slack_incidents WHERE resolved_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-30 days'));
+        DELETE FROM slack_incidents WHERE resolved_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-30 days');
+        """);
 
     public sealed record Incident(string Channel, string Ts, string MessageJson, DateTimeOffset OpenedAt);
 
@@ -54,7 +63,7 @@ public sealed class SlackIncidentStore
         Exec(db, "INSERT OR REPLACE INTO slack_incidents VALUES($d,$k,$c,$t,$o,NULL,$m)",
             ("$d", destination), ("$k", incidentKey), ("$c", channel), ("$t", ts), ("$o", now.ToString("O")), ("$m", messageJson));
         Exec(db, "INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,1)", ("$d", destination), ("$t", ts), ("$f", fingerprint));
-        Exec(db, "INSERT OR REPLACE INTO slack_steps VALUES($d,$i,'post',$t)", ("$d", destination), ("$i", idempotencyKey), ("$t", ts));
+        Exec(db, "INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts) VALUES($d,$i,'post',$t)", ("$d", destination), ("$i", idempotencyKey), ("$t", ts));
         tx.Commit();
     }
 
@@ -78,7 +87,7 @@ public sealed class SlackIncidentStore
             ("$d", destination), ("$i", idempotencyKey), ("$s", step)) as string;
 
     public void MarkStep(string destination, string idempotencyKey, string step, string? ts = null) =>
-        Run("INSERT OR REPLACE INTO slack_steps VALUES($d,$i,$s,$t)", ("$d", destination), ("$i", idempotencyKey), ("$s", step), ("$t", (object?)ts ?? DBNull.Value));
+        Run("INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts) VALUES($d,$i,$s,$t)", ("$d", destination), ("$i", idempotencyKey), ("$s", step), ("$t", (object?)ts ?? DBNull.Value));
 
     private SqliteConnection Open()
     {
