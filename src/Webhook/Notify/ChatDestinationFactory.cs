@@ -42,8 +42,13 @@ public sealed class ChatDestinationFactory(IServiceProvider services, IHttpClien
         return new TeamsNotifier($"{route}/teams", new Secret(url.AbsoluteUri), http, content);
     }
 
-    private DigestingNotifier Gate(INotifier chat) => new(chat, new StormGate(chat.Id, chat.Kind, (IDigestTarget)chat, content,
-        resilience, storm, time, loggers.CreateLogger<StormGate>()));
+    private DigestingNotifier Gate(INotifier chat)
+    {
+        var gate = new StormGate(chat.Id, chat.Kind, (IDigestTarget)chat, content, services.GetRequiredService<StormStore>(),
+            resilience, storm, time, loggers.CreateLogger<StormGate>());
+        gate.Recover();
+        return new DigestingNotifier(chat, gate);
+    }
 
     /// <summary>The message names the key, never the value: the value is a credential.</summary>
     private static Uri HttpUrl(string? value, string key)

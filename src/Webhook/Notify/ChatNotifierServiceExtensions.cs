@@ -22,6 +22,7 @@ public static class ChatNotifierServiceExtensions
         // Opened only when a route has a Slack bot token: its tables live in the inbox's SQLite file.
         services.TryAddSingleton(sp => new SlackIncidentStore(
             sp.GetRequiredService<IOptions<Inbox.InboxOptions>>().Value.Path));
+        services.TryAddSingleton(sp => new StormStore(sp.GetRequiredService<IOptions<Inbox.InboxOptions>>().Value.Path));
         services.AddSingleton<IDestinationFactory, ChatDestinationFactory>();
         // No resilience handler (a handler that retries a POST posts twice) and no HttpClient logging
         // (it would write the URL, which for chats is the credential).

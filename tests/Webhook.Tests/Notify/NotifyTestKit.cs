@@ -28,8 +28,9 @@ public static class NotifyTestKit
         return new DeliveryResilience(Options.Create(o), TimeProvider.System);
     }
 
-    public static StormGate Gate(INotifier chat, DeliveryResilience resilience, StormOptions options) =>
-        new(chat.Id, chat.Kind, (IDigestTarget)chat, Content, resilience, Options.Create(options), TimeProvider.System, NullLogger.Instance);
+    public static StormGate Gate(INotifier chat, DeliveryResilience resilience, StormOptions options, StormStore? store = null) =>
+        new(chat.Id, chat.Kind, (IDigestTarget)chat, Content, store ?? new StormStore(TempDb()), resilience, Options.Create(options),
+            TimeProvider.System, NullLogger.Instance);
 
     public static string TempDb() => Path.Combine(Path.GetTempPath(), "notify-tests", Guid.NewGuid().ToString("N"), "inbox.db");
 }

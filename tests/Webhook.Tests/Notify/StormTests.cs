@@ -81,4 +81,41 @@ public class StormTests : IAsyncLifetime
         foreach (var n in Storm(groupSize: 3).Take(3)) await gated.SendAsync(n, default);
         Assert.Equal(3, _chat.AcceptedCount("slack-webhook"));
     }
+
+    [Fact]
+    public async Task ADigestHeldWhenTheProcessStopsIsPostedAfterTheRestart()
+    {
+        var db = TempDb();
+        var slack = new SlackWebhookNotifier("default/slack", new Secret(_chat.SlackWebhookUrl), Http(), Content);
+        var holdLong = new StormOptions { Threshold = 10, Settle = TimeSpan.FromHours(1), MaxHold = TimeSpan.FromHours(1) };
+        var before = new DigestingNotifier(slack, Gate(slack, Resilience(), holdLong, new StormStore(db)));
+        // 12 of a group of 13: the group never completes, so the digest is still held when "the process stops".
+        foreach (var n in Storm(groupSize: 13).Take(12)) Assert.IsType<DeliveryOutcome.Delivered>(await before.SendAsync(n, default));
+        Assert.Empty(_chat.Requests);
+
+        var after = Gate(slack, Resilience(), Fast, new StormStore(db));
+        var posted = new ConcurrentQueue<StormDigest>();
+        after.DigestPosted += (d, _) => posted.Enqueue(d);
+        after.Recover();
+        await Eventually.True(() => posted.Count == 1, "the recovered digest");
+        Assert.Equal(12, posted.Single().PodCount);
+        Assert.Contains("12 pods crash looping", Assert.Single(_chat.To("slack-webhook")).Body);
+        Assert.Empty(new StormStore(db).Pending("default/slack"));
+    }
+
+    [Fact]
+    public async Task ADigestTheChatRefusedForNowIsPostedLaterExactlyOnce()
+    {
+        _chat.Script("teams", 503, times: 2);
+        var teams = new TeamsNotifier("default/teams", new Secret(_chat.TeamsUrl), Http(), Content);
+        var options = new StormOptions { Threshold = 10, Settle = TimeSpan.FromMilliseconds(200), MaxHold = TimeSpan.FromSeconds(5), RetryDelay = TimeSpan.FromMilliseconds(100) };
+        var gated = new DigestingNotifier(teams, Gate(teams, Resilience(), options));
+        var outcomes = new ConcurrentQueue<DeliveryOutcome>();
+        gated.Gate.DigestPosted += (_, o) => outcomes.Enqueue(o);
+
+        foreach (var n in Storm(groupSize: 11).Take(11)) await gated.SendAsync(n, default);
+        await Eventually.True(() => outcomes.Any(o => o is DeliveryOutcome.Delivered), "the digest after two 503s");
+        Assert.Equal(3, _chat.To("teams").Count());
+        Assert.Equal(1, _chat.AcceptedCount("teams"));
+    }
 }

@@ -93,7 +93,7 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
     public async Task<DeliveryOutcome> PostDigestAsync(StormDigest digest, CancellationToken ct)
     {
         var digestKey = "digest:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
-            string.Join('\n', digest.Notifications.Select(n => n.IdempotencyKey).Order(StringComparer.Ordinal)))));
+            string.Join('\n', digest.Entries.Select(e => e.IdempotencyKey).Order(StringComparer.Ordinal)))));
         await _gate.WaitAsync(ct);
         try
         {
@@ -106,12 +106,12 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
                 store.MarkStep(id, digestKey, "post", ts);
             }
             if (digest.Resolved || ts.Length == 0) return DeliveryOutcome.Success;
-            foreach (var n in digest.Notifications)
+            foreach (var entry in digest.Entries)
             {
-                if (store.StepDone(id, n.IdempotencyKey, "digest-reply")) continue;
+                if (store.StepDone(id, entry.IdempotencyKey, "digest-reply")) continue;
                 await Task.Delay(ReplyPacing, time, ct);
-                var reply = await StepAsync(n, "digest-reply", () => api.PostMessageAsync(
-                    SlackRenderer.Render(content.Build(n)) with { Channel = channel, ThreadTs = ts }, ct));
+                var reply = await StepAsync(entry.IdempotencyKey, "digest-reply", () => api.PostMessageAsync(
+                    SlackRenderer.Render(entry.Content) with { Channel = channel, ThreadTs = ts }, ct));
                 if (reply is not DeliveryOutcome.Delivered) return reply;
             }
             return DeliveryOutcome.Success;
@@ -125,11 +125,14 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
     /// <summary>Thread replies of a digest go out one at a time; the rate limiter paces whole attempts only.</summary>
     public TimeSpan ReplyPacing { get; init; } = TimeSpan.FromSeconds(1);
 
-    private async Task<DeliveryOutcome> StepAsync(Notification n, string step, Func<Task<SlackApiClient.Result>> call)
+    private Task<DeliveryOutcome> StepAsync(Notification n, string step, Func<Task<SlackApiClient.Result>> call) =>
+        StepAsync(n.IdempotencyKey, step, call);
+
+    private async Task<DeliveryOutcome> StepAsync(string idempotencyKey, string step, Func<Task<SlackApiClient.Result>> call)
     {
-        if (store.StepDone(id, n.IdempotencyKey, step)) return DeliveryOutcome.Success;
+        if (store.StepDone(id, idempotencyKey, step)) return DeliveryOutcome.Success;
         var result = await call();
-        if (result.Outcome is DeliveryOutcome.Delivered) store.MarkStep(id, n.IdempotencyKey, step, result.Ts);
+        if (result.Outcome is DeliveryOutcome.Delivered) store.MarkStep(id, idempotencyKey, step, result.Ts);
         return result.Outcome;
     }
 }

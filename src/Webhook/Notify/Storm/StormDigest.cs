@@ -2,19 +2,28 @@ using Webhook.Notify.Content;
 
 namespace Webhook.Notify.Storm;
 
-/// <summary>The pods of one storm, grouped by cause and workload, largest group first.</summary>
-public sealed record StormDigest(bool Resolved, IReadOnlyList<StormGroup> Groups, IReadOnlyList<Notification> Notifications)
+/// <summary>One pod of a storm: its message content (already redacted) and the inbox item's idempotency key.</summary>
+public sealed record StormEntry(string IdempotencyKey, MessageContent Content)
 {
-    public int PodCount => Notifications.Count;
+    public static StormEntry From(Notification n, ContentBuilder content) => new(n.IdempotencyKey, content.Build(n));
+}
 
-    public static StormDigest From(IReadOnlyList<Notification> notifications, ContentBuilder content)
+/// <summary>The pods of one storm, grouped by cause and workload, largest group first.</summary>
+public sealed record StormDigest(bool Resolved, IReadOnlyList<StormGroup> Groups, IReadOnlyList<StormEntry> Entries)
+{
+    public int PodCount => Entries.Count;
+
+    public static StormDigest From(IReadOnlyList<StormEntry> entries)
     {
-        var groups = notifications
-            .GroupBy(n => (n.Diagnosis.Cause, Workload: ContentBuilder.Workload(n)))
-            .Select(g => new StormGroup(g.Key.Cause, content.Build(g.First()).Workload, g.Count(), content.Build(g.First()).Summary))
+        var groups = entries
+            .GroupBy(e => (e.Content.Cause, e.Content.Workload))
+            .Select(g => new StormGroup(g.Key.Cause, g.Key.Workload, g.Count(), g.First().Content.Summary))
             .OrderByDescending(g => g.Count).ThenBy(g => g.Workload, StringComparer.Ordinal).ToList();
-        return new StormDigest(notifications.Count > 0 && notifications[0].Alert.IsResolved, groups, notifications);
+        return new StormDigest(entries.Count > 0 && entries[0].Content.Resolved, groups, entries);
     }
+
+    public static StormDigest From(IEnumerable<Notification> notifications, ContentBuilder content) =>
+        From(notifications.Select(n => StormEntry.From(n, content)).ToList());
 
     /// <summary>"38 pods crash looping" / "38 pods recovered".</summary>
     public string Headline => $"{PodCount} pod{(PodCount == 1 ? "" : "s")} {(Resolved ? "recovered" : "crash looping")}";

@@ -14,4 +14,7 @@ public sealed class StormOptions
     public TimeSpan Settle { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>...or this long after its first, whichever comes first, or as soon as the whole group is in.</summary>
     public TimeSpan MaxHold { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>A digest the chat did not take is tried again after this, doubling up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(10);
 }
