@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Webhook.Notify.Content;
 using Webhook.Notify.Safety;
 using Webhook.Notify.Slack;
+using Webhook.Notify.Teams;
 using Webhook.Diagnosis;
 
 namespace Webhook.Tests.Notify;
@@ -74,5 +75,45 @@ public class SlackRendererTests
         Assert.Contains("Deployment api, revision 7", json);
         Assert.Contains("registry.example/shop/api:1.9.0", json);
         Assert.Contains("20:40:00 → 20:40:28 UTC (28s)", json);
+    }
+}
+
+public class RenderingEdgeTests
+{
+    private static readonly ContentBuilder Content = new(SecretRedactor.Default);
+
+    [Fact]
+    public void AnAlertWhosePodIsGoneStillRendersForEveryChat()
+    {
+        var n = Samples.For(Causes.Unknown);
+        n = n with
+        {
+            Snapshot = Webhook.Collect.PodSnapshot.AlertOnly("shop", "api-7d9f8b6c4-x2x9q", "api", "pod no longer exists"),
+            Diagnosis = new CrashDiagnosis { Cause = Causes.Unknown, Summary = "The pod is gone; nothing to read." },
+        };
+        var c = Content.Build(n);
+        Assert.Equal("pod shop/api-7d9f8b6c4-x2x9q", c.Workload);
+        Assert.Null(ChatStandIn.SlackLimitError(SlackJson.Serialize(SlackRenderer.Render(c))));
+        Assert.True(TeamsJson.Utf8Size(TeamsRenderer.Render(c)) < TeamsLimits.TargetMessageBytes);
+    }
+
+    [Fact]
+    public void LogsFullOfEmojiAndLongLinesAreNeverCutInsideACharacter()
+    {
+        var line = string.Concat(Enumerable.Repeat("💥x", 700));
+        var log = string.Join('\n', Enumerable.Range(0, 400).Select(i => (i % 2 == 0 ? "" : "y") + line));
+        var c = Content.Build(Samples.For(Causes.NativeCrash, log: log));
+        foreach (var json in new[] { SlackJson.Serialize(SlackRenderer.Render(c)), TeamsJson.Serialize(TeamsRenderer.Render(c)) })
+        {
+            for (var i = 0; i < json.Length; i++)
+            {
+                if (char.IsHighSurrogate(json[i])) Assert.True(i + 1 < json.Length && char.IsLowSurrogate(json[i + 1]), $"lone high surrogate at {i}");
+                else if (char.IsLowSurrogate(json[i])) Assert.True(i > 0 && char.IsHighSurrogate(json[i - 1]), $"lone low surrogate at {i}");
+            }
+            // The serializer writes astral characters as escaped pairs; a lone escaped half would be a cut character.
+            Assert.DoesNotMatch(@"(?i)\\uD[89AB][0-9A-F]{2}(?!\\uD[C-F])", json);
+            Assert.DoesNotContain("\uFFFD", json);
+        }
+        Assert.Null(ChatStandIn.SlackLimitError(SlackJson.Serialize(SlackRenderer.Render(c))));
     }
 }

@@ -32,8 +32,14 @@ public static class LogExcerpt
             if (text.Length <= maxChars) return text;
         }
         var last = Render(lines, new SortedSet<int>(evidenceAt.TakeLast(1).Append(lines.Length - 1)));
-        return last.Length <= maxChars ? last : Gap + last[^Math.Max(0, maxChars - Gap.Length)..];
+        if (last.Length <= maxChars) return last;
+        var start = last.Length - Math.Max(0, maxChars - Gap.Length);
+        if (start < last.Length && char.IsLowSurrogate(last[start])) start++;
+        return Gap + last[start..];
     }
+
+    /// <summary>The first <paramref name="n"/> UTF-16 units, never ending on half a surrogate pair.</summary>
+    private static string Head(string s, int n) => char.IsHighSurrogate(s[n - 1]) ? s[..(n - 1)] : s[..n];
 
     private static IEnumerable<(int Tail, int Context, int MaxEvidence)> Plans(int tailLines)
     {
@@ -50,7 +56,7 @@ public static class LogExcerpt
         foreach (var i in keep)
         {
             if (i != previous + 1) output.Add($"{Gap} {i - previous - 1} line{(i - previous - 1 == 1 ? "" : "s")} cut {Gap}");
-            output.Add(lines[i].Length > MaxLineChars ? lines[i][..MaxLineChars] + Gap : lines[i]);
+            output.Add(lines[i].Length > MaxLineChars ? Head(lines[i], MaxLineChars) + Gap : lines[i]);
             previous = i;
         }
         return string.Join('\n', output);
