@@ -1,5 +1,7 @@
 using Webhook.Alerts;
 using Webhook.Cli;
+using Webhook.Collect;
+using Webhook.Demo;
 using Webhook.Inbox;
 using Webhook.Notify;
 using Webhook.Observability;
@@ -8,6 +10,11 @@ using Webhook.Pipeline;
 
 if (CommandLine.IsToolInvocation(args))
     return await CommandLine.RunAsync(args);
+
+// "demo": the service against the sample bundles, with no cluster (see Demo/DemoMode.cs).
+Webhook.Replay.ReplayServer? replay = null;
+if (DemoMode.IsDemo(args))
+    (args, replay) = await DemoMode.StartAsync(args);
 
 return await StartupGuard.RunAsync(async () =>
 {
@@ -20,11 +27,15 @@ return await StartupGuard.RunAsync(async () =>
     builder.Services.AddInbox();
     // Destinations per route: Slack, Teams, generic webhook, or the console.
     builder.Services.AddDestinations();
+    // Slack and Teams: renderers, redaction, delivery resilience, storm digests.
     builder.Services.AddChatNotifiers(builder.Configuration);
+    // Kubernetes enrichment: pod, events, --previous logs, owner chain, node.
+    builder.Services.AddPodCollector(builder.Configuration);
     // Pipeline: collect → classify → render → deliver, with durable retries.
     builder.Services.AddPipeline();
     // Traces, metrics (/metrics, OTLP) and structured logs.
     builder.AddObservability();
+    builder.Services.AddDemo(replay);
     // Health, readiness, status, and the start-up checks of configuration.
     builder.Services.AddHostedService<StartupChecks>();
 

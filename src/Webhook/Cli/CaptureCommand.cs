@@ -1,14 +1,56 @@
 using System.CommandLine;
+using k8s.Autorest;
+using Microsoft.Extensions.Options;
+using Webhook.Collect;
 
 namespace Webhook.Cli;
 
-// Placeholder until the enrichment issue fills it in.
+/// <summary><c>capture --namespace NS POD OUT</c>: writes a diagnosis bundle (taxonomy.md) of a live pod.</summary>
 public static class CaptureCommand
 {
     public static Command Create()
     {
-        var command = new Command("capture", "Write a diagnosis bundle of a live pod.");
-        command.SetAction(_ => { Console.Error.WriteLine("capture: not implemented yet"); return 2; });
+        var ns = new Option<string>("--namespace", "-n") { Description = "Namespace of the pod.", Required = true };
+        var pod = new Argument<string>("POD") { Description = "Name of the pod." };
+        var output = new Argument<string>("OUT") { Description = "Folder to write the bundle to (created if missing)." };
+        var cluster = new ClusterCliOptions();
+        var command = new Command("capture", "Write a diagnosis bundle of a live pod (literal env values redacted).") { ns, pod, output };
+        cluster.AddTo(command);
+        command.SetAction((result, ct) => RunAsync(result.GetValue(ns)!, result.GetValue(pod)!, result.GetValue(output)!, cluster, result, ct));
         return command;
+    }
+
+    static async Task<int> RunAsync(string ns, string pod, string output, ClusterCliOptions cluster, ParseResult result, CancellationToken ct)
+    {
+        if (!KubernetesNames.IsDnsLabel(ns) || !KubernetesNames.IsDnsSubdomain(pod))
+        {
+            Console.Error.WriteLine($"capture: '{ns}/{pod}' is not a valid namespace/pod name.");
+            return 2;
+        }
+        try
+        {
+            using var collector = cluster.CreateCollector(result);
+            if (collector.Connections.Resolve(null) is not { Api: { } api })
+            {
+                Console.Error.WriteLine($"capture: {collector.Connections.Unavailable}");
+                return 1;
+            }
+            var capture = await new BundleCapture(api, collector.Options.Logs).WriteAsync(ns, pod, output, ct);
+            foreach (var file in capture.Files)
+                Console.WriteLine(Path.Combine(output, file));
+            foreach (var gap in capture.Gaps)
+                Console.Error.WriteLine($"capture: not captured: {gap}");
+            return 0;
+        }
+        catch (OptionsValidationException e)
+        {
+            Console.Error.WriteLine($"capture: {string.Join(" ", e.Failures)}");
+            return 2;
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"capture: {ApiGaps.Describe($"pod {ns}/{pod}", e, deadline: null)}");
+            return 1;
+        }
     }
 }

@@ -5,7 +5,7 @@ namespace Webhook.Cli;
 /// <summary>The program is both the service (no arguments, or "serve") and the offline tools.</summary>
 public static class CommandLine
 {
-    static readonly string[] ToolVerbs = ["diagnose", "capture", "--help", "-h", "--version"];
+    static readonly string[] ToolVerbs = ["diagnose", "capture", "replay", "--help", "-h", "--version"];
 
     public static bool IsToolInvocation(string[] args) => args.Length > 0 && ToolVerbs.Contains(args[0]);
 
@@ -15,6 +15,7 @@ public static class CommandLine
         {
             DiagnoseCommand.Create(),
             CaptureCommand.Create(),
+            DemoCommand.Create(),
         };
         return root.Parse(args).InvokeAsync();
     }

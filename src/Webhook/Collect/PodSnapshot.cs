@@ -39,6 +39,8 @@ public sealed record WorkloadInfo
     public required string Kind { get; init; }
     public required string Name { get; init; }
     public string? Revision { get; init; }
+    /// <summary>The revision <see cref="Changes"/> compare against, when one was found.</summary>
+    public string? PreviousRevision { get; init; }
     public DateTimeOffset? TemplateCreatedAt { get; init; }
     /// <summary>Human-readable differences against the previous template, e.g. "image api:1.8.2 → api:1.9.0".</summary>
     public IReadOnlyList<string> Changes { get; init; } = [];

@@ -35,6 +35,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{chosen}";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        info.Environment["Kubernetes__Enabled"] = "false";
         foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__")] = value;
 
         var process = new Process { StartInfo = info };

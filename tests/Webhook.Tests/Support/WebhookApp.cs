@@ -16,6 +16,8 @@ public sealed class WebhookApp(IDictionary<string, string?>? settings = null) : 
         builder.UseSetting("Pipeline:BaseBackoff", "00:00:00.050");
         builder.UseSetting("Pipeline:PollInterval", "00:00:00.050");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Never the developer's own cluster: tests that need Kubernetes point Kubernetes:Server at a replay server.
+        builder.UseSetting("Kubernetes:Enabled", "false");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
     }

@@ -1,0 +1,26 @@
+using k8s.Models;
+
+namespace Webhook.Collect;
+
+/// <summary>
+/// The few read-only Kubernetes calls the collector makes: a seam of ours over KubernetesClient, whose
+/// <c>*Async</c> methods are extension methods and cannot be substituted. Errors surface as the client's
+/// exceptions (<c>HttpOperationException</c>, <c>HttpRequestException</c>); callers turn them into gaps.
+/// </summary>
+public interface IKubernetesApi
+{
+    Task<V1Pod> GetPodAsync(string ns, string name, CancellationToken ct);
+    Task<IList<Corev1Event>> ListPodEventsAsync(string ns, string pod, CancellationToken ct);
+    /// <summary>The log as a stream the caller must dispose; the response is not buffered.</summary>
+    Task<Stream> OpenLogAsync(string ns, string pod, LogQuery query, CancellationToken ct);
+    Task<V1ReplicaSet> GetReplicaSetAsync(string ns, string name, CancellationToken ct);
+    Task<IList<V1ReplicaSet>> ListReplicaSetsAsync(string ns, string labelSelector, CancellationToken ct);
+    Task<V1Deployment> GetDeploymentAsync(string ns, string name, CancellationToken ct);
+    Task<V1StatefulSet> GetStatefulSetAsync(string ns, string name, CancellationToken ct);
+    Task<V1DaemonSet> GetDaemonSetAsync(string ns, string name, CancellationToken ct);
+    Task<V1Job> GetJobAsync(string ns, string name, CancellationToken ct);
+    Task<V1CronJob> GetCronJobAsync(string ns, string name, CancellationToken ct);
+    Task<V1Node> GetNodeAsync(string name, CancellationToken ct);
+}
+
+public sealed record LogQuery(string Container, bool Previous, int TailLines, int LimitBytes);

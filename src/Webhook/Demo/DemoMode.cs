@@ -1,0 +1,84 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Webhook.Cli;
+using Webhook.Replay;
+
+namespace Webhook.Demo;
+
+/// <summary>
+/// <c>demo</c>: the service with no cluster at all. The replay API server serves the sample bundles of
+/// tests/samples as if they were a cluster, the service collects from it, and one alert per sample pod is
+/// posted to the service's own intake, so real diagnoses appear in the console within seconds.
+/// </summary>
+public static partial class DemoMode
+{
+    public static bool IsDemo(string[] args) => args is ["demo", ..] && !args.Contains("--help") && !args.Contains("-h");
+
+    /// <summary>Starts the replay server and returns the service's arguments pointing at it.</summary>
+    public static async Task<(string[] Args, ReplayServer Replay)> StartAsync(string[] args)
+    {
+        var samples = DemoCommand.FindSamples()
+            ?? throw new InvalidOperationException("demo: tests/samples not found; run it from the repository.");
+        var replay = await DemoCommand.StartReplayAsync(samples);
+        Console.WriteLine($"demo: replay Kubernetes API on {replay.Url} serving {samples}");
+        return ([.. args[1..], $"--Kubernetes:Server={replay.Url}", "--Demo:PostSamples=true"], replay);
+    }
+
+    public static IServiceCollection AddDemo(this IServiceCollection services, ReplayServer? replay)
+    {
+        if (replay is not null)
+        {
+            services.AddSingleton(replay);
+            services.AddHostedService<SampleAlerts>();
+        }
+        return services;
+    }
+
+    /// <summary>Posts one KubePodCrashLooping alert per sample pod through the real intake once the service listens.</summary>
+    sealed partial class SampleAlerts(ReplayServer replay, IServer server, IHostApplicationLifetime lifetime, IConfiguration configuration, ILogger<SampleAlerts> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lifetime.ApplicationStarted.Register(() => _ = PostAsync());
+            return Task.CompletedTask;
+        }
+
+        async Task PostAsync()
+        {
+            var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+            if (address is null) return;
+            using var http = new HttpClient { BaseAddress = new Uri(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1")) };
+            if (configuration["Auth:BearerToken"] is { Length: > 0 } token) http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+            var now = DateTimeOffset.UtcNow;
+            var alerts = replay.Store.PodNames.Order().Select(p => new
+            {
+                status = "firing",
+                labels = new Dictionary<string, string> { ["alertname"] = "KubePodCrashLooping", ["namespace"] = p.Ns, ["pod"] = p.Name, ["severity"] = "warning" },
+                annotations = new Dictionary<string, string> { ["summary"] = "Pod is crash looping." },
+                startsAt = now,
+                endsAt = "0001-01-01T00:00:00Z",
+                generatorURL = "http://prometheus.demo/graph",
+                fingerprint = $"demo-{p.Ns}-{p.Name}",
+            }).ToList();
+            var body = new { version = "4", status = "firing", receiver = "demo", groupKey = "{}:{alertname=\"KubePodCrashLooping\"}", externalURL = "http://alertmanager.demo", alerts };
+            try
+            {
+                var response = await http.PostAsJsonAsync("/alerts", body);
+                LogPosted(logger, alerts.Count, (int)response.StatusCode);
+            }
+            catch (HttpRequestException ex)
+            {
+                LogFailed(logger, ex.Message);
+            }
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "demo: posted {Count} sample alerts to /alerts, answer {Status}; diagnoses follow")]
+        static partial void LogPosted(ILogger logger, int count, int status);
+
+        [LoggerMessage(EventId = 901, Level = LogLevel.Warning, Message = "demo: could not post the sample alerts: {Reason}")]
+        static partial void LogFailed(ILogger logger, string reason);
+    }
+}
