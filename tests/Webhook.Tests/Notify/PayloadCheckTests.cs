@@ -55,6 +55,8 @@ public partial class PayloadCheckTests
         var dir = Fresh(Path.Combine(ExternalTool.PayloadChecks, "generated", "slack"));
         foreach (var (name, message) in SlackMessages())
             await File.WriteAllTextAsync(Path.Combine(dir, name + ".ts"), TypeScript(SlackJson.Serialize(message)));
+        foreach (var (name, n) in await SampleBundles.LoadAsync())
+            await File.WriteAllTextAsync(Path.Combine(dir, name + ".ts"), TypeScript(SlackJson.Serialize(SlackRenderer.Render(Content.Build(n)))));
 
         var result = await Tsc("-p", "tsconfig.json");
         Assert.True(result.ExitCode == 0, "tsc rejected a rendered Slack message:\n" + result);
@@ -90,6 +92,8 @@ public partial class PayloadCheckTests
         var storm = Enumerable.Range(0, 38).Select(i => Samples.For(i < 30 ? Causes.ConfigError : Causes.OomKilled, pod: $"p{i}", workload: i < 30 ? "api" : "cache")).ToList();
         var digest = StormDigest.From(storm, Content);
         cards["digest"] = TeamsRenderer.Simple("🔴 " + digest.Headline, digest.Lines);
+        foreach (var (name, n) in await SampleBundles.LoadAsync())
+            cards[name] = TeamsRenderer.Render(Content.Build(n));
 
         var all = await RenderAsync(Path.Combine(dir, "all.html"), cards, screenshot: null);
         foreach (var name in cards.Keys)
