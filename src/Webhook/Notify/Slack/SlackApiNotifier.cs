@@ -94,10 +94,12 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
     {
         var digestKey = "digest:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
             string.Join('\n', digest.Entries.Select(e => e.IdempotencyKey).Order(StringComparer.Ordinal)))));
+        string? ts;
+        // Only the top message takes the incident lock; the paced replies must not hold up other alerts.
         await _gate.WaitAsync(ct);
         try
         {
-            string? ts = store.StepTs(id, digestKey, "post");
+            ts = store.StepTs(id, digestKey, "post");
             if (ts is null)
             {
                 var posted = await api.PostMessageAsync(SlackDigestRenderer.Render(digest, detailsInThread: true) with { Channel = channel }, ct);
@@ -105,21 +107,21 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
                 ts = posted.Ts ?? "";
                 store.MarkStep(id, digestKey, "post", ts);
             }
-            if (digest.Resolved || ts.Length == 0) return DeliveryOutcome.Success;
-            foreach (var entry in digest.Entries)
-            {
-                if (store.StepDone(id, entry.IdempotencyKey, "digest-reply")) continue;
-                await Task.Delay(ReplyPacing, time, ct);
-                var reply = await StepAsync(entry.IdempotencyKey, "digest-reply", () => api.PostMessageAsync(
-                    SlackRenderer.Render(entry.Content) with { Channel = channel, ThreadTs = ts }, ct));
-                if (reply is not DeliveryOutcome.Delivered) return reply;
-            }
-            return DeliveryOutcome.Success;
         }
         finally
         {
             _gate.Release();
         }
+        if (digest.Resolved || ts.Length == 0) return DeliveryOutcome.Success;
+        foreach (var entry in digest.Entries)
+        {
+            if (store.StepDone(id, entry.IdempotencyKey, "digest-reply")) continue;
+            await Task.Delay(ReplyPacing, time, ct);
+            var reply = await StepAsync(entry.IdempotencyKey, "digest-reply", () => api.PostMessageAsync(
+                SlackRenderer.Render(entry.Content) with { Channel = channel, ThreadTs = ts }, ct));
+            if (reply is not DeliveryOutcome.Delivered) return reply;
+        }
+        return DeliveryOutcome.Success;
     }
 
     /// <summary>Thread replies of a digest go out one at a time; the rate limiter paces whole attempts only.</summary>
