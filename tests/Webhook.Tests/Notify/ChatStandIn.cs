@@ -68,6 +68,9 @@ public sealed class ChatStandIn : IAsyncDisposable
     }
 
     public void FailAlways(string endpoint, int status) => _always[endpoint] = status;
+
+    /// <summary>Failure bodies quote the request's URL and Authorization header, as some proxies do.</summary>
+    public bool EchoOnFailure { get; set; }
     public void Heal(string endpoint) => _always.TryRemove(endpoint, out _);
 
     public IEnumerable<Request> To(string endpoint) => Requests.Where(r => r.Endpoint == endpoint);
@@ -83,7 +86,9 @@ public sealed class ChatStandIn : IAsyncDisposable
         var headers = ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         int status; string text; bool accepted;
         if (_always.TryGetValue(endpoint, out var always))
-            (status, text, accepted) = (always, "standin failure", false);
+            (status, text, accepted) = (always, EchoOnFailure
+                ? $"failed {ctx.Request.Scheme}://{ctx.Request.Host}{ctx.Request.Path}{ctx.Request.QueryString} auth={ctx.Request.Headers.Authorization} path={ctx.Request.Path}"
+                : "standin failure", false);
         else if (_script.TryGetValue(endpoint, out var q) && q.TryDequeue(out var scripted) && scripted.Status != 0)
         {
             (status, text, accepted) = (scripted.Status, scripted.Status == 429 ? "rate limited" : "standin failure", false);

@@ -14,11 +14,12 @@ public static class ChatHttp
     public const string NotifyClient = "notify";
     private const int MaxBodyInReason = 200;
 
-    public static DeliveryOutcome From(HttpStatusCode status, HttpResponseHeaders headers, string body)
+    /// <param name="credentials">The destination's URL or token: removed from the body should the server echo it.</param>
+    public static DeliveryOutcome From(HttpStatusCode status, HttpResponseHeaders headers, string body, params Secret[] credentials)
     {
         var code = (int)status;
         if (code is >= 200 and < 300) return DeliveryOutcome.Success;
-        var reason = $"http {code}" + (string.IsNullOrWhiteSpace(body) ? "" : ": " + Snippet(body));
+        var reason = $"http {code}" + (string.IsNullOrWhiteSpace(body) ? "" : ": " + Snippet(body, credentials));
         if (code is 429 or 408 || code >= 500)
             return new DeliveryOutcome.Retryable(reason, RetryAfter(headers));
         return new DeliveryOutcome.Permanent(reason);
@@ -51,7 +52,7 @@ public static class ChatHttp
             configure?.Invoke(request);
             using var response = await client.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            return From(response.StatusCode, response.Headers, body);
+            return From(response.StatusCode, response.Headers, body, url);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -64,9 +65,26 @@ public static class ChatHttp
         }
     }
 
-    private static string Snippet(string body)
+    private static string Snippet(string body, Secret[] credentials)
     {
-        var s = SecretRedactor.Default.Redact(body.ReplaceLineEndings(" ").Trim());
+        var s = body.ReplaceLineEndings(" ").Trim();
+        foreach (var credential in credentials)
+            foreach (var form in Forms(credential.Reveal()))
+                s = s.Replace(form, SecretRedactor.Mask, StringComparison.OrdinalIgnoreCase);
+        s = SecretRedactor.Default.Redact(s);
         return s.Length <= MaxBodyInReason ? s : s[..MaxBodyInReason] + "…";
+    }
+
+    /// <summary>A URL can come back whole, as its path and query, or escaped.</summary>
+    private static IEnumerable<string> Forms(string credential)
+    {
+        yield return credential;
+        yield return Uri.EscapeDataString(credential);
+        if (Uri.TryCreate(credential, UriKind.Absolute, out var uri))
+        {
+            if (uri.PathAndQuery.Length > 1) yield return uri.PathAndQuery;
+            if (uri.AbsolutePath.Length > 1) yield return uri.AbsolutePath;
+            if (uri.Query.Length > 1) yield return uri.Query.TrimStart('?');
+        }
     }
 }

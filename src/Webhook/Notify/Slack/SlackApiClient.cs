@@ -33,7 +33,7 @@ public sealed class SlackApiClient(Secret botToken, Uri apiBase, IHttpClientFact
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", botToken.Reveal());
             using var response = await http.CreateClient(ChatHttp.NotifyClient).SendAsync(request, ct);
             var body = await response.Content.ReadAsStringAsync(ct);
-            outcome = ChatHttp.From(response.StatusCode, response.Headers, "");
+            outcome = ChatHttp.From(response.StatusCode, response.Headers, "", botToken);
             if (outcome is DeliveryOutcome.Delivered)
             {
                 (outcome, ts, channel) = Parse(body);
