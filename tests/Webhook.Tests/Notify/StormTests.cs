@@ -118,4 +118,37 @@ public class StormTests : IAsyncLifetime
         Assert.Equal(3, _chat.To("teams").Count());
         Assert.Equal(1, _chat.AcceptedCount("teams"));
     }
+
+    [Fact]
+    public async Task WithABotTokenTheDigestIsAnIncidentThatRecoveriesReplyToAndFinallyUpdate()
+    {
+        var slack = new SlackApiNotifier("default/slack", ChatStandIn.Channel,
+            new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http()),
+            new SlackIncidentStore(TempDb()), Content, TimeProvider.System) { ReplyPacing = TimeSpan.Zero };
+        var gated = new DigestingNotifier(slack, Gate(slack, Resilience(), Fast));
+        var posted = new ConcurrentQueue<DeliveryOutcome>();
+        gated.Gate.DigestPosted += (_, o) => posted.Enqueue(o);
+
+        var pods = Storm(groupSize: 12).Take(12).ToList();
+        foreach (var n in pods) await gated.SendAsync(n, default);
+        await Eventually.True(() => posted.Count == 1, "the firing digest");
+        var digest = Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+
+        // One pod recovers on its own: a reply in the digest's thread, no update yet.
+        var first = pods[0];
+        var resolvedFirst = first with { Alert = first.Alert with { Status = "resolved", EndsAt = Samples.Start.AddMinutes(5), GroupSize = 1 },
+            IdempotencyKey = first.IdempotencyKey + "-resolved" };
+        Assert.IsType<DeliveryOutcome.Delivered>(await gated.SendAsync(resolvedFirst, default));
+        Assert.DoesNotContain(_chat.SlackApiAccepted, p => p.Method == "chat.update");
+
+        // The other eleven recover together: one digest of recoveries and one update of the original digest.
+        foreach (var n in pods.Skip(1))
+            await gated.SendAsync(n with { Alert = n.Alert with { Status = "resolved", EndsAt = Samples.Start.AddMinutes(9), GroupSize = 11 },
+                IdempotencyKey = n.IdempotencyKey + "-resolved" }, default);
+        await Eventually.True(() => posted.Count == 2, "the digest of recoveries");
+        Assert.IsType<DeliveryOutcome.Delivered>(posted.Last());
+        var update = Assert.Single(_chat.SlackApiAccepted, p => p.Method == "chat.update");
+        Assert.Equal(digest.Ts, update.Ts);
+        Assert.Contains("11 pods recovered", _chat.SlackApiAccepted.Last(p => p.Method == "chat.postMessage" && p.ThreadTs is null).Body.ToJsonString());
+    }
 }

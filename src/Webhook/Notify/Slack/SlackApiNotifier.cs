@@ -89,7 +89,10 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         return DeliveryOutcome.Success;
     }
 
-    /// <summary>The digest, then one thread reply per pod, paced to Slack's one message per second per channel.</summary>
+    /// <summary>
+    /// The digest, then one thread reply per pod, paced to Slack's one message per second per channel. A firing
+    /// digest becomes the incident of its pods; a digest of recoveries closes the incidents it empties.
+    /// </summary>
     public async Task<DeliveryOutcome> PostDigestAsync(StormDigest digest, CancellationToken ct)
     {
         var digestKey = "digest:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
@@ -102,17 +105,23 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
             ts = store.StepTs(id, digestKey, "post");
             if (ts is null)
             {
-                var posted = await api.PostMessageAsync(SlackDigestRenderer.Render(digest, detailsInThread: true) with { Channel = channel }, ct);
+                var message = SlackDigestRenderer.Render(digest, detailsInThread: true) with { Channel = channel };
+                var posted = await api.PostMessageAsync(message, ct);
                 if (posted.Outcome is not DeliveryOutcome.Delivered) return posted.Outcome;
                 ts = posted.Ts ?? "";
+                if (!digest.Resolved && ts.Length > 0)
+                    store.OpenDigest(id, digestKey, posted.Channel ?? channel, ts, SlackJson.Serialize(message),
+                        digest.Entries.Select(e => e.Fingerprint).OfType<string>(), time.GetUtcNow());
                 store.MarkStep(id, digestKey, "post", ts);
             }
+            if (digest.Resolved)
+                return await CloseIncidentsAsync(digest, ct);
         }
         finally
         {
             _gate.Release();
         }
-        if (digest.Resolved || ts.Length == 0) return DeliveryOutcome.Success;
+        if (ts.Length == 0) return DeliveryOutcome.Success;
         foreach (var entry in digest.Entries)
         {
             if (store.StepDone(id, entry.IdempotencyKey, "digest-reply")) continue;
@@ -120,6 +129,28 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
             var reply = await StepAsync(entry.IdempotencyKey, "digest-reply", () => api.PostMessageAsync(
                 SlackRenderer.Render(entry.Content) with { Channel = channel, ThreadTs = ts }, ct));
             if (reply is not DeliveryOutcome.Delivered) return reply;
+        }
+        return DeliveryOutcome.Success;
+    }
+
+    /// <summary>Recovered pods leave their incidents; an incident left with no firing pod is marked resolved.</summary>
+    private async Task<DeliveryOutcome> CloseIncidentsAsync(StormDigest digest, CancellationToken ct)
+    {
+        foreach (var entry in digest.Entries.Where(e => e.Fingerprint is not null))
+        {
+            var open = store.FindOpenByPod(id, entry.Fingerprint!);
+            if (open is null) continue;
+            if (store.FiringPodsExcept(id, open.Ts, entry.Fingerprint!) == 0)
+            {
+                var original = SlackJson.Deserialize(open.MessageJson) ?? new SlackMessage { Text = entry.Content.Summary };
+                var lasted = entry.Content with { Lasted = entry.Content.Lasted ?? time.GetUtcNow() - open.OpenedAt };
+                await Task.Delay(ReplyPacing, time, ct);
+                var updated = await StepAsync(entry.IdempotencyKey, "update", () => api.UpdateAsync(
+                    SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null }, ct));
+                if (updated is not DeliveryOutcome.Delivered) return updated;
+                store.Resolve(id, open.Ts, time.GetUtcNow());
+            }
+            store.SetPodFiring(id, open.Ts, entry.Fingerprint!, false);
         }
         return DeliveryOutcome.Success;
     }

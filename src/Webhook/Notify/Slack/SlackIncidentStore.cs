@@ -67,6 +67,19 @@ public sealed class SlackIncidentStore
         tx.Commit();
     }
 
+    /// <summary>A storm digest is an incident too: its pods resolve onto it like pods of one workload.</summary>
+    public void OpenDigest(string destination, string digestKey, string channel, string ts, string messageJson,
+        IEnumerable<string> fingerprints, DateTimeOffset now)
+    {
+        using var db = Open();
+        using var tx = db.BeginTransaction();
+        Exec(db, "INSERT OR IGNORE INTO slack_incidents VALUES($d,$k,$c,$t,$o,NULL,$m)",
+            ("$d", destination), ("$k", digestKey), ("$c", channel), ("$t", ts), ("$o", now.ToString("O")), ("$m", messageJson));
+        foreach (var fingerprint in fingerprints)
+            Exec(db, "INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,1)", ("$d", destination), ("$t", ts), ("$f", fingerprint));
+        tx.Commit();
+    }
+
     public void SetPodFiring(string destination, string ts, string fingerprint, bool firing) =>
         Run("INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,$x)",
             ("$d", destination), ("$t", ts), ("$f", fingerprint), ("$x", firing ? 1 : 0));

@@ -2,10 +2,10 @@ using Webhook.Notify.Content;
 
 namespace Webhook.Notify.Storm;
 
-/// <summary>One pod of a storm: its message content (already redacted) and the inbox item's idempotency key.</summary>
-public sealed record StormEntry(string IdempotencyKey, MessageContent Content)
+/// <summary>One pod of a storm: its message content (already redacted), the inbox item's idempotency key and the alert's fingerprint.</summary>
+public sealed record StormEntry(string IdempotencyKey, MessageContent Content, string? Fingerprint = null)
 {
-    public static StormEntry From(Notification n, ContentBuilder content) => new(n.IdempotencyKey, content.Build(n));
+    public static StormEntry From(Notification n, ContentBuilder content) => new(n.IdempotencyKey, content.Build(n), n.Alert.Fingerprint);
 }
 
 /// <summary>The pods of one storm, grouped by cause and workload, largest group first.</summary>
