@@ -14,7 +14,7 @@ public sealed record SlackMessage
     public string? ThreadTs { get; init; }
     /// <summary>Set only for chat.update.</summary>
     public string? Ts { get; init; }
-    /// <summary>Never let Slack turn "@here" or a URL in our text into a mention or an unfurl.</summary>
+    /// <summary>No previews of the links we add (runbook, graph, silence); not sent with chat.update, which has no such argument.</summary>
     public bool? UnfurlLinks { get; init; } = false;
     public bool? UnfurlMedia { get; init; } = false;
 }

@@ -79,7 +79,7 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         var original = SlackJson.Deserialize(open.MessageJson) ?? new SlackMessage { Text = c.Summary };
         var lasted = c with { Lasted = c.Lasted ?? time.GetUtcNow() - open.OpenedAt };
         var updated = await StepAsync(n, "update", () => api.UpdateAsync(
-            SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null }, ct));
+            SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null }, ct));
         if (updated is not DeliveryOutcome.Delivered) return updated;
         var replied = await StepAsync(n, "resolved-reply", () => api.PostMessageAsync(
             SlackRenderer.ResolvedReply(lasted) with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
@@ -146,7 +146,7 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
                 var lasted = entry.Content with { Lasted = entry.Content.Lasted ?? time.GetUtcNow() - open.OpenedAt };
                 await Task.Delay(ReplyPacing, time, ct);
                 var updated = await StepAsync(entry.IdempotencyKey, "update", () => api.UpdateAsync(
-                    SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null }, ct));
+                    SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null }, ct));
                 if (updated is not DeliveryOutcome.Delivered) return updated;
                 store.Resolve(id, open.Ts, time.GetUtcNow());
             }
