@@ -27,6 +27,8 @@ return await StartupGuard.RunAsync(async () =>
     builder.Services.AddInbox();
     // Destinations per route: Slack, Teams, generic webhook, or the console.
     builder.Services.AddDestinations();
+    // Slack and Teams: renderers, redaction, delivery resilience, storm digests.
+    builder.Services.AddChatNotifiers(builder.Configuration);
     // Kubernetes enrichment: pod, events, --previous logs, owner chain, node.
     builder.Services.AddPodCollector(builder.Configuration);
     // Pipeline: collect → classify → render → deliver, with durable retries.

@@ -15,6 +15,8 @@ public sealed record AlertContext
     public string? GroupKey { get; init; }
     public string? ExternalUrl { get; init; }
     public string? Receiver { get; init; }
+    /// <summary>How many alerts of the same status came in this Alertmanager group (alert storms are digested).</summary>
+    public int GroupSize { get; init; } = 1;
 
     public bool IsResolved => Status == "resolved";
     public string? AlertName => Label("alertname");

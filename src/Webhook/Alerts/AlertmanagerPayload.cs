@@ -65,6 +65,7 @@ public static class AlertmanagerPayload
         GroupKey = message.GroupKey,
         ExternalUrl = message.ExternalUrl,
         Receiver = message.Receiver,
+        GroupSize = message.Alerts!.Count(a => a.Status == alert.Status),
     };
 
     static string FirstSentence(string text)

@@ -10,7 +10,8 @@ public sealed partial class ConsoleNotifier(string route, ILogger<ConsoleNotifie
 
     public Task<DeliveryOutcome> SendAsync(Notification notification, CancellationToken cancellationToken)
     {
-        LogDiagnosis(logger, Render(notification));
+        // Logs leave the process too (collectors, support bundles): same redaction as every destination.
+        LogDiagnosis(logger, Safety.SecretRedactor.Default.Redact(Render(notification)));
         return Task.FromResult(DeliveryOutcome.Success);
     }
 

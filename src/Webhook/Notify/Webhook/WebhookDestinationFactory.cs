@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Options;
+using Webhook.Notify.Safety;
 
 namespace Webhook.Notify.Webhook;
 
-public sealed class WebhookDestinationFactory(IHttpClientFactory http, TimeProvider clock) : IDestinationFactory
+public sealed class WebhookDestinationFactory(IHttpClientFactory http, TimeProvider clock, SecretRedactor? redactor = null) : IDestinationFactory
 {
     public IEnumerable<INotifier> Create(string route, IConfigurationSection routeSection)
     {
@@ -16,6 +17,6 @@ public sealed class WebhookDestinationFactory(IHttpClientFactory http, TimeProvi
             throw new OptionsValidationException(key, typeof(WebhookOptions), [$"{key} must be an absolute http or https URL"]);
         if (options.Timeout <= TimeSpan.Zero)
             throw new OptionsValidationException(key, typeof(WebhookOptions), [$"Routes:{route}:Webhook:Timeout must be positive"]);
-        yield return new WebhookNotifier(route, options, http, clock);
+        yield return new WebhookNotifier(route, options, http, clock, redactor);
     }
 }

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Webhook.Notify.Content;
+using Webhook.Notify.Delivery;
+using Webhook.Notify.Http;
+using Webhook.Notify.Safety;
+using Webhook.Notify.Slack;
+using Webhook.Notify.Storm;
+
+namespace Webhook.Notify;
+
+public static class ChatNotifierServiceExtensions
+{
+    /// <summary>Slack and Teams destinations, the secret redactor, delivery resilience and storm digests.</summary>
+    public static IServiceCollection AddChatNotifiers(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new SecretRedactor(configuration.GetSection("Redaction:ExtraPatterns").Get<string[]>()));
+        services.TryAddSingleton<ContentBuilder>();
+        services.AddDeliveryResilience();
+        services.AddOptions<StormOptions>().BindConfiguration(StormOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Opened only when a route has a Slack bot token: its tables live in the inbox's SQLite file.
+        services.TryAddSingleton(sp => new SlackIncidentStore(
+            sp.GetRequiredService<IOptions<Inbox.InboxOptions>>().Value.Path));
+        services.TryAddSingleton(sp => new StormStore(sp.GetRequiredService<IOptions<Inbox.InboxOptions>>().Value.Path));
+        services.AddSingleton<IDestinationFactory, ChatDestinationFactory>();
+        // No resilience handler (a handler that retries a POST posts twice) and no HttpClient logging
+        // (it would write the URL, which for chats is the credential).
+        services.AddHttpClient(ChatHttp.NotifyClient, c => c.Timeout = TimeSpan.FromSeconds(15)).RemoveAllLoggers();
+        return services;
+    }
+
+    /// <summary>The Polly pipelines the delivery stage runs every destination through.</summary>
+    public static IServiceCollection AddDeliveryResilience(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<DeliveryResilienceOptions>().BindConfiguration(DeliveryResilienceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<DeliveryResilience>();
+        return services;
+    }
+}

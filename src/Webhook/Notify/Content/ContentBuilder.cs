@@ -1,0 +1,96 @@
+using System.Globalization;
+using k8s.Models;
+using Webhook.Notify.Safety;
+
+namespace Webhook.Notify.Content;
+
+/// <summary>Pure: a notification to the chat-neutral <see cref="MessageContent"/>, every untrusted string redacted.</summary>
+public sealed class ContentBuilder(SecretRedactor redactor)
+{
+    public MessageContent Build(Notification n)
+    {
+        var (alert, snapshot, diagnosis) = (n.Alert, n.Snapshot, n.Diagnosis);
+        var container = diagnosis.Container ?? snapshot.Container ?? alert.Container;
+        var pod = alert.Pod ?? snapshot.PodName;
+        var ns = alert.Namespace ?? snapshot.Namespace;
+        var status = FindStatus(snapshot.Pod, container);
+
+        var evidenceLines = diagnosis.Evidence.Where(e => e.Source != "log")
+            .Select(e => R($"{e.Source}: {e.Text}")).ToList();
+        var logEvidence = diagnosis.Evidence.Where(e => e.Source == "log").Select(e => R(e.Text)).ToList();
+        var log = snapshot.PreviousLog;
+        var logText = log is not null && !string.IsNullOrWhiteSpace(log.Text) ? R(log.Text)
+            : logEvidence.Count > 0 ? string.Join('\n', logEvidence) : null;
+
+        return new MessageContent
+        {
+            Cause = diagnosis.Cause,
+            CauseWords = CauseText.Words(diagnosis.Cause),
+            Workload = R(Workload(n)),
+            Summary = R(diagnosis.Summary),
+            Facts = Facts(n, ns, pod, container, status).Select(f => f with { Value = R(f.Value) }).ToList(),
+            EvidenceLines = evidenceLines,
+            Log = logText,
+            LogEvidence = logEvidence,
+            LogLabel = log?.Source switch
+            {
+                Collect.LogSource.Previous => "previous log",
+                Collect.LogSource.TerminationMessage => "termination message",
+                Collect.LogSource.Current => "current log",
+                _ => "log evidence",
+            },
+            Remediation = diagnosis.Remediation.Select(R).ToList(),
+            Commands = diagnosis.Commands.Select(R).ToList(),
+            Missing = diagnosis.Missing.Select(R).ToList(),
+            Confidence = Math.Clamp(diagnosis.Confidence, 0, 1),
+            Links = AlertLinks.For(alert, redactor),
+            Resolved = alert.IsResolved,
+            Lasted = alert.EndsAt is { } end ? end - alert.StartsAt : null,
+            RestartCount = diagnosis.RestartCount ?? status?.RestartCount,
+            Pod = R(pod),
+        };
+    }
+
+    /// <summary>"deployment shop/api"; a ReplicaSet owner loses its hash; else the pod itself.</summary>
+    public static string Workload(Notification n)
+    {
+        var ns = n.Alert.Namespace ?? n.Snapshot.Namespace;
+        if (n.Snapshot.Workload is { } w) return $"{w.Kind.ToLowerInvariant()} {ns}/{w.Name}";
+        var owner = n.Snapshot.Pod?.Metadata?.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        if (owner is { Kind: "ReplicaSet" } && owner.Name.LastIndexOf('-') is > 0 and var dash)
+            return $"deployment {ns}/{owner.Name[..dash]}";
+        if (owner is not null) return $"{owner.Kind.ToLowerInvariant()} {ns}/{owner.Name}";
+        return $"pod {ns}/{n.Alert.Pod ?? n.Snapshot.PodName}";
+    }
+
+    private string R(string? s) => redactor.Redact(s);
+
+    private static V1ContainerStatus? FindStatus(V1Pod? pod, string? container) =>
+        (pod?.Status?.ContainerStatuses ?? []).Concat(pod?.Status?.InitContainerStatuses ?? [])
+            .FirstOrDefault(s => s.Name == container);
+
+    private static IEnumerable<Fact> Facts(Notification n, string ns, string pod, string? container, V1ContainerStatus? status)
+    {
+        var d = n.Diagnosis;
+        yield return new Fact("Namespace", ns);
+        yield return new Fact("Pod", pod);
+        if (container is not null) yield return new Fact("Container", container);
+        var node = n.Snapshot.Node?.Name ?? n.Snapshot.Pod?.Spec?.NodeName;
+        if (node is not null)
+            yield return new Fact("Node", n.Snapshot.Node?.Pressure is { Count: > 0 } p ? $"{node} ({string.Join(", ", p)})" : node);
+        var terminated = status?.LastState?.Terminated;
+        var exit = d.ExitCode ?? terminated?.ExitCode;
+        if (exit is { } code)
+            yield return new Fact("Exit code", Signals.Describe(code, d.Signal) + (terminated?.Reason is { } r ? $" {r}" : ""));
+        if ((d.RestartCount ?? status?.RestartCount) is { } restarts)
+            yield return new Fact("Restarts", restarts.ToString(CultureInfo.InvariantCulture));
+        if (terminated?.StartedAt is { } started && terminated.FinishedAt is { } finished)
+            yield return new Fact("Last run", $"{started:HH:mm:ss} → {finished:HH:mm:ss} UTC ({Durations.Short(finished - started)})");
+        if (n.Snapshot.Workload is { } w)
+            yield return new Fact("Owner", w.Revision is null ? $"{w.Kind} {w.Name}" : $"{w.Kind} {w.Name}, revision {w.Revision}");
+        var image = status?.Image ?? n.Snapshot.Pod?.Spec?.Containers?.FirstOrDefault(c => c.Name == container)?.Image;
+        if (image is not null) yield return new Fact("Image", image);
+        if (n.Snapshot.Workload?.Changes is { Count: > 0 } changes)
+            yield return new Fact("Recent change", string.Join("; ", changes));
+    }
+}

@@ -1,0 +1,171 @@
+using System.Security.Cryptography;
+using System.Text;
+using Webhook.Notify.Content;
+using Webhook.Notify.Storm;
+
+namespace Webhook.Notify.Slack;
+
+/// <summary>
+/// Slack Web API with a bot token: one message per incident (workload + container + cause). A re-fire while it is
+/// open is a thread reply; the last pod resolving updates the original (chat.update) and adds a thread reply.
+/// Each step of each notification is recorded, so the delivery stage may retry a partial success safely.
+/// </summary>
+public sealed class SlackApiNotifier(string id, string channel, SlackApiClient api, SlackIncidentStore store,
+    ContentBuilder content, TimeProvider time) : INotifier, IDigestTarget
+{
+    // One conversation at a time per destination: two pods of one workload must not both open an incident.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public string Kind => "slack";
+    public string Id => id;
+
+    public static string IncidentKey(Notification n) =>
+        $"{ContentBuilder.Workload(n)}|{n.Diagnosis.Container ?? n.Snapshot.Container ?? n.Alert.Container}|{n.Diagnosis.Cause}";
+
+    public async Task<DeliveryOutcome> SendAsync(Notification n, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            // A repeat of a notification that went through completely (the inbox retried another destination).
+            if (store.StepDone(id, n.IdempotencyKey, "done")) return DeliveryOutcome.Success;
+            var c = content.Build(n);
+            var outcome = n.Alert.IsResolved ? await ResolveAsync(n, c, ct) : await FireAsync(n, c, ct);
+            if (outcome is DeliveryOutcome.Delivered) store.MarkStep(id, n.IdempotencyKey, "done");
+            return outcome;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<DeliveryOutcome> FireAsync(Notification n, MessageContent c, CancellationToken ct)
+    {
+        var key = IncidentKey(n);
+        var open = store.FindOpen(id, key);
+        if (open is null)
+        {
+            if (store.StepDone(id, n.IdempotencyKey, "post")) return DeliveryOutcome.Success;
+            var message = SlackRenderer.Render(c) with { Channel = channel };
+            var posted = await api.PostMessageAsync(message, ct);
+            if (posted.Outcome is not DeliveryOutcome.Delivered) return posted.Outcome;
+            if (posted.Ts is null) return new DeliveryOutcome.Permanent("slack returned no ts");
+            store.Open(id, key, posted.Channel ?? channel, posted.Ts, SlackJson.Serialize(message), n.Alert.Fingerprint, n.IdempotencyKey, time.GetUtcNow());
+            return DeliveryOutcome.Success;
+        }
+        var outcome = await StepAsync(n, "refire-reply", () => api.PostMessageAsync(
+            SlackRenderer.RefireReply(c) with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
+        if (outcome is DeliveryOutcome.Delivered) store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, true);
+        return outcome;
+    }
+
+    private async Task<DeliveryOutcome> ResolveAsync(Notification n, MessageContent c, CancellationToken ct)
+    {
+        var open = store.FindOpenByPod(id, n.Alert.Fingerprint) ?? store.FindOpen(id, IncidentKey(n));
+        if (open is null)
+            // Nothing of ours to update (opened elsewhere or before this service): say it once, briefly.
+            return await StepAsync(n, "resolved-note", () => api.PostMessageAsync(SlackRenderer.ResolvedReply(c) with { Channel = channel }, ct));
+
+        if (store.FiringPodsExcept(id, open.Ts, n.Alert.Fingerprint) > 0)
+        {
+            var others = await StepAsync(n, "pod-recovered", () => api.PostMessageAsync(
+                SlackRenderer.ResolvedReply(c with { Workload = $"pod {c.Pod} recovered; others of {c.Workload} still crash looping" })
+                    with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
+            if (others is DeliveryOutcome.Delivered) store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, false);
+            return others;
+        }
+
+        var original = SlackJson.Deserialize(open.MessageJson) ?? new SlackMessage { Text = c.Summary };
+        var lasted = c with { Lasted = c.Lasted ?? time.GetUtcNow() - open.OpenedAt };
+        var updated = await StepAsync(n, "update", () => api.UpdateAsync(
+            SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null }, ct));
+        if (updated is not DeliveryOutcome.Delivered) return updated;
+        var replied = await StepAsync(n, "resolved-reply", () => api.PostMessageAsync(
+            SlackRenderer.ResolvedReply(lasted) with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
+        if (replied is not DeliveryOutcome.Delivered) return replied;
+        store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, false);
+        store.Resolve(id, open.Ts, time.GetUtcNow());
+        return DeliveryOutcome.Success;
+    }
+
+    /// <summary>
+    /// The digest, then one thread reply per pod, paced to Slack's one message per second per channel. A firing
+    /// digest becomes the incident of its pods; a digest of recoveries closes the incidents it empties.
+    /// </summary>
+    public async Task<DeliveryOutcome> PostDigestAsync(StormDigest digest, CancellationToken ct)
+    {
+        var digestKey = "digest:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
+            string.Join('\n', digest.Entries.Select(e => e.IdempotencyKey).Order(StringComparer.Ordinal)))));
+        string? ts;
+        // Only the top message takes the incident lock; the paced replies must not hold up other alerts.
+        await _gate.WaitAsync(ct);
+        try
+        {
+            ts = store.StepTs(id, digestKey, "post");
+            if (ts is null)
+            {
+                var message = SlackDigestRenderer.Render(digest, detailsInThread: true) with { Channel = channel };
+                var posted = await api.PostMessageAsync(message, ct);
+                if (posted.Outcome is not DeliveryOutcome.Delivered) return posted.Outcome;
+                ts = posted.Ts ?? "";
+                if (!digest.Resolved && ts.Length > 0)
+                    store.OpenDigest(id, digestKey, posted.Channel ?? channel, ts, SlackJson.Serialize(message),
+                        digest.Entries.Select(e => e.Fingerprint).OfType<string>(), time.GetUtcNow());
+                store.MarkStep(id, digestKey, "post", ts);
+            }
+            if (digest.Resolved)
+                return await CloseIncidentsAsync(digest, ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        if (ts.Length == 0) return DeliveryOutcome.Success;
+        foreach (var entry in digest.Entries)
+        {
+            if (store.StepDone(id, entry.IdempotencyKey, "digest-reply")) continue;
+            await Task.Delay(ReplyPacing, time, ct);
+            var reply = await StepAsync(entry.IdempotencyKey, "digest-reply", () => api.PostMessageAsync(
+                SlackRenderer.Render(entry.Content) with { Channel = channel, ThreadTs = ts }, ct));
+            if (reply is not DeliveryOutcome.Delivered) return reply;
+        }
+        return DeliveryOutcome.Success;
+    }
+
+    /// <summary>Recovered pods leave their incidents; an incident left with no firing pod is marked resolved.</summary>
+    private async Task<DeliveryOutcome> CloseIncidentsAsync(StormDigest digest, CancellationToken ct)
+    {
+        foreach (var entry in digest.Entries.Where(e => e.Fingerprint is not null))
+        {
+            var open = store.FindOpenByPod(id, entry.Fingerprint!);
+            if (open is null) continue;
+            if (store.FiringPodsExcept(id, open.Ts, entry.Fingerprint!) == 0)
+            {
+                var original = SlackJson.Deserialize(open.MessageJson) ?? new SlackMessage { Text = entry.Content.Summary };
+                var lasted = entry.Content with { Lasted = entry.Content.Lasted ?? time.GetUtcNow() - open.OpenedAt };
+                await Task.Delay(ReplyPacing, time, ct);
+                var updated = await StepAsync(entry.IdempotencyKey, "update", () => api.UpdateAsync(
+                    SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null }, ct));
+                if (updated is not DeliveryOutcome.Delivered) return updated;
+                store.Resolve(id, open.Ts, time.GetUtcNow());
+            }
+            store.SetPodFiring(id, open.Ts, entry.Fingerprint!, false);
+        }
+        return DeliveryOutcome.Success;
+    }
+
+    /// <summary>Thread replies of a digest go out one at a time; the rate limiter paces whole attempts only.</summary>
+    public TimeSpan ReplyPacing { get; init; } = TimeSpan.FromSeconds(1);
+
+    private Task<DeliveryOutcome> StepAsync(Notification n, string step, Func<Task<SlackApiClient.Result>> call) =>
+        StepAsync(n.IdempotencyKey, step, call);
+
+    private async Task<DeliveryOutcome> StepAsync(string idempotencyKey, string step, Func<Task<SlackApiClient.Result>> call)
+    {
+        if (store.StepDone(id, idempotencyKey, step)) return DeliveryOutcome.Success;
+        var result = await call();
+        if (result.Outcome is DeliveryOutcome.Delivered) store.MarkStep(id, idempotencyKey, step, result.Ts);
+        return result.Outcome;
+    }
+}

@@ -1,0 +1,146 @@
+using Microsoft.Data.Sqlite;
+
+namespace Webhook.Notify.Slack;
+
+/// <summary>
+/// Slack message ts per incident (workload + container + cause), the pods firing in it, and which steps of
+/// which notification are done, so a retry after a partial success does not post twice. Tables live in the
+/// inbox's SQLite file, on our own connections.
+/// </summary>
+public sealed class SlackIncidentStore
+{
+    private readonly string _connectionString;
+
+    public SlackIncidentStore(string path)
+    {
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using var db = Open();
+        Exec(db, """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS slack_incidents(
+              destination TEXT NOT NULL, incident_key TEXT NOT NULL, channel TEXT NOT NULL, ts TEXT NOT NULL,
+              opened_at TEXT NOT NULL, resolved_at TEXT, message_json TEXT NOT NULL,
+              PRIMARY KEY(destination, channel, ts));
+            CREATE INDEX IF NOT EXISTS slack_incidents_open ON slack_incidents(destination, incident_key) WHERE resolved_at IS NULL;
+            CREATE TABLE IF NOT EXISTS slack_incident_pods(
+              destination TEXT NOT NULL, ts TEXT NOT NULL, fingerprint TEXT NOT NULL, firing INTEGER NOT NULL,
+              PRIMARY KEY(destination, ts, fingerprint));
+            CREATE TABLE IF NOT EXISTS slack_steps(
+              destination TEXT NOT NULL, idempotency_key TEXT NOT NULL, step TEXT NOT NULL, ts TEXT,
+              done_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+              PRIMARY KEY(destination, idempotency_key, step));
+            """);
+        Purge(db);
+    }
+
+    /// <summary>Step marks only matter while the inbox may still retry an item; closed incidents a while longer.</summary>
+    private static void Purge(SqliteConnection db) => Exec(db, """
+        DELETE FROM slack_steps WHERE done_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-14 days');
+        DELETE FROM slack_incident_pods WHERE ts IN (SELECT ts FROM slack_incidents WHERE resolved_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-30 days'));
+        DELETE FROM slack_incidents WHERE resolved_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-30 days');
+        """);
+
+    public sealed record Incident(string Channel, string Ts, string MessageJson, DateTimeOffset OpenedAt);
+
+    public Incident? FindOpen(string destination, string incidentKey) => One("""
+        SELECT channel, ts, message_json, opened_at FROM slack_incidents
+        WHERE destination=$d AND incident_key=$k AND resolved_at IS NULL ORDER BY opened_at DESC LIMIT 1
+        """, ("$d", destination), ("$k", incidentKey));
+
+    public Incident? FindOpenByPod(string destination, string fingerprint) => One("""
+        SELECT i.channel, i.ts, i.message_json, i.opened_at FROM slack_incidents i
+        JOIN slack_incident_pods p ON p.destination=i.destination AND p.ts=i.ts
+        WHERE i.destination=$d AND p.fingerprint=$f AND i.resolved_at IS NULL ORDER BY i.opened_at DESC LIMIT 1
+        """, ("$d", destination), ("$f", fingerprint));
+
+    /// <summary>Records a posted message and its first pod, and marks the step done, in one transaction.</summary>
+    public void Open(string destination, string incidentKey, string channel, string ts, string messageJson,
+        string fingerprint, string idempotencyKey, DateTimeOffset now)
+    {
+        using var db = Open();
+        using var tx = db.BeginTransaction();
+        Exec(db, "INSERT OR REPLACE INTO slack_incidents VALUES($d,$k,$c,$t,$o,NULL,$m)",
+            ("$d", destination), ("$k", incidentKey), ("$c", channel), ("$t", ts), ("$o", now.ToString("O")), ("$m", messageJson));
+        Exec(db, "INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,1)", ("$d", destination), ("$t", ts), ("$f", fingerprint));
+        Exec(db, "INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts) VALUES($d,$i,'post',$t)", ("$d", destination), ("$i", idempotencyKey), ("$t", ts));
+        tx.Commit();
+    }
+
+    /// <summary>A storm digest is an incident too: its pods resolve onto it like pods of one workload.</summary>
+    public void OpenDigest(string destination, string digestKey, string channel, string ts, string messageJson,
+        IEnumerable<string> fingerprints, DateTimeOffset now)
+    {
+        using var db = Open();
+        using var tx = db.BeginTransaction();
+        Exec(db, "INSERT OR IGNORE INTO slack_incidents VALUES($d,$k,$c,$t,$o,NULL,$m)",
+            ("$d", destination), ("$k", digestKey), ("$c", channel), ("$t", ts), ("$o", now.ToString("O")), ("$m", messageJson));
+        foreach (var fingerprint in fingerprints)
+            Exec(db, "INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,1)", ("$d", destination), ("$t", ts), ("$f", fingerprint));
+        tx.Commit();
+    }
+
+    public void SetPodFiring(string destination, string ts, string fingerprint, bool firing) =>
+        Run("INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,$x)",
+            ("$d", destination), ("$t", ts), ("$f", fingerprint), ("$x", firing ? 1 : 0));
+
+    public int FiringPodsExcept(string destination, string ts, string fingerprint) => Convert.ToInt32(Scalar(
+        "SELECT count(*) FROM slack_incident_pods WHERE destination=$d AND ts=$t AND firing=1 AND fingerprint<>$f",
+        ("$d", destination), ("$t", ts), ("$f", fingerprint)), System.Globalization.CultureInfo.InvariantCulture);
+
+    public void Resolve(string destination, string ts, DateTimeOffset now) =>
+        Run("UPDATE slack_incidents SET resolved_at=$r WHERE destination=$d AND ts=$t", ("$d", destination), ("$t", ts), ("$r", now.ToString("O")));
+
+    public bool StepDone(string destination, string idempotencyKey, string step) =>
+        Scalar("SELECT 1 FROM slack_steps WHERE destination=$d AND idempotency_key=$i AND step=$s",
+            ("$d", destination), ("$i", idempotencyKey), ("$s", step)) is not null;
+
+    public string? StepTs(string destination, string idempotencyKey, string step) =>
+        Scalar("SELECT ts FROM slack_steps WHERE destination=$d AND idempotency_key=$i AND step=$s",
+            ("$d", destination), ("$i", idempotencyKey), ("$s", step)) as string;
+
+    public void MarkStep(string destination, string idempotencyKey, string step, string? ts = null) =>
+        Run("INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts) VALUES($d,$i,$s,$t)", ("$d", destination), ("$i", idempotencyKey), ("$s", step), ("$t", (object?)ts ?? DBNull.Value));
+
+    private SqliteConnection Open()
+    {
+        var db = new SqliteConnection(_connectionString);
+        db.Open();
+        return db;
+    }
+
+    private Incident? One(string sql, params (string, object)[] args)
+    {
+        using var db = Open();
+        using var cmd = Command(db, sql, args);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? new Incident(r.GetString(0), r.GetString(1), r.GetString(2), DateTimeOffset.Parse(r.GetString(3), System.Globalization.CultureInfo.InvariantCulture)) : null;
+    }
+
+    private object? Scalar(string sql, params (string, object)[] args)
+    {
+        using var db = Open();
+        using var cmd = Command(db, sql, args);
+        return cmd.ExecuteScalar();
+    }
+
+    private void Run(string sql, params (string, object)[] args)
+    {
+        using var db = Open();
+        Exec(db, sql, args);
+    }
+
+    private static void Exec(SqliteConnection db, string sql, params (string, object)[] args)
+    {
+        using var cmd = Command(db, sql, args);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Command(SqliteConnection db, string sql, (string, object)[] args)
+    {
+        var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
+        return cmd;
+    }
+}

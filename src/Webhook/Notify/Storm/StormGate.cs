@@ -1,0 +1,132 @@
+using Microsoft.Extensions.Options;
+using Webhook.Notify.Content;
+using Webhook.Notify.Delivery;
+
+namespace Webhook.Notify.Storm;
+
+/// <summary>
+/// Per chat destination: counts pods per status over a sliding window and, past the threshold (or when one
+/// Alertmanager group is larger than it), takes notifications into a batch that is posted as one digest.
+/// Batches are written to <see cref="StormStore"/> before the pod counts as delivered, and posted again after a
+/// restart or a failed attempt, until the chat accepts or finally refuses them.
+/// </summary>
+public sealed partial class StormGate(string destinationId, string kind, IDigestTarget target, ContentBuilder content,
+    StormStore store, DeliveryResilience resilience, IOptions<StormOptions> options, TimeProvider time, ILogger logger)
+{
+    private readonly StormOptions _options = options.Value;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Queue<DateTimeOffset>> _recent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Batch> _batches = new(StringComparer.Ordinal);
+
+    /// <summary>Raised after each digest attempt; tests wait on it instead of sleeping.</summary>
+    public event Action<StormDigest, DeliveryOutcome>? DigestPosted;
+
+    /// <summary>Posts the digests a previous run held but did not post. Called once at start.</summary>
+    public void Recover()
+    {
+        foreach (var pending in store.Pending(destinationId))
+        {
+            var batch = new Batch(pending.BatchId, pending.Key, time.GetUtcNow(), pending.Expected);
+            foreach (var entry in pending.Entries) batch.Add(entry, time.GetUtcNow());
+            _ = Task.Run(() => HoldThenPostAsync(batch));
+        }
+    }
+
+    /// <summary>True when the notification went into a digest and must not be posted on its own.</summary>
+    public bool TryAbsorb(Notification n)
+    {
+        var now = time.GetUtcNow();
+        Batch? started = null;
+        lock (_lock)
+        {
+            var recent = _recent.TryGetValue(n.Alert.Status, out var q) ? q : _recent[n.Alert.Status] = new();
+            while (recent.Count > 0 && now - recent.Peek() > _options.Window) recent.Dequeue();
+            recent.Enqueue(now);
+
+            var bigGroup = n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
+            if (!bigGroup && recent.Count <= _options.Threshold) return false;
+
+            var key = n.Alert.Status + "|" + (bigGroup ? "group|" + n.Alert.GroupKey : "window");
+            if (!_batches.TryGetValue(key, out var batch))
+                _batches[key] = started = batch = new Batch(Guid.NewGuid().ToString("N"), key, now, bigGroup ? n.Alert.GroupSize : int.MaxValue);
+            var entry = StormEntry.From(n, content);
+            // Durable before the pod counts as delivered; a pod already held (a retry after a restart) is not added twice.
+            if (store.Add(destinationId, batch.Id, key, batch.Expected, entry, now)) batch.Add(entry, now);
+        }
+        if (started is not null) _ = Task.Run(() => HoldThenPostAsync(started));
+        return true;
+    }
+
+    private async Task HoldThenPostAsync(Batch batch)
+    {
+        try
+        {
+            while (true)
+            {
+                var wait = batch.DueAt(_options) - time.GetUtcNow();
+                if (batch.Complete || wait <= TimeSpan.Zero) break;
+                await Task.WhenAny(Task.Delay(wait, time), batch.Completed);
+            }
+            List<StormEntry> entries;
+            lock (_lock)
+            {
+                if (_batches.TryGetValue(batch.Key, out var current) && current == batch) _batches.Remove(batch.Key);
+                entries = batch.Take();
+            }
+            if (entries.Count == 0) return;
+            var digest = StormDigest.From(entries);
+            for (var retry = _options.RetryDelay; ; retry = retry * 2 > _options.MaxRetryDelay ? _options.MaxRetryDelay : retry * 2)
+            {
+                var outcome = await resilience.ExecuteAsync(destinationId, kind, ct => target.PostDigestAsync(digest, ct), CancellationToken.None);
+                DigestPosted?.Invoke(digest, outcome);
+                if (outcome is not DeliveryOutcome.Retryable r)
+                {
+                    if (outcome is DeliveryOutcome.Permanent p) LogDigestFailed(logger, destinationId, digest.PodCount, p.Reason);
+                    store.Remove(destinationId, batch.Id);
+                    return;
+                }
+                LogDigestRetry(logger, destinationId, digest.PodCount, r.Reason);
+                await Task.Delay(r.RetryAfter is { } after && after > retry ? after : retry, time);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Left in the store: the next start posts it.
+            LogDigestError(logger, destinationId, ex.GetType().Name);
+        }
+    }
+
+    private sealed class Batch(string id, string key, DateTimeOffset first, int expected)
+    {
+        private readonly List<StormEntry> _items = [];
+        private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly DateTimeOffset _first = first;
+        private DateTimeOffset _last = first;
+
+        public string Id => id;
+        public string Key => key;
+        public int Expected => expected;
+        public Task Completed => _completed.Task;
+        public bool Complete => _completed.Task.IsCompleted;
+
+        public void Add(StormEntry entry, DateTimeOffset now)
+        {
+            _items.Add(entry);
+            _last = now;
+            if (_items.Count >= expected) _completed.TrySetResult();
+        }
+
+        public DateTimeOffset DueAt(StormOptions o) => Min(_last + o.Settle, _first + o.MaxHold);
+        public List<StormEntry> Take() => [.. _items];
+        private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    }
+
+    [LoggerMessage(EventId = 320, Level = LogLevel.Warning, Message = "Storm digest of {Pods} pods to {Destination} refused: {Reason}")]
+    private static partial void LogDigestFailed(ILogger logger, string destination, int pods, string reason);
+
+    [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "Storm digest of {Pods} pods to {Destination} failed, will retry: {Reason}")]
+    private static partial void LogDigestRetry(ILogger logger, string destination, int pods, string reason);
+
+    [LoggerMessage(EventId = 321, Level = LogLevel.Error, Message = "Storm digest to {Destination} broke: {Error}")]
+    private static partial void LogDigestError(ILogger logger, string destination, string error);
+}

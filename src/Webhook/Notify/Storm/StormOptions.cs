@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Webhook.Notify.Storm;
+
+/// <summary>When many pods crash loop at once, chats get one digest instead of a message per pod (section "Storm").</summary>
+public sealed class StormOptions
+{
+    public const string Section = "Storm";
+
+    /// <summary>More pods than this in one Alertmanager group, or within <see cref="Window"/>, make a storm.</summary>
+    [Range(1, 100_000)] public int Threshold { get; set; } = 10;
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>A digest is posted this long after its latest pod arrived...</summary>
+    public TimeSpan Settle { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>...or this long after its first, whichever comes first, or as soon as the whole group is in.</summary>
+    public TimeSpan MaxHold { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>A digest the chat did not take is tried again after this, doubling up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(10);
+}

@@ -1,0 +1,19 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Webhook.Notify.Teams;
+
+public static class TeamsJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string Serialize(TeamsMessage message) => JsonSerializer.Serialize(message, Options);
+    public static int Utf8Size(TeamsMessage message) => Encoding.UTF8.GetByteCount(Serialize(message));
+}

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Webhook.Tests.Notify;
+
+/// <summary>
+/// Slack (incoming webhook and Web API), Teams workflow and a generic webhook receiver on 127.0.0.1, port 0.
+/// Enforces the documented limits the way the real services answer (400 invalid_blocks, 413 for Teams over 28 KB)
+/// and answers 429 with Retry-After or 5xx when a test scripts it.
+/// </summary>
+public sealed class ChatStandIn : IAsyncDisposable
+{
+    public const string BotToken = "xoxb-1111111111-2222222222-standinstandinstandin";
+    public const string Channel = "C0STANDIN";
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<(int Status, int? RetryAfter)>> _script = new();
+    private readonly ConcurrentDictionary<string, int> _always = new();
+    private long _ts = 1_700_000_000_000100;
+
+    public sealed record Request(string Endpoint, string Path, IReadOnlyDictionary<string, string> Headers, string Body, int Status, bool Accepted);
+    public sealed record SlackPost(string Method, string? Ts, string? ThreadTs, JsonObject Body);
+
+    public ConcurrentQueue<Request> Requests { get; } = new();
+    public ConcurrentQueue<SlackPost> SlackApiAccepted { get; } = new();
+    public ConcurrentDictionary<string, JsonObject> SlackMessagesByTs { get; } = new();
+
+    private ChatStandIn(WebApplication app) => _app = app;
+
+    public Uri BaseUrl { get; private set; } = null!;
+    public string SlackWebhookUrl => new Uri(BaseUrl, "slack/services/T000/B000/standinwebhooksecret0001").AbsoluteUri;
+    public string SlackApiBase => new Uri(BaseUrl, "api/").AbsoluteUri;
+    public string TeamsUrl => new Uri(BaseUrl, "teams/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=standinteamssig0001").AbsoluteUri;
+    public string WebhookUrl => new Uri(BaseUrl, "webhook/receiver?token=standinwebhooktoken").AbsoluteUri;
+
+    public static async Task<ChatStandIn> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var standIn = new ChatStandIn(app);
+        app.MapPost("/slack/services/{**rest}", ctx => standIn.Handle(ctx, "slack-webhook", standIn.SlackWebhook));
+        app.MapPost("/api/{method}", ctx => standIn.Handle(ctx, "slack-api", standIn.SlackApi));
+        app.MapPost("/teams/{**rest}", ctx => standIn.Handle(ctx, "teams", standIn.Teams));
+        app.MapPost("/webhook/{**rest}", ctx => standIn.Handle(ctx, "webhook", Accept));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        standIn.BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
+        return standIn;
+    }
+
+    /// <summary>The next <paramref name="times"/> requests to the endpoint get this status (429 with Retry-After seconds);
+    /// status 0 lets a request through as usual, to script the second or third one.</summary>
+    public void Script(string endpoint, int status, int? retryAfterSeconds = null, int times = 1)
+    {
+        var queue = _script.GetOrAdd(endpoint, _ => new());
+        for (var i = 0; i < times; i++) queue.Enqueue((status, retryAfterSeconds));
+    }
+
+    public void FailAlways(string endpoint, int status) => _always[endpoint] = status;
+
+    /// <summary>Failure bodies quote the request's URL and Authorization header, as some proxies do.</summary>
+    public bool EchoOnFailure { get; set; }
+    public void Heal(string endpoint) => _always.TryRemove(endpoint, out _);
+
+    public IEnumerable<Request> To(string endpoint) => Requests.Where(r => r.Endpoint == endpoint);
+    public int AcceptedCount(string endpoint) => To(endpoint).Count(r => r.Accepted);
+
+    /// <summary>Every body any stand-in endpoint received, accepted or not.</summary>
+    public string AllBodies => string.Join("\n", Requests.Select(r => r.Body));
+
+    private async Task Handle(HttpContext ctx, string endpoint, Func<HttpContext, string, Task<(int, string, bool)>> answer)
+    {
+        using var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync();
+        var headers = ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        int status; string text; bool accepted;
+        if (_always.TryGetValue(endpoint, out var always))
+            (status, text, accepted) = (always, EchoOnFailure
+                ? $"failed {ctx.Request.Scheme}://{ctx.Request.Host}{ctx.Request.Path}{ctx.Request.QueryString} auth={ctx.Request.Headers.Authorization} path={ctx.Request.Path}"
+                : "standin failure", false);
+        else if (_script.TryGetValue(endpoint, out var q) && q.TryDequeue(out var scripted) && scripted.Status != 0)
+        {
+            (status, text, accepted) = (scripted.Status, scripted.Status == 429 ? "rate limited" : "standin failure", false);
+            if (scripted.RetryAfter is { } after) ctx.Response.Headers.RetryAfter = after.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+            (status, text, accepted) = await answer(ctx, body);
+        Requests.Enqueue(new Request(endpoint, ctx.Request.Path + ctx.Request.QueryString, headers, body, status, accepted));
+        ctx.Response.StatusCode = status;
+        if (text.Length > 0)
+        {
+            ctx.Response.ContentType = text.StartsWith('{') ? "application/json" : "text/plain";
+            await ctx.Response.WriteAsync(text);
+        }
+    }
+
+    private Task<(int, string, bool)> SlackWebhook(HttpContext ctx, string body)
+    {
+        var error = SlackLimitError(body);
+        return Task.FromResult(error is null ? (200, "ok", true) : (400, error, false));
+    }
+
+    private Task<(int, string, bool)> SlackApi(HttpContext ctx, string body)
+    {
+        var method = (string)ctx.Request.RouteValues["method"]!;
+        if (ctx.Request.Headers.Authorization != $"Bearer {BotToken}") return Ok(false, "invalid_auth");
+        var error = SlackLimitError(body);
+        if (error is not null) return Ok(false, error);
+        var json = JsonNode.Parse(body)!.AsObject();
+        if ((string?)json["channel"] != Channel) return Ok(false, "channel_not_found");
+        string ts;
+        if (method == "chat.postMessage")
+        {
+            ts = (Interlocked.Increment(ref _ts) / 1_000_000.0).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture);
+            SlackMessagesByTs[ts] = json;
+        }
+        else if (method == "chat.update")
+        {
+            ts = (string?)json["ts"] ?? "";
+            if (!SlackMessagesByTs.ContainsKey(ts)) return Ok(false, "message_not_found");
+            SlackMessagesByTs[ts] = json;
+        }
+        else return Ok(false, "unknown_method");
+        SlackApiAccepted.Enqueue(new SlackPost(method, ts, (string?)json["thread_ts"], json));
+        return Task.FromResult((200, JsonSerializer.Serialize(new { ok = true, channel = Channel, ts }), true));
+    }
+
+    private static Task<(int, string, bool)> Accept(HttpContext ctx, string body) => Task.FromResult((202, "", true));
+
+    private static Task<(int, string, bool)> Ok(bool ok, string error) =>
+        Task.FromResult((200, JsonSerializer.Serialize(new { ok, error }), false));
+
+    private Task<(int, string, bool)> Teams(HttpContext ctx, string body)
+    {
+        if (Encoding.UTF8.GetByteCount(body) > 28 * 1024) return Task.FromResult((413, "RequestEntityTooLarge", false));
+        var json = JsonNode.Parse(body)!;
+        var card = json["attachments"]?[0]?["content"];
+        if ((string?)json["type"] != "message" || (string?)card?["type"] != "AdaptiveCard"
+            || !Version.TryParse((string?)card["version"], out var v) || v > new Version(1, 5))
+            return Task.FromResult((400, "BadRequest", false));
+        return Task.FromResult((202, "", true));
+    }
+
+    /// <summary>Slack's answer when Block Kit limits are broken; null when the message is fine.</summary>
+    public static string? SlackLimitError(string body)
+    {
+        var json = JsonNode.Parse(body)!.AsObject();
+        var blocks = json["blocks"]?.AsArray() ?? [];
+        if (blocks.Count > 50) return "invalid_blocks";
+        var text = (string?)json["text"];
+        if (text is not null && text.Length > 40_000) return "msg_too_long";
+        foreach (var block in blocks)
+        {
+            var type = (string?)block!["type"];
+            var blockText = (string?)block["text"]?["text"];
+            if (type == "section" && blockText?.Length > 3000) return "invalid_blocks";
+            if (type == "header" && (blockText?.Length > 150 || (string?)block["text"]?["type"] != "plain_text")) return "invalid_blocks";
+            var fields = block["fields"]?.AsArray();
+            if (fields is not null && (fields.Count > 10 || fields.Any(f => ((string?)f!["text"])?.Length > 2000))) return "invalid_blocks";
+            var elements = block["elements"]?.AsArray();
+            if (type == "context" && elements?.Count > 10) return "invalid_blocks";
+        }
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,107 @@
+using Webhook.Diagnosis;
+using Webhook.Notify.Http;
+using Webhook.Notify.Slack;
+using static Webhook.Tests.Notify.NotifyTestKit;
+
+namespace Webhook.Tests.Notify;
+
+public class SlackIncidentTests : IAsyncLifetime
+{
+    private ChatStandIn _chat = null!;
+    private string _db = null!;
+    public async Task InitializeAsync() { _chat = await ChatStandIn.StartAsync(); _db = TempDb(); }
+    public async Task DisposeAsync() => await _chat.DisposeAsync();
+
+    private SlackApiNotifier Notifier(SlackIncidentStore? store = null) => new("default/slack", ChatStandIn.Channel,
+        new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http()),
+        store ?? new SlackIncidentStore(_db), Content, TimeProvider.System) { ReplyPacing = TimeSpan.Zero };
+
+    private static Notification Fire(string pod = "api-1", int restarts = 12) => Restarts(Samples.For(Causes.ConfigError, pod: pod), restarts);
+    private static Notification Resolve(string pod = "api-1") => Samples.For(Causes.ConfigError, pod: pod, status: "resolved");
+    private static Notification Restarts(Notification n, int restarts) =>
+        n with { Diagnosis = n.Diagnosis with { RestartCount = restarts }, IdempotencyKey = n.IdempotencyKey + "-" + restarts };
+
+    [Fact]
+    public async Task FireRefireAndResolveMakeOneMessageThreadRepliesAndOneUpdate()
+    {
+        var slack = Notifier();
+        Assert.IsType<DeliveryOutcome.Delivered>(await slack.SendAsync(Fire(restarts: 12), default));
+        Assert.IsType<DeliveryOutcome.Delivered>(await slack.SendAsync(Fire(restarts: 19), default));
+        Assert.IsType<DeliveryOutcome.Delivered>(await slack.SendAsync(Resolve(), default));
+
+        var posts = _chat.SlackApiAccepted.ToList();
+        var top = Assert.Single(posts, p => p.Method == "chat.postMessage" && p.ThreadTs is null);
+        var replies = posts.Where(p => p.Method == "chat.postMessage" && p.ThreadTs == top.Ts).ToList();
+        Assert.Equal(2, replies.Count);
+        Assert.Contains("restarts now *19*", replies[0].Body.ToJsonString());
+        Assert.Contains("Resolved after 2h 13m", replies[1].Body.ToJsonString());
+        var update = Assert.Single(posts, p => p.Method == "chat.update");
+        Assert.Equal(top.Ts, update.Ts);
+        Assert.Contains("Resolved after 2h 13m", update.Body["blocks"]![0]!["text"]!["text"]!.ToString());
+    }
+
+    [Fact]
+    public async Task TheIncidentSurvivesARestartBecauseItsTsIsStoredInTheDatabase()
+    {
+        Assert.IsType<DeliveryOutcome.Delivered>(await Notifier().SendAsync(Fire(), default));
+        // A new notifier and store on the same file, as after a restart.
+        Assert.IsType<DeliveryOutcome.Delivered>(await Notifier(new SlackIncidentStore(_db)).SendAsync(Fire(restarts: 30), default));
+        Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+    }
+
+    [Fact]
+    public async Task RetryingTheSameNotificationAfterSuccessPostsNothingNew()
+    {
+        var slack = Notifier();
+        var fire = Fire();
+        await slack.SendAsync(fire, default);
+        await slack.SendAsync(Resolve(), default);
+        var before = _chat.SlackApiAccepted.Count;
+        await slack.SendAsync(Resolve(), default);
+        Assert.Equal(before, _chat.SlackApiAccepted.Count);
+    }
+
+    [Fact]
+    public async Task APartlyDoneResolveIsFinishedWithoutRepeatingTheUpdate()
+    {
+        var slack = Notifier();
+        await slack.SendAsync(Fire(), default);
+        _chat.Script("slack-api", 0);   // chat.update goes through
+        _chat.Script("slack-api", 503); // the thread reply fails once
+        Assert.IsType<DeliveryOutcome.Retryable>(await slack.SendAsync(Resolve(), default));
+        Assert.IsType<DeliveryOutcome.Delivered>(await slack.SendAsync(Resolve(), default));
+        Assert.Single(_chat.SlackApiAccepted, p => p.Method == "chat.update");
+        Assert.Equal(2, _chat.SlackApiAccepted.Count(p => p.Method == "chat.postMessage"));
+    }
+
+    [Fact]
+    public async Task ASecondPodOfTheSameWorkloadJoinsTheIncidentAndOnlyTheLastRecoveryResolvesIt()
+    {
+        var slack = Notifier();
+        await slack.SendAsync(Fire("api-1"), default);
+        await slack.SendAsync(Fire("api-2"), default);
+        await slack.SendAsync(Resolve("api-1"), default);
+        Assert.DoesNotContain(_chat.SlackApiAccepted, p => p.Method == "chat.update");
+        await slack.SendAsync(Resolve("api-2"), default);
+        Assert.Single(_chat.SlackApiAccepted, p => p.Method == "chat.update");
+        Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null && p.Method == "chat.postMessage");
+    }
+
+    [Fact]
+    public async Task ANewCauseForTheSameWorkloadIsANewIncident()
+    {
+        var slack = Notifier();
+        await slack.SendAsync(Fire(), default);
+        await slack.SendAsync(Samples.For(Causes.OomKilled, pod: "api-1"), default);
+        Assert.Equal(2, _chat.SlackApiAccepted.Count(p => p.ThreadTs is null));
+    }
+
+    [Fact]
+    public async Task AThrottledPostMessageIsPostedExactlyOnce()
+    {
+        _chat.Script("slack-api", 429, retryAfterSeconds: 1);
+        var outcome = await Resilience().ExecuteAsync(Notifier(), Fire(), default);
+        Assert.IsType<DeliveryOutcome.Delivered>(outcome);
+        Assert.Single(_chat.SlackApiAccepted);
+    }
+}
