@@ -235,4 +235,14 @@ public sealed class IntakeTests : IAsyncLifetime
         foreach (var body in new[] { "null", "[]", "\"x\"", "{}", """{"alerts":null}""", """{"alerts":[null]}""", """{"alerts":[{"labels":{"a":null}}]}""" })
             Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/alerts", Json(body))).StatusCode);
     }
+
+    [Fact]
+    public async Task TheSameAlertSentToTwoRoutesIsTwoItems()
+    {
+        var client = _app.CreateAuthorizedClient();
+        await client.PostAsync("/alerts", Json(Payloads.Group(Payloads.Alert("both"))));
+        await client.PostAsync("/alerts/team-a", Json(Payloads.Group(Payloads.Alert("both"))));
+
+        Assert.Equal(2, (await _app.Services.GetRequiredService<SqliteInbox>().CountsAsync(default)).Pending);
+    }
 }
