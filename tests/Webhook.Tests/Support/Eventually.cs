@@ -16,4 +16,18 @@ public static class Eventually
 
     public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string because) =>
         TrueAsync(() => Task.FromResult(condition()), timeout, because);
+
+    public static async Task True(Func<bool> condition, string what, TimeSpan? within = null) =>
+        await True(condition, () => what, within);
+
+    /// <summary><paramref name="what"/> is evaluated on failure, so it can describe the state seen.</summary>
+    public static async Task True(Func<bool> condition, Func<string> what, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting for: {what()}");
+            await Task.Delay(20);
+        }
+    }
 }
