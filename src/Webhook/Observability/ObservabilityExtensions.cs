@@ -35,6 +35,8 @@ public static class ObservabilityExtensions
             builder.Logging.ClearProviders();
             builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
         }
+        // Last, so it wraps whatever providers are configured.
+        RedactingLoggerProvider.Register(builder.Services);
         return builder;
     }
 
