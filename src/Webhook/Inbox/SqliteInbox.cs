@@ -103,6 +103,16 @@ public sealed class SqliteInbox : IAsyncDisposable
     async Task WriteLoopAsync()
     {
         await using var connection = await OpenAsync(CancellationToken.None, durable: true);
+        // One prepared statement for the life of the writer: compiling it per batch costs as much as a few inserts.
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO items(key, route, alert, state, next_attempt_at, created_at, updated_at, trace_parent)
+            VALUES ($key, $route, $alert, 'pending', $now, $now, $now, $trace)
+            ON CONFLICT(key) DO NOTHING
+            """;
+        foreach (var name in new[] { "$key", "$route", "$alert", "$trace" }) insert.Parameters.Add(name, SqliteType.Text);
+        insert.Parameters.Add("$now", SqliteType.Integer);
+        insert.Prepare();
         var batch = new List<EnqueueRequest>();
         while (await _writes.Reader.WaitToReadAsync())
         {
@@ -115,7 +125,7 @@ public sealed class SqliteInbox : IAsyncDisposable
             }
             try
             {
-                var results = Commit(connection, batch);
+                var results = Commit(connection, insert, batch);
                 for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
             }
             catch (Exception ex)
@@ -126,23 +136,12 @@ public sealed class SqliteInbox : IAsyncDisposable
         }
     }
 
-    EnqueueResult[] Commit(SqliteConnection connection, List<EnqueueRequest> batch)
+    EnqueueResult[] Commit(SqliteConnection connection, SqliteCommand insert, List<EnqueueRequest> batch)
     {
-        var now = Now();
         using var transaction = connection.BeginTransaction();
-        using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO items(key, route, alert, state, next_attempt_at, created_at, updated_at, trace_parent)
-            VALUES ($key, $route, $alert, 'pending', $now, $now, $now, $trace)
-            ON CONFLICT(key) DO NOTHING
-            """;
-        var key = insert.Parameters.Add("$key", SqliteType.Text);
-        var route = insert.Parameters.Add("$route", SqliteType.Text);
-        var alert = insert.Parameters.Add("$alert", SqliteType.Text);
-        var trace = insert.Parameters.Add("$trace", SqliteType.Text);
-        insert.Parameters.AddWithValue("$now", now);
-        insert.Prepare();
+        var (key, route, alert, trace) = (insert.Parameters["$key"], insert.Parameters["$route"], insert.Parameters["$alert"], insert.Parameters["$trace"]);
+        insert.Parameters["$now"].Value = Now();
 
         var results = new EnqueueResult[batch.Count];
         // Keys repeated inside one batch (both HA peers at the same moment) are caught by the UNIQUE constraint too.
