@@ -34,10 +34,13 @@ public sealed class CollectRun(IKubernetesApi api, ApiCallLimiter limiter, TimeS
     {
         try
         {
-            return (await limiter.RunAsync(c => call(api, c), deadlineToken), null);
+            var result = await limiter.RunAsync(c => call(api, c), deadlineToken);
+            KubernetesMetrics.Record(null);
+            return (result, null);
         }
         catch (Exception e) when (!callerToken.IsCancellationRequested)
         {
+            KubernetesMetrics.Record(e);
             return (null, e);
         }
     }

@@ -16,7 +16,8 @@ public sealed class PipelineMetrics
         _deliveries = meter.CreateCounter<long>("webhook.deliveries", "{delivery}", "Delivery attempts by destination kind and outcome");
         _deadLetters = meter.CreateCounter<long>("webhook.dead_letters", "{item}", "Items moved to the dead-letter state");
         _diagnoses = meter.CreateCounter<long>("webhook.diagnoses", "{diagnosis}", "Diagnoses by cause");
-        _stage = meter.CreateHistogram<double>("webhook.stage.duration", "s", "Time spent per pipeline stage");
+        _stage = meter.CreateHistogram<double>("webhook.stage.duration", "s", "Time spent per pipeline stage",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
     }
 
     public void Delivery(string kind, string outcome) => _deliveries.Add(1, new("kind", kind), new("outcome", outcome));

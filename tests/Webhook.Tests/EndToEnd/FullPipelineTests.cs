@@ -108,6 +108,12 @@ public sealed class FullPipelineTests(ITestOutputHelper output)
         await Eventually.TrueAsync(() => chat.SlackApiAccepted.Count(p => p.Method == "chat.update") >= pods.Count, TimeSpan.FromSeconds(90),
             "the resolved update of every message");
 
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"{service.BaseUrl}/metrics");
+        Assert.Contains("webhook_kubernetes_calls_total{", metrics);
+        Assert.Contains("outcome=\"ok\"", metrics);
+        Assert.Contains("webhook_deliveries_total{", metrics);
+
         var updates = chat.SlackApiAccepted.Where(p => p.Method == "chat.update").ToList();
         foreach (var pod in pods)
         {
