@@ -1,0 +1,50 @@
+using k8s.Models;
+
+namespace Webhook.Diagnosis;
+
+public static partial class Remedies
+{
+    static IEnumerable<string> ProbeFailure(RuleMatch match, CrashFacts facts)
+    {
+        var kind = match.Detail ?? "liveness";
+        var probe = kind == "startup" ? facts.Spec?.StartupProbe : facts.Spec?.LivenessProbe;
+        if (probe is null)
+        {
+            yield return $"The events report a failing {kind} probe; compare them with the probe in the workload's template";
+            yield break;
+        }
+
+        var delay = probe.InitialDelaySeconds ?? 0;
+        var period = probe.PeriodSeconds ?? 10;
+        var failures = probe.FailureThreshold ?? 3;
+        var budget = delay + period * failures;
+        var ran = facts.RunTime is { } t ? $"; the container ran {StatusText.Duration(t)}" : "";
+        yield return $"The {kind} probe ({Target(probe)}) allows initialDelaySeconds {delay} + failureThreshold {failures} × periodSeconds {period} = {budget}s before a restart{ran}";
+
+        if (kind == "liveness" && facts.Spec?.StartupProbe is null)
+            yield return $"If the app needs longer to start, add a startupProbe on the same endpoint with failureThreshold × periodSeconds above its startup time (e.g. failureThreshold {Math.Max(30, failures * 4)}, periodSeconds {period}) instead of stretching the liveness probe";
+        if (PortMismatch(probe, facts.Spec) is { } mismatch)
+            yield return mismatch;
+        if ((probe.TimeoutSeconds ?? 1) <= 1 && probe.HttpGet is not null)
+            yield return "timeoutSeconds is 1: a health endpoint that answers slowly under load fails the probe; raise timeoutSeconds or make the endpoint cheap (no database calls in liveness)";
+        yield return $"Check the endpoint from inside the pod: kubectl exec {facts.PodName} -n {facts.Namespace} -c {facts.ContainerName} -- wget -qO- http://localhost:{PortText(probe)}{probe.HttpGet?.Path}";
+    }
+
+    static string Target(V1Probe probe) =>
+        probe.HttpGet is { } h ? $"httpGet {h.Path ?? "/"} port {h.Port?.Value}"
+        : probe.TcpSocket is { } s ? $"tcpSocket port {s.Port?.Value}"
+        : probe.Exec is { } e ? $"exec {string.Join(' ', e.Command ?? [])}"
+        : probe.Grpc is { } g ? $"grpc port {g.Port}"
+        : "probe";
+
+    static string PortText(V1Probe probe) => probe.HttpGet?.Port?.Value ?? probe.TcpSocket?.Port?.Value ?? "PORT";
+
+    static string? PortMismatch(V1Probe probe, V1Container? spec)
+    {
+        var port = probe.HttpGet?.Port?.Value ?? probe.TcpSocket?.Port?.Value;
+        var ports = spec?.Ports ?? [];
+        if (port is null || ports.Count == 0) return null;
+        var known = ports.Any(p => p.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture) == port || p.Name == port);
+        return known ? null : $"The probe targets port {port}, but the container declares ports {string.Join(", ", ports.Select(p => p.ContainerPort))}: point the probe at the port the app listens on";
+    }
+}

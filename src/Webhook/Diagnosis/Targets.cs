@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+
+namespace Webhook.Diagnosis;
+
+/// <summary>Pulls the concrete thing a log line is about: a host:port, a path, a variable name.</summary>
+public static partial class Targets
+{
+    public static string? HostPort(string line)
+    {
+        var m = Url().Match(line);
+        if (m.Success) return m.Groups["host"].Value + (m.Groups["port"].Success ? ":" + m.Groups["port"].Value : "");
+        m = HostAndPort().Match(line);
+        if (m.Success) return m.Value;
+        m = LookupHost().Match(line);
+        return m.Success ? m.Groups["h"].Value : null;
+    }
+
+    public static string? Path(string line)
+    {
+        var m = FilePath().Match(line);
+        return m.Success ? m.Groups[1].Value.TrimEnd('\'', '"', ':', ',', ')') : null;
+    }
+
+    /// <summary>The environment variable (or setting) a config error names.</summary>
+    public static string? Variable(string line)
+    {
+        var m = QuotedVar().Match(line);
+        if (m.Success) return m.Groups[1].Value;
+        m = BareVar().Match(line);
+        return m.Success ? m.Value : null;
+    }
+
+    [GeneratedRegex(@"\b[a-z][a-z0-9+.-]*://(?:[^@\s/]+@)?(?<host>[\w.-]+)(?::(?<port>\d{2,5}))?", RegexOptions.IgnoreCase)]
+    private static partial Regex Url();
+
+    [GeneratedRegex(@"(?<![\w.:/-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*|\[[0-9a-f:]+\]):\d{2,5}\b", RegexOptions.IgnoreCase)]
+    private static partial Regex HostAndPort();
+
+    [GeneratedRegex(@"lookup (?<h>[\w.-]+)|host name ""?(?<h>[\w.-]+)|getaddrinfo \w+ (?<h>[\w.-]+)|host ""(?<h>[\w.-]+)""|to host (?<h>[\w.-]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex LookupHost();
+
+    [GeneratedRegex(@"(?:^|[\s'""(=:])((?:/[\w.@+-]+){1,}/?)")]
+    private static partial Regex FilePath();
+
+    [GeneratedRegex(@"['""`]([A-Z][A-Z0-9_]{2,})['""`]")]
+    private static partial Regex QuotedVar();
+
+    [GeneratedRegex(@"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")]
+    private static partial Regex BareVar();
+}
