@@ -7,8 +7,8 @@ public sealed record ClassifierOptions
 
     /// <summary>Only this many characters at the end of a log are read: the crash is at the end, and the cost must not follow the file size.</summary>
     public int MaxLogChars { get; init; } = 64 * 1024;
-    /// <summary>Only this many lines at the end of a log are read.</summary>
-    public int MaxLogLines { get; init; } = 300;
+    /// <summary>Only this many lines at the end of a log are read (generous: goroutine dumps and Java traces are long, and frames are cheap).</summary>
+    public int MaxLogLines { get; init; } = 2000;
     /// <summary>Log lines this close to the end (not counting stack frames) weigh fully; the crash is usually in the last 5 to 10 lines.</summary>
     public int DecisiveLines { get; init; } = 10;
     /// <summary>A log verdict below this score is too weak to name a cause.</summary>

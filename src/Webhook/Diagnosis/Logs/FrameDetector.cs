@@ -32,7 +32,7 @@ public sealed partial class FrameDetector
             return false;
         }
 
-        if (GoroutineHeader().IsMatch(line))
+        if (GoroutineHeader().IsMatch(line) || line.StartsWith("runtime stack:", StringComparison.Ordinal))
         {
             inGoroutineDump = true;
             return true;

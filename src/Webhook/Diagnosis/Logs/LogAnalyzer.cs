@@ -34,7 +34,7 @@ public static partial class LogAnalyzer
             if (!progressAfter && Progress().IsMatch(line.Text))
                 progressAfter = true;
 
-            var pattern = BestPattern(line.Text);
+            var pattern = ContextRefinement.Refine(lines, i, BestPattern(line.Text));
             if (pattern is null)
                 continue;
             var score = pattern.Strength * recency * (survived ? SurvivedPenalty : 1) * (i == lastChain ? RootBonus : 1);
