@@ -7,12 +7,13 @@ public static partial class Targets
 {
     public static string? HostPort(string line)
     {
-        var m = Url().Match(line);
+        // A DNS failure names the DNS server's address too: the looked-up name is the target.
+        var m = LookupHost().Match(line);
+        if (m.Success) return m.Groups["h"].Value;
+        m = Url().Match(line);
         if (m.Success) return m.Groups["host"].Value + (m.Groups["port"].Success ? ":" + m.Groups["port"].Value : "");
         m = HostAndPort().Match(line);
-        if (m.Success) return m.Value;
-        m = LookupHost().Match(line);
-        return m.Success ? m.Groups["h"].Value : null;
+        return m.Success ? m.Value : null;
     }
 
     public static string? Path(string line)
@@ -33,7 +34,7 @@ public static partial class Targets
     [GeneratedRegex(@"\b[a-z][a-z0-9+.-]*://(?:[^@\s/]+@)?(?<host>[\w.-]+)(?::(?<port>\d{2,5}))?", RegexOptions.IgnoreCase)]
     private static partial Regex Url();
 
-    [GeneratedRegex(@"(?<![\w.:/-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*|\[[0-9a-f:]+\]):\d{2,5}\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(?<![\w.:/-])(?:\d{1,3}(?:\.\d{1,3}){3}|[a-z0-9-]*[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*|\[[0-9a-f:]+\]):\d{2,5}\b", RegexOptions.IgnoreCase)]
     private static partial Regex HostAndPort();
 
     [GeneratedRegex(@"lookup (?<h>[\w.-]+)|host name ""?(?<h>[\w.-]+)|getaddrinfo \w+ (?<h>[\w.-]+)|host ""(?<h>[\w.-]+)""|to host (?<h>[\w.-]+)", RegexOptions.IgnoreCase)]
