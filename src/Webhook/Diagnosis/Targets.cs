@@ -16,6 +16,19 @@ public static partial class Targets
         return m.Success ? m.Value : null;
     }
 
+    /// <summary>The host:port of the decisive line, else of the nearest line above it that names one.</summary>
+    public static string? HostPortNear(LogView log, string? decisive)
+    {
+        if (decisive is null) return null;
+        if (HostPort(decisive) is { } direct) return direct;
+        var index = -1;
+        for (var i = log.Lines.Count - 1; i >= 0; i--)
+            if (log.Lines[i].Text.Trim() == decisive) { index = i; break; }
+        for (var i = index - 1; i >= 0 && i >= index - 30; i--)
+            if (!log.Lines[i].IsFrame && HostPort(log.Lines[i].Text) is { } near) return near;
+        return null;
+    }
+
     public static string? Path(string line)
     {
         var m = FilePath().Match(line);

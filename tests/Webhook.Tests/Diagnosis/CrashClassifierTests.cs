@@ -129,6 +129,7 @@ public class CrashClassifierTests
     public void SuggestedMemoryLimitsAreTidySizes()
     {
         Assert.Equal("384Mi", Remedies.Suggest(256L << 20, 1.5));
+        Assert.Equal("160Mi", Remedies.Suggest(100L << 20, 1.5));
         Assert.Equal("1536Mi", Remedies.Suggest(1L << 30, 1.5));
         Assert.Equal("3Gi", Remedies.Suggest(2L << 30, 1.5));
     }

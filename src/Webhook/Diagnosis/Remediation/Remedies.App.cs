@@ -1,9 +1,16 @@
+using System.Text.RegularExpressions;
 using k8s.Models;
 
 namespace Webhook.Diagnosis;
 
 public static partial class Remedies
 {
+    [GeneratedRegex(@"password|authentication|credential|Access denied for user|Login failed|Unauthorized|NOAUTH|WRONGPASS|token", RegexOptions.IgnoreCase)]
+    private static partial Regex CredentialProblem();
+
+    [GeneratedRegex(@"PASS|PWD|USER|TOKEN|SECRET|KEY|CREDENTIAL", RegexOptions.IgnoreCase)]
+    private static partial Regex CredentialName();
+
     static IEnumerable<string> ConfigError(RuleMatch match, CrashFacts facts)
     {
         var detail = match.Detail ?? "";
@@ -23,6 +30,13 @@ public static partial class Remedies
             yield return mount is null
                 ? $"{path} is not under any volumeMount of {facts.ContainerName}: mount the ConfigMap/Secret that holds it there"
                 : $"{path} is under volumeMount {mount.Name} ({mount.MountPath}): check that the ConfigMap/Secret has that key/file name";
+        }
+        else if (CredentialProblem().IsMatch(detail))
+        {
+            var secrets = env.Where(e => CredentialName().IsMatch(e.Name)).Select(e => $"{e.Name} from {Source(e)}").ToList();
+            yield return secrets.Count > 0
+                ? $"The credentials are rejected: check the user/password the container gets ({string.Join("; ", secrets.Take(4))}) against the server's"
+                : $"The credentials are rejected: check which Secret provides them{(envFrom.Length > 0 ? $" (envFrom: {envFrom})" : "")} and that it matches the server's user and password";
         }
         else
         {
@@ -50,7 +64,7 @@ public static partial class Remedies
         var sc = facts.SecurityContext();
         var psc = facts.PodSecurityContext();
         var user = sc?.RunAsUser ?? psc?.RunAsUser;
-        yield return $"Security context: runAsUser={user?.ToString() ?? "image default"}, runAsNonRoot={sc?.RunAsNonRoot ?? psc?.RunAsNonRoot}, fsGroup={psc?.FsGroup?.ToString() ?? "unset"}, readOnlyRootFilesystem={sc?.ReadOnlyRootFilesystem?.ToString() ?? "false"}";
+        yield return $"Security context: runAsUser={user?.ToString() ?? "image default"}, runAsNonRoot={(sc?.RunAsNonRoot ?? psc?.RunAsNonRoot)?.ToString() ?? "unset"}, fsGroup={psc?.FsGroup?.ToString() ?? "unset"}, readOnlyRootFilesystem={sc?.ReadOnlyRootFilesystem?.ToString() ?? "false"}";
         if (detail.Contains("bind", StringComparison.OrdinalIgnoreCase) && !detail.Contains("mount", StringComparison.OrdinalIgnoreCase))
             yield return "A non-root process cannot bind a port below 1024: listen on 8080 (and map it in the Service) or add capability NET_BIND_SERVICE";
         else if (sc?.ReadOnlyRootFilesystem == true || detail.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase))
@@ -68,7 +82,7 @@ public static partial class Remedies
 
     static IEnumerable<string> DependencyUnavailable(RuleMatch match, CrashFacts facts)
     {
-        var target = Targets.HostPort(match.Detail ?? "");
+        var target = Targets.HostPortNear(facts.Log, match.Detail);
         yield return target is null
             ? "Find which host and port the app tried in the log and check that service is up"
             : $"The app tried {target}: check that this Service exists in the right namespace and has ready endpoints (kubectl get endpoints), and that the port matches";

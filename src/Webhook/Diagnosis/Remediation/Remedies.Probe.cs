@@ -21,13 +21,18 @@ public static partial class Remedies
         var ran = facts.RunTime is { } t ? $"; the container ran {StatusText.Duration(t)}" : "";
         yield return $"The {kind} probe ({Target(probe)}) allows initialDelaySeconds {delay} + failureThreshold {failures} × periodSeconds {period} = {budget}s before a restart{ran}";
 
-        if (kind == "liveness" && facts.Spec?.StartupProbe is null)
+        if (facts.RunTime is { } ranFor && ranFor.TotalSeconds > 2 * budget + 30)
+            yield return $"It ran well past the probe's budget, so it did start: the app later stopped answering (hang, deadlock, overload, a dependency the health check calls); look at what it logged just before the restart";
+        else if (kind == "liveness" && facts.Spec?.StartupProbe is null)
             yield return $"If the app needs longer to start, add a startupProbe on the same endpoint with failureThreshold × periodSeconds above its startup time (e.g. failureThreshold {Math.Max(30, failures * 4)}, periodSeconds {period}) instead of stretching the liveness probe";
         if (PortMismatch(probe, facts.Spec) is { } mismatch)
             yield return mismatch;
         if ((probe.TimeoutSeconds ?? 1) <= 1 && probe.HttpGet is not null)
             yield return "timeoutSeconds is 1: a health endpoint that answers slowly under load fails the probe; raise timeoutSeconds or make the endpoint cheap (no database calls in liveness)";
-        yield return $"Check the endpoint from inside the pod: kubectl exec {facts.PodName} -n {facts.Namespace} -c {facts.ContainerName} -- wget -qO- http://localhost:{PortText(probe)}{probe.HttpGet?.Path}";
+        if (probe.HttpGet is not null)
+            yield return $"Check the endpoint from inside the pod: kubectl exec {facts.PodName} -n {facts.Namespace} -c {facts.ContainerName} -- wget -qO- http://localhost:{PortText(probe)}{probe.HttpGet.Path}";
+        else if (probe.Exec?.Command is { Count: > 0 } command)
+            yield return $"Run the probe by hand and read its output and exit code: kubectl exec {facts.PodName} -n {facts.Namespace} -c {facts.ContainerName} -- {string.Join(' ', command)}";
     }
 
     static string Target(V1Probe probe) =>

@@ -56,7 +56,7 @@ public static partial class Remedies
     public static string Suggest(long bytes, double factor)
     {
         var target = (long)Math.Ceiling(bytes * factor / Mi);
-        var step = target < 1024 ? 64 : 256;
+        var step = target < 512 ? 32 : target < 1024 ? 64 : 256;
         target = (target + step - 1) / step * step;
         return target % 1024 == 0 ? $"{(target / 1024).ToString(CultureInfo.InvariantCulture)}Gi" : $"{target.ToString(CultureInfo.InvariantCulture)}Mi";
     }

@@ -11,7 +11,9 @@ public sealed class OomKilledRule : ICrashRule
         return new RuleMatch(Causes.OomKilled, 0.95,
             $"The kernel OOM killer ended container {facts.ContainerName} at its memory limit ({limit?.ToString() ?? "no limit set"}).")
         {
-            Evidence = [new("pod.status", StatusText.Terminated(facts))],
+            Evidence = limit is null
+                ? [new("pod.status", StatusText.Terminated(facts))]
+                : [new("pod.status", StatusText.Terminated(facts)), new("pod.status", $"spec.containers[{facts.ContainerName}].resources.limits.memory: {limit}")],
             Rule = nameof(OomKilledRule),
         };
     }

@@ -21,7 +21,7 @@ public sealed class ProbeKillRule : ICrashRule
         var killLike = facts.ExitCode is null or 137 or 143 or 0 or 130 || facts.Terminated?.Reason == "Error" && facts.Verdict is null;
         double confidence = killing is not null ? (killLike ? 0.93 : 0.75) : killLike ? 0.85 : 0.4;
         var probe = ProbeText.Kind(killing?.Message ?? unhealthy.Select(e => e.Message).FirstOrDefault());
-        var failure = unhealthy.FirstOrDefault()?.Message?.Trim();
+        var failure = unhealthy.FirstOrDefault()?.Message?.Trim().TrimEnd(':');
 
         var evidence = new List<Evidence>();
         if (facts.Terminated is not null) evidence.Add(new("pod.status", StatusText.Terminated(facts)));
@@ -30,7 +30,7 @@ public sealed class ProbeKillRule : ICrashRule
 
         return new RuleMatch(Causes.ProbeFailure, confidence,
             $"The kubelet keeps restarting {facts.ContainerName} because its {probe} probe fails" +
-            (failure is null ? "." : $": {Text.Clip(failure, 160)}"))
+            (string.IsNullOrEmpty(failure) || failure.EndsWith("probe failed", StringComparison.OrdinalIgnoreCase) ? "." : $": {Text.Clip(failure, 160)}."))
         {
             Evidence = evidence,
             Detail = probe,
