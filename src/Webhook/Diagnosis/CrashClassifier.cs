@@ -35,11 +35,12 @@ public sealed class CrashClassifier(ClassifierOptions options) : ICrashClassifie
                 best = match;
         }
         best ??= UnknownMatch.For(facts);
+        var confidence = Agrees(best, facts) ? Math.Min(0.97, best.Confidence + 0.05) : best.Confidence;
 
         return new CrashDiagnosis
         {
             Cause = best.Cause,
-            Confidence = best.Confidence,
+            Confidence = Math.Round(confidence, 2),
             Summary = best.Summary,
             Evidence = WithAgreeingLog(best, facts),
             Remediation = Remedies.For(best, facts),
@@ -52,11 +53,15 @@ public sealed class CrashClassifier(ClassifierOptions options) : ICrashClassifie
         };
     }
 
-    /// <summary>A structured conclusion the log agrees with also quotes the log line.</summary>
+    /// <summary>A structured conclusion the log agrees with (two independent signals) is surer, and quotes the log line.</summary>
+    static bool Agrees(RuleMatch best, CrashFacts facts) =>
+        !best.Rule.StartsWith(nameof(LogRule), StringComparison.Ordinal) && facts.Verdict is { } verdict && verdict.Cause == best.Cause
+        && verdict.Score >= facts.Options.MinLogScore;
+
     static IReadOnlyList<Evidence> WithAgreeingLog(RuleMatch best, CrashFacts facts)
     {
-        if (best.Rule.StartsWith(nameof(LogRule), StringComparison.Ordinal) || facts.Verdict is not { } verdict || verdict.Cause != best.Cause)
-            return best.Evidence;
-        return [.. best.Evidence, new Evidence("log", verdict.Line.Text.Trim())];
+        if (!Agrees(best, facts)) return best.Evidence;
+        var line = facts.Verdict!.Line.Text.Trim();
+        return best.Evidence.Any(e => e.Text.Contains(line, StringComparison.Ordinal)) ? best.Evidence : [.. best.Evidence, new Evidence("log", line)];
     }
 }

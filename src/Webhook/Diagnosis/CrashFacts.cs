@@ -28,7 +28,8 @@ public sealed class CrashFacts
     public string PodName => Snapshot.PodName;
 
     /// <summary>How long the terminated instance ran, when both timestamps are known.</summary>
-    public TimeSpan? RunTime => Terminated is { StartedAt: { } s, FinishedAt: { } f } && f >= s ? f - s : null;
+    /// <summary>Runtimes report startedAt as the epoch when the process never started: no duration then.</summary>
+    public TimeSpan? RunTime => Terminated is { StartedAt: { } s, FinishedAt: { } f } && f >= s && s.Year > 2000 ? f - s : null;
 
     /// <summary>The log verdict, computed once on first use (several rules consult it).</summary>
     public LogVerdict? Verdict

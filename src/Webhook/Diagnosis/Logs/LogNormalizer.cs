@@ -9,7 +9,7 @@ public static class LogNormalizer
         var flat = new List<string>(raw.Count);
         foreach (var line in raw)
         {
-            var clean = AnsiStripper.Strip(line);
+            var clean = LinePrefix.Strip(AnsiStripper.Strip(line));
             if (!JsonLogLine.TryFlatten(clean, flat))
                 flat.Add(clean);
         }

@@ -27,6 +27,6 @@ public static partial class ExecMessage
     [GeneratedRegex(@"exec: ""([^""]+)"": executable file not found", RegexOptions.IgnoreCase)]
     private static partial Regex ExecNotFound();
 
-    [GeneratedRegex(@"exec:? ""?([^"":\s]+)""?: (no such file or directory|permission denied|not a directory|is a directory)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"exec:? ""?([^"":\s]+)""?: (?:stat \S+: )?(no such file or directory|permission denied|not a directory|is a directory)", RegexOptions.IgnoreCase)]
     private static partial Regex ExecFile();
 }

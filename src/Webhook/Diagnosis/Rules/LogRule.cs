@@ -14,6 +14,9 @@ public sealed class LogRule : ICrashRule
         var line = verdict.Line.Text.Trim();
         var evidence = verdict.Supporting.Select(s => new Evidence("log", s.Text.Trim())).Append(new Evidence("log", line)).ToList();
         if (facts.Terminated is not null) evidence.Insert(0, new("pod.status", StatusText.Terminated(facts)));
+        // A log that is the termination message is already quoted by the status line.
+        if (facts.Log.Source == Collect.LogSource.TerminationMessage && facts.Terminated?.Message?.Contains(line, StringComparison.Ordinal) == true)
+            evidence.RemoveAll(e => e.Source == "log");
 
         return new RuleMatch(verdict.Cause, Math.Min(MaxConfidence, Math.Round(verdict.Score, 2)), Summary(verdict.Cause, facts, line))
         {
