@@ -76,6 +76,28 @@ public class CrashClassifierTests
     }
 
     [Fact]
+    public void MissingSecretRemediationSaysWhereTheSpecUsesIt()
+    {
+        var d = new Crash
+        {
+            NoTerminated = true, WaitingReason = "CreateContainerConfigError",
+            WaitingMessage = "couldn't find key password in Secret shop/db-credentials",
+            Env = [new V1EnvVar { Name = "DB_PASSWORD", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = "db-credentials", Key = "password" } } }],
+        }.Classify();
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        Assert.Contains(d.Remediation, r => r.Contains("key password in secret db-credentials") && r.Contains("env DB_PASSWORD"));
+    }
+
+    [Fact]
+    public void AnAlertWithoutAPodIsUnknownAndSaysThePodIsMissing()
+    {
+        var d = new CrashClassifier().Classify(Webhook.Collect.PodSnapshot.AlertOnly("shop", "api-7d9f", "app", "pod no longer exists"));
+        Assert.Equal(Causes.Unknown, d.Cause);
+        Assert.Contains(d.Missing, m => m.Contains("pod object"));
+        Assert.Contains("pod no longer exists", d.Missing);
+    }
+
+    [Fact]
     public void PermissionRemediationShowsTheSecurityContext()
     {
         var d = new Crash

@@ -14,6 +14,16 @@ public static partial class Remedies
     static IEnumerable<string> ConfigError(RuleMatch match, CrashFacts facts)
     {
         var detail = match.Detail ?? "";
+        if (ConfigRefs.Parse(detail) is { } missingRef)
+        {
+            var uses = ConfigRefs.UsesOf(missingRef, facts.Spec, facts.Snapshot.Pod?.Spec);
+            var what = missingRef.Key is null ? $"{missingRef.Kind} {missingRef.Name}" : $"key {missingRef.Key} in {missingRef.Kind} {missingRef.Name}";
+            yield return $"Create {what} in namespace {facts.Namespace} (kubectl create {missingRef.Kind} ...), or fix the name in the spec" +
+                (uses.Count > 0 ? $"; the spec uses it in: {string.Join(", ", uses)}" : "");
+            yield return "If the container can start without it, mark the reference optional: true";
+            if (RecentChange(facts) is { } changed) yield return changed;
+            yield break;
+        }
         var variable = Targets.Variable(detail);
         var env = facts.Spec?.Env ?? [];
         var envFrom = EnvFromText(facts.Spec?.EnvFrom);
