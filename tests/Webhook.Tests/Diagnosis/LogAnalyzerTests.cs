@@ -169,6 +169,39 @@ public class LogAnalyzerTests
     }
 
     [Fact]
+    public void GunicornWrapperChatterDoesNotBuryTheWorkersRealError()
+    {
+        var verdict = Analyze("""
+            [2026-11-24 20:00:01 +0000] [1] [INFO] Starting gunicorn 22.0.0
+            [2026-11-24 20:00:01 +0000] [7] [ERROR] Exception in worker process
+            Traceback (most recent call last):
+              File "/app/settings.py", line 8, in <module>
+                SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+              File "<frozen os>", line 714, in __getitem__
+            KeyError: 'DJANGO_SECRET_KEY'
+            [2026-11-24 20:00:01 +0000] [7] [INFO] Worker exiting (pid: 7)
+            [2026-11-24 20:00:02 +0000] [1] [ERROR] Worker (pid:7) exited with code 3
+            [2026-11-24 20:00:02 +0000] [1] [ERROR] Shutting down: Master
+            [2026-11-24 20:00:02 +0000] [1] [ERROR] Reason: Worker failed to boot.
+            Traceback (most recent call last):
+              File "/usr/local/bin/gunicorn", line 8, in <module>
+                sys.exit(run())
+              File "/usr/local/lib/python3.12/site-packages/gunicorn/arbiter.py", line 232, in run
+                self.halt(reason=inst.reason, exit_status=inst.exit_status)
+            gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>
+            """);
+        Assert.Equal(Causes.ConfigError, verdict?.Cause);
+    }
+
+    [Fact]
+    public void NpmErrorLinesDoNotBuryTheNodeError()
+    {
+        var npm = string.Join('\n', Enumerable.Range(0, 12).Select(i => $"npm ERR! line {i} of npm's own report"));
+        var verdict = Analyze("> api@1.0.0 start\n> node server.js\n\nError: connect ECONNREFUSED 10.96.0.20:5672\n    at TCPConnectWrap.afterConnect (node:net:1555:16)\n" + npm);
+        Assert.Equal(Causes.DependencyUnavailable, verdict?.Cause);
+    }
+
+    [Fact]
     public void AnsiStripperRemovesColourAndTitleSequences() =>
         Assert.Equal("red title", AnsiStripper.Strip("\u001b[1;31mred\u001b[0m \u001b]0;x\u0007title"));
 }
