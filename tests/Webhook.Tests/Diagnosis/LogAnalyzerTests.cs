@@ -202,6 +202,24 @@ public class LogAnalyzerTests
     }
 
     [Fact]
+    public void HelpTextAfterABadFlagDoesNotBuryIt()
+    {
+        var usage = string.Join('\n', Enumerable.Range(0, 30).Select(i => $"  -option-{i} string\n        what option {i} does (default \"x\")"));
+        var verdict = Analyze("flag provided but not defined: -zap-level\nUsage of /manager:\n" + usage);
+        Assert.Equal(Causes.ConfigError, verdict?.Cause);
+        Assert.True(verdict!.Score > 0.7);
+    }
+
+    [Fact]
+    public void GlibcMemoryMapsAfterADoubleFreeAreFrames()
+    {
+        var map = string.Join('\n', Enumerable.Range(0, 40).Select(i => $"7f9ba{i:x3}000-7f9ba{i + 1:x3}000 r-xp 00000000 08:01 671149   /lib/x86_64-linux-gnu/libc-2.23.so"));
+        var verdict = Analyze("*** Error in `python': double free or corruption (out): 0x000055fa3097d810 ***\n======= Backtrace: =========\n/lib/x86_64-linux-gnu/libc.so.6(+0x777e5)[0x7f9ba2dd67e5]\n======= Memory map: ========\n" + map);
+        Assert.Equal(Causes.NativeCrash, verdict?.Cause);
+        Assert.True(verdict!.Score > 0.8);
+    }
+
+    [Fact]
     public void AnsiStripperRemovesColourAndTitleSequences() =>
         Assert.Equal("red title", AnsiStripper.Strip("\u001b[1;31mred\u001b[0m \u001b]0;x\u0007title"));
 }

@@ -11,6 +11,7 @@ public sealed partial class FrameDetector
     bool inPythonTraceback;
     bool inGoroutineDump;
     bool inRustBacktrace;
+    bool inUsage;
 
     public bool IsFrame(string line)
     {
@@ -50,11 +51,26 @@ public sealed partial class FrameDetector
             inRustBacktrace = false;
         }
 
+        // Help text printed after a bad flag ("Usage of /manager:", "Flags:") is context, not news.
+        if (UsageHeader().IsMatch(line))
+        {
+            inUsage = true;
+            return true;
+        }
+        if (inUsage)
+        {
+            if (char.IsWhiteSpace(line[0]) || line.EndsWith(':')) return true;
+            inUsage = false;
+        }
+
         return Frame().IsMatch(line);
     }
 
+    [GeneratedRegex(@"^(Usage|usage|USAGE)( of \S+)?:|^(Flags|Options|Global Flags|Available Commands):$")]
+    private static partial Regex UsageHeader();
+
     // Java/.NET/Node "at ...", Ruby "from ...", Java "... 12 more", .NET inner-trace markers, Python caret lines.
-    [GeneratedRegex(@"^\s+(at\s|from\s\S+:\d+|\.\.\.\s\d+\s(more|common frames omitted))|^\s*--- End of (inner exception )?stack trace|^\s*-{3}\s*End of stack trace|^\s+[~^]{2,}\s*$|^\s+\d+:\s+0x[0-9a-f]+|^\s+\S+\.(go|rs|rb|py|js|ts|cs|java|kt|scala):\d+")]
+    [GeneratedRegex(@"^\s+(at\s|from\s\S+:\d+|\.\.\.\s\d+\s(more|common frames omitted))|^\s*--- End of (inner exception )?stack trace|^\s*-{3}\s*End of stack trace|^\s+[~^]{2,}\s*$|^\s+\d+:\s+0x[0-9a-f]+|^\s+\S+\.(go|rs|rb|py|js|ts|cs|java|kt|scala):\d+|^[0-9a-f]{8,}-[0-9a-f]{8,} |^\S+\(\S*\+0x[0-9a-f]+\)\[0x[0-9a-f]+\]|^={5,} (Backtrace|Memory map): ={5,}")]
     private static partial Regex Frame();
 
     [GeneratedRegex(@"^goroutine \d+ \[")]

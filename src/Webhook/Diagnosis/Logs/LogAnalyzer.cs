@@ -88,7 +88,7 @@ public static partial class LogAnalyzer
     [GeneratedRegex(@"^Exception in thread|Unhandled exception|^(\w+\.)+\w*(Exception|Error)\b|^panic: |^Traceback", RegexOptions.CultureInvariant)]
     private static partial Regex TraceStart();
 
-    [GeneratedRegex(@"^npm (ERR!|error)|^\s*(\d+ )?verbose |ELIFECYCLE|Worker failed to boot|HaltServer|Shutting down: Master|^\s*Reason: |Application run failed|exited with (exit )?code|Process exited with|Stopping service|[Ss]hutting down|[Ss]hutdown complete|graceful shutdown|^\+ |^make: \*\*\*|^\[s6-|^s6-|supervisord|^\[cont-|^Traceback \(most recent|^During handling of|^The above exception|^\s*\^+\s*$|^Stopped |^Exiting|^Closing |^Destroying |^Terminating", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^npm (ERR!|error)|^\s*(\d+ )?verbose |ELIFECYCLE|Worker failed to boot|HaltServer|Shutting down: Master|^\s*Reason: |Application run failed|exited with (exit )?code|Process exited with|Stopping service|[Ss]hutting down|[Ss]hutdown complete|graceful shutdown|^\+ |^make: \*\*\*|^\[s6-|^s6-|supervisord|^\[cont-|^Traceback \(most recent|^During handling of|^The above exception|^\s*\^+\s*$|^Stopped |^Exiting|^#( |$)|^Closing |^Destroying |^Terminating", RegexOptions.CultureInvariant)]
     private static partial Regex Wrapper();
 
     [GeneratedRegex(@"listening on|listening at|now listening|server started|started server|Started \w+ in [\d.]+ seconds|ready to accept connections|running on http|serving (on|at|HTTP)|application started|startup complete|ready for connections|server is ready|Tomcat started on port|Netty started on port|Uvicorn running on|Booting worker", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
