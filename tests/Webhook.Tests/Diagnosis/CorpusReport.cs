@@ -7,6 +7,9 @@ namespace Webhook.Tests.Diagnosis;
 /// <summary>Accuracy of the classifier over the corpus: overall, per split, per cause, and a confusion matrix.</summary>
 public sealed class CorpusReport(IReadOnlyList<(CorpusCase Case, string Actual)> results)
 {
+    /// <summary>Cases whose default container pick (most restarts, init containers included) is the labelled one.</summary>
+    public int DefaultPickMatches { get; init; }
+
     public double Accuracy(Func<CorpusCase, bool>? filter = null)
     {
         var selected = results.Where(r => filter?.Invoke(r.Case) ?? true).ToList();
@@ -28,6 +31,7 @@ public sealed class CorpusReport(IReadOnlyList<(CorpusCase Case, string Actual)>
         sb.AppendLine(Row("split=tune", Count(c => c.Expected.Split == "tune"), Accuracy(c => c.Expected.Split == "tune")));
         sb.AppendLine(Row("split=fresh", Count(c => c.Expected.Split == "fresh"), Accuracy(c => c.Expected.Split == "fresh")));
         sb.AppendLine(Row("hard", Count(c => c.Expected.Hard), Accuracy(c => c.Expected.Hard)));
+        sb.AppendLine().AppendLine($"Without --container, the most-restarted pick names the labelled container in {DefaultPickMatches} of {results.Count} cases.");
         sb.AppendLine().AppendLine("## Per cause").AppendLine().AppendLine("| cause | cases | accuracy | fresh accuracy |").AppendLine("| --- | ---: | ---: | ---: |");
         foreach (var (cause, total, accuracy) in PerCause())
         {

@@ -16,7 +16,7 @@ public class CorpusTests(ITestOutputHelper output)
         Assert.NotEmpty(cases);
         var classifier = new CrashClassifier();
         var results = cases.Select(c => (c, Classify(classifier, c))).ToList();
-        var report = new CorpusReport(results);
+        var report = new CorpusReport(results) { DefaultPickMatches = cases.Count(DefaultPickMatches) };
 
         var markdown = report.Markdown();
         output.WriteLine(markdown);
@@ -25,6 +25,12 @@ public class CorpusTests(ITestOutputHelper output)
         Assert.True(report.Accuracy() >= MinOverall, $"overall accuracy {report.Accuracy():P1} is below {MinOverall:P0}");
         var weak = report.PerCause().Where(p => p.Accuracy < MinPerCause).Select(p => $"{p.Cause} {p.Accuracy:P0}").ToList();
         Assert.True(weak.Count == 0, $"causes below {MinPerCause:P0}: {string.Join(", ", weak)}");
+    }
+
+    static bool DefaultPickMatches(CorpusCase c)
+    {
+        try { return BundleReader.Read(c.Folder).Container == c.Expected.Container; }
+        catch (BundleException) { return false; }
     }
 
     static string Classify(CrashClassifier classifier, CorpusCase c)
