@@ -81,6 +81,11 @@ public static class BundleReader
         {
             throw new BundleException($"{path} is not valid JSON: {e.Message.Split('\n')[0]}", e);
         }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or NotSupportedException or OverflowException)
+        {
+            // Well-formed JSON with a value of the wrong shape, such as an unparsable timestamp.
+            throw new BundleException($"{path} does not match the Kubernetes schema: {e.Message.Split('\n')[0]}", e);
+        }
     }
 
     /// <summary>The last <see cref="MaxLogBytes"/> of a log file, starting at a line boundary when cut.</summary>

@@ -64,6 +64,14 @@ public class BundleReaderTests
     }
 
     [Fact]
+    public void WellFormedJsonOfTheWrongShapeIsAClearError()
+    {
+        using var bundle = new TempBundle().Write("pod.json", "{\"metadata\":{\"name\":\"p\",\"creationTimestamp\":\"yesterday\"}}");
+        var e = Assert.Throws<BundleException>(() => BundleReader.Read(bundle.Path));
+        Assert.Contains("pod.json", e.Message);
+    }
+
+    [Fact]
     public void AnUnknownContainerIsAClearErrorNamingTheKnownOnes()
     {
         using var bundle = TempBundle.From(new Crash());
