@@ -10,6 +10,7 @@ public static class JsonLogLine
 {
     static readonly string[] LevelKeys = ["level", "lvl", "severity", "log.level", "@l", "levelname", "loglevel"];
     static readonly string[] MessageKeys = ["msg", "message", "@m", "@mt", "log", "event", "text"];
+    static readonly string[] NestedKeys = ["attr", "fields", "context", "data", "extra", "details"];
     static readonly string[] ErrorKeys = ["error", "err", "error.message", "exception", "exc_info", "stack_trace", "stacktrace", "stack", "@x", "error.stack_trace", "cause"];
 
     public static bool TryFlatten(string line, List<string> output)
@@ -24,6 +25,10 @@ public static class JsonLogLine
             var level = First(root, LevelKeys);
             var message = First(root, MessageKeys);
             var errors = ErrorKeys.Select(k => Find(root, k)).Where(s => !string.IsNullOrWhiteSpace(s)).Distinct().ToList();
+            // Some loggers nest the error one level down (MongoDB "attr", zap/logrus "fields").
+            foreach (var holder in NestedKeys)
+                if (errors.Count == 0 && root.TryGetProperty(holder, out var nested) && nested.ValueKind == JsonValueKind.Object)
+                    errors.AddRange(ErrorKeys.Select(k => Find(nested, k)).Where(s => !string.IsNullOrWhiteSpace(s)).Distinct());
             if (level is null && message is null && errors.Count == 0)
                 return false;
 

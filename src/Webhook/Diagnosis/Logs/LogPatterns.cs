@@ -49,7 +49,7 @@ public static partial class LogPatterns
     [GeneratedRegex(@"Segmentation fault|core dumped|(?<!\[signal )\bSIG(SEGV|ILL|BUS|FPE)\b(?!: segmentation violation)|Illegal instruction|Bus error|fatal error has been detected by the Java Runtime|double free or corruption|stack smashing detected|free\(\): invalid|malloc\(\): |terminate called after throwing|Fatal Python error", I)]
     private static partial Regex NativeCrash();
 
-    [GeneratedRegex(@"KeyError: '[A-Z][A-Z0-9_]{2,}'|\b[A-Z][A-Z0-9_]{2,}: (unbound variable|parameter (null or )?not set)|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b.*\b(is not set|not set|must be set|is required|is missing|is undefined|not defined|cannot be empty|must not be empty|is empty)|(environment variable|env var)s?\b.*\b(not set|required|must be set|missing|undefined|not defined|not found|empty)|missing (required )?(environment variable|env var)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"KeyError: '[A-Z][A-Z0-9_]{2,}'|\b[A-Z][A-Z0-9_]{2,}: (unbound variable|parameter (null or )?not set)|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b.*\b(is not set|not set|must be set|is required|is missing|is undefined|not defined|cannot be empty|must not be empty|is empty)|(environment variable|env var)s?\b.*\b(not set|required|must be set|must be defined|missing|undefined|not defined|not found|empty)|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b.*\bmust be defined|missing (required )?(environment variable|env var)", RegexOptions.CultureInvariant)]
     private static partial Regex MissingEnvVar();
 
     [GeneratedRegex(@"missing required|required (config|configuration|setting|option|field|parameter|property|key|value|variable)|(setting|option|property|parameter)s? .*(is required|is missing|must be (set|provided|specified))|Could not resolve placeholder|Failed to bind properties|Failed to configure a DataSource|ImproperlyConfigured|validation errors? for \w*Settings|ConnectionString property has not been initialized|No connection string named|Parameter 'connectionString'|must be provided|must be specified|\bmissing\b.{0,40}(key|secret|token|setting|config|variable|credential|password|url\b|uri\b|dsn\b)|vm\.max_map_count|bootstrap checks failed", I)]
@@ -64,7 +64,7 @@ public static partial class LogPatterns
     [GeneratedRegex(@"unknown (shorthand )?flag|flag provided but not defined|unrecognized (option|argument)s?|unknown (option|argument)|invalid (option|argument|flag)\b|unexpected argument|no such option", I)]
     private static partial Regex BadFlag();
 
-    [GeneratedRegex(@"password authentication failed|Access denied for user|authentication failed|invalid (api[ _-]?key|token|credentials|password|username or password)|Login failed for user|NOAUTH|WRONGPASS|SASL authentication|invalid_grant|InvalidClientTokenId|SignatureDoesNotMatch|NoCredentialProviders|Unable to locate credentials|could not find default credentials|AuthenticationException|bad credentials|401 Unauthorized", I)]
+    [GeneratedRegex(@"password authentication failed|Access denied for user|authentication failed|invalid (api[ _-]?key|token|credentials|password|username or password)|Login failed for user|NOAUTH|WRONGPASS|SASL authentication|invalid_grant|InvalidClientTokenId|SignatureDoesNotMatch|NoCredentialProviders|Unable to locate credentials|could not find default credentials|AuthenticationException|bad credentials|401 Unauthorized|password was incorrect|incorrect password|wrong password", I)]
     private static partial Regex BadCredentials();
 
     [GeneratedRegex(@"line \d+: +\d+ Killed\s+\S|^Killed$", RegexOptions.CultureInvariant)]
@@ -79,7 +79,7 @@ public static partial class LogPatterns
     [GeneratedRegex(@"context deadline exceeded|deadline exceeded|timed out waiting for|Timeout expired|timeout exceeded", I)]
     private static partial Regex DeadlineExceeded();
 
-    [GeneratedRegex(@"permission denied(?! for (table|relation|schema|database|sequence|function|view))(?! \(publickey)|\bEACCES\b|\bEPERM\b|Operation not permitted|Read-only file system|\bEROFS\b|AccessDeniedException|PermissionError|UnauthorizedAccessException|Access to the path .* is denied|insufficient permissions|are you root\?|must be run as root|Errno 13|has wrong ownership|has group or world access", I)]
+    [GeneratedRegex(@"permission denied(?! for (table|relation|schema|database|sequence|function|view))(?! \(publickey)|\bEACCES\b|\bEPERM\b|Operation not permitted|Read-only file system|read-only (directory|filesystem)|is forbidden: User ""system:serviceaccount|cannot (list|get|watch|create|update|patch|delete) resource|\bEROFS\b|AccessDeniedException|PermissionError|UnauthorizedAccessException|Access to the path .* is denied|insufficient permissions|are you root\?|must be run as root|Errno 13|has wrong ownership|has group or world access", I)]
     private static partial Regex PermissionDenied();
 
     [GeneratedRegex(@"^(Exception in thread ""[^""]*"" )?(Caused by: )?([a-z_$][\w$]*\.)+[A-Z][\w$]*(Exception|Error|Throwable)\b|Unhandled exception|^\s*---> [\w.]+|^(Uncaught )?([A-Z]\w*)?(Error|Exception)( \[\w+\])?(: |$)|^\s*\[cause\]: |^panic: |^fatal error: |:in `[^']*': .* \([A-Z]\w*(::\w+)*\)$|panicked at|^(\w+\.)*[A-Z]\w*(Error|Exception): ", RegexOptions.CultureInvariant)]
