@@ -12,8 +12,8 @@ public static class DiagnoseCommand
     {
         var target = new Argument<string>("bundle") { Description = "Bundle folder (pod.json, events.json, logs/); with --namespace, the pod name" };
         var container = new Option<string?>("--container", "-c") { Description = "Container to diagnose (default: the one with most restarts)" };
-        var output = new Option<string>("--output", "-o") { Description = "text or json", DefaultValueFactory = _ => "text" };
-        output.AcceptOnlyFromAmong("text", "json");
+        // Checked in the action rather than with AcceptOnlyFromAmong, so a wrong value is one error line, not a help page.
+        var output = new Option<string>("--output", "-o") { Description = "text or json", HelpName = "text|json", DefaultValueFactory = _ => "text" };
         // LIVE MODE: --namespace NS POD diagnoses against the current kubeconfig; the lead wires it to IPodCollector.
         var ns = new Option<string?>("--namespace", "-n") { Description = "Live mode: diagnose POD in this namespace of the current cluster" };
 
@@ -34,12 +34,17 @@ public static class DiagnoseCommand
 
     public static int Run(string bundle, string? container, string output, TextWriter stdout, TextWriter stderr)
     {
+        if (output is not ("text" or "json"))
+        {
+            stderr.WriteLine($"diagnose: --output must be text or json, not '{output}'");
+            return 1;
+        }
         try
         {
             var snapshot = BundleReader.Read(bundle, container);
             var diagnosis = new CrashClassifier().Classify(snapshot);
             if (output == "json")
-                stdout.WriteLine(JsonSerializer.Serialize(diagnosis, DiagnosisJson.Default.CrashDiagnosis));
+                stdout.WriteLine(JsonSerializer.Serialize(diagnosis, DiagnosisJson.Readable.CrashDiagnosis));
             else
                 DiagnosisText.Write(diagnosis, stdout);
             return 0;

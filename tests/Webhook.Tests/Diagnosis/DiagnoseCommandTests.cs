@@ -64,6 +64,24 @@ public class DiagnoseCommandTests
     }
 
     [Fact]
+    public void AnUnknownOutputFormatIsOneErrorLine()
+    {
+        using var bundle = TempBundle.From(new Crash());
+        var (exit, output, error) = Run(bundle.Path, "--output", "yaml");
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        Assert.Equal("diagnose: --output must be text or json, not 'yaml'", error.Trim());
+    }
+
+    [Fact]
+    public void JsonOutputKeepsQuotesInLogLinesReadable()
+    {
+        using var bundle = TempBundle.From(new Crash { Log = "KeyError: 'DATABASE_URL'" });
+        var (_, output, _) = Run(bundle.Path, "-o", "json");
+        Assert.Contains("KeyError: 'DATABASE_URL'", output);
+    }
+
+    [Fact]
     public void LiveModeSaysItNeedsTheCollector()
     {
         var (exit, _, error) = Run("--namespace", "shop", "api-7d9f");

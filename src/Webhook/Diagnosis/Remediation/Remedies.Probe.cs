@@ -30,7 +30,7 @@ public static partial class Remedies
         if ((probe.TimeoutSeconds ?? 1) <= 1 && probe.HttpGet is not null)
             yield return "timeoutSeconds is 1: a health endpoint that answers slowly under load fails the probe; raise timeoutSeconds or make the endpoint cheap (no database calls in liveness)";
         if (probe.HttpGet is not null)
-            yield return $"Check the endpoint from inside the pod: kubectl exec {facts.PodName} -n {facts.Namespace} -c {facts.ContainerName} -- wget -qO- http://localhost:{PortText(probe)}{probe.HttpGet.Path}";
+            yield return $"Check the endpoint from inside the pod: kubectl exec {facts.PodName} -n {facts.Namespace} -c {facts.ContainerName} -- wget -qO- http://localhost:{PortNumber(probe, facts.Spec)}{probe.HttpGet.Path}";
         else if (probe.Exec?.Command is { Count: > 0 } command)
             yield return $"Run the probe by hand and read its output and exit code: kubectl exec {facts.PodName} -n {facts.Namespace} -c {facts.ContainerName} -- {string.Join(' ', command)}";
     }
@@ -42,7 +42,14 @@ public static partial class Remedies
         : probe.Grpc is { } g ? $"grpc port {g.Port}"
         : "probe";
 
-    static string PortText(V1Probe probe) => probe.HttpGet?.Port?.Value ?? probe.TcpSocket?.Port?.Value ?? "PORT";
+    /// <summary>The probe's port as a number: a named port is looked up among the container's ports.</summary>
+    static string PortNumber(V1Probe probe, V1Container? spec)
+    {
+        var port = probe.HttpGet?.Port?.Value ?? probe.TcpSocket?.Port?.Value ?? "PORT";
+        return spec?.Ports?.FirstOrDefault(p => p.Name == port) is { } named
+            ? named.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : port;
+    }
 
     static string? PortMismatch(V1Probe probe, V1Container? spec)
     {
