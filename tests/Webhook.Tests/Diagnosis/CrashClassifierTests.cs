@@ -148,6 +148,14 @@ public class CrashClassifierTests
     }
 
     [Fact]
+    public void ARustPanicIsQuotedWithTheMessageOnItsNextLine()
+    {
+        var d = new Crash { ExitCode = 101, Log = "thread 'main' panicked at src/main.rs:14:38:\ncalled `Option::unwrap()` on a `None` value\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace" }.Classify();
+        Assert.Equal(Causes.ApplicationError, d.Cause);
+        Assert.Contains("src/main.rs:14:38: called `Option::unwrap()` on a `None` value", d.Summary);
+    }
+
+    [Fact]
     public void SuggestedMemoryLimitsAreTidySizes()
     {
         Assert.Equal("384Mi", Remedies.Suggest(256L << 20, 1.5));

@@ -26,7 +26,7 @@ public sealed class SigkillRule : ICrashRule
         }
 
         var limit = facts.MemoryLimit();
-        return new RuleMatch(Causes.OomKilled, limit is null ? 0.5 : 0.6,
+        return new RuleMatch(Causes.OomKilled, limit is null ? 0.55 : 0.6,
             $"Container {facts.ContainerName} was killed with SIGKILL (exit 137) and no probe failed: most likely the OOM killer at its memory limit ({limit?.ToString() ?? "no limit set"}).")
         { Evidence = [status], Rule = nameof(SigkillRule) };
     }
