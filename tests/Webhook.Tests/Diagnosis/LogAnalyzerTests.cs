@@ -220,6 +220,19 @@ public class LogAnalyzerTests
     }
 
     [Fact]
+    public void ALogWithoutLineBreaksIsStillReadFromItsEnd()
+    {
+        var oneLine = string.Concat(Enumerable.Repeat("SOME_TOKEN_NAME=value ", 500_000)) + " dial tcp 10.0.0.5:5432: connect: connection refused";
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var view = LogView.From(new LogTail(oneLine, LogSource.Previous), new ClassifierOptions());
+        var verdict = LogAnalyzer.Analyze(view, new ClassifierOptions());
+        Assert.Single(view.Lines);
+        Assert.True(view.Lines[0].Text.Length <= LogNormalizer.MaxLineChars);
+        Assert.NotNull(verdict);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(2), $"took {started.Elapsed}");
+    }
+
+    [Fact]
     public void AnsiStripperRemovesColourAndTitleSequences() =>
         Assert.Equal("red title", AnsiStripper.Strip("\u001b[1;31mred\u001b[0m \u001b]0;x\u0007title"));
 }

@@ -29,8 +29,8 @@ public static partial class LogAnalyzer
 
             // Wrapper chatter after the real error (npm ERR!, gunicorn's HaltServer, shutdown notices) does not push it back.
             var recency = Recency(Wrapper().IsMatch(line.Text) ? distance : distance++, options.DecisiveLines);
-            if (best is not null && recency * maxStrength < best.Score)
-                break; // nothing this far back can win any more
+            if (recency * maxStrength < Math.Max(best?.Score ?? 0, options.MinLogScore))
+                break; // nothing this far back can win, or even count, any more
             var survived = progressAfter;
             if (!progressAfter && Progress().IsMatch(line.Text))
                 progressAfter = true;

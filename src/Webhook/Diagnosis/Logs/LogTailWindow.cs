@@ -10,9 +10,9 @@ public static class LogTailWindow
         if (cut)
         {
             span = span[^maxChars..];
-            // Drop the partial first line: it starts mid-way.
+            // Drop the partial first line: it starts mid-way. A log without any line break keeps its tail as one line.
             var firstBreak = span.IndexOf('\n');
-            span = firstBreak < 0 ? [] : span[(firstBreak + 1)..];
+            if (firstBreak >= 0) span = span[(firstBreak + 1)..];
         }
         span = span.TrimEnd("\r\n");
 
