@@ -56,6 +56,15 @@ public class StructuredRuleTests
     }
 
     [Fact]
+    public void SigkillOnANodeUnderMemoryPressureIsAnOomKillWithTheNodeAsEvidence()
+    {
+        var snapshot = new Crash { ExitCode = 137 }.Snapshot() with { Node = new Webhook.Collect.NodeInfo { Name = "node-1", Pressure = ["MemoryPressure"] } };
+        var match = new SigkillRule().Evaluate(CrashFacts.From(snapshot, new ClassifierOptions()));
+        Assert.Equal(Causes.OomKilled, match?.Cause);
+        Assert.Contains(match!.Evidence, e => e.Text.Contains("MemoryPressure"));
+    }
+
+    [Fact]
     public void SigkillAfterAnOutsideKillingEventIsNotBlamedOnMemory()
     {
         var crash = new Crash { ExitCode = 137, Events = [Crash.Event("Killing", "Stopping container app", 39, "Normal")] };

@@ -26,6 +26,11 @@ public sealed class SigkillRule : ICrashRule
         }
 
         var limit = facts.MemoryLimit();
+        // A node under memory pressure kills at node level, with or without a container limit.
+        if (facts.Snapshot.Node is { } node && node.Pressure.Contains("MemoryPressure"))
+            return new RuleMatch(Causes.OomKilled, 0.7,
+                $"Container {facts.ContainerName} was killed with SIGKILL (exit 137) while node {node.Name} was under memory pressure.")
+            { Evidence = [status, new("pod.status", $"node {node.Name}: MemoryPressure=True")], Rule = nameof(SigkillRule) };
         return new RuleMatch(Causes.OomKilled, limit is null ? 0.55 : 0.6,
             $"Container {facts.ContainerName} was killed with SIGKILL (exit 137) and no probe failed: most likely the OOM killer at its memory limit ({limit?.ToString() ?? "no limit set"}).")
         { Evidence = [status], Rule = nameof(SigkillRule) };
