@@ -5,20 +5,21 @@ namespace Webhook.Diagnosis;
 /// <summary>Picks the events about one container, and the events of one instance's lifetime.</summary>
 public static class ContainerEvents
 {
-    /// <summary>Events whose fieldPath names this container, or that name no container at all.</summary>
-    public static IReadOnlyList<Corev1Event> For(IReadOnlyList<Corev1Event> events, string? container)
+    /// <summary>Events whose fieldPath names this container, or pod-level events that name no other container.</summary>
+    public static IReadOnlyList<Corev1Event> For(IReadOnlyList<Corev1Event> events, string? container) =>
+        container is null ? events : events.Where(e => IsAbout(e, container)).ToList();
+
+    static bool IsAbout(Corev1Event e, string container)
     {
-        if (container is null) return events;
-        return events.Where(e =>
-        {
-            var path = e.InvolvedObject?.FieldPath;
-            if (!string.IsNullOrEmpty(path))
-                return path.Contains($"{{{container}}}", StringComparison.Ordinal);
-            // No fieldPath: keep it unless its message names another container.
-            var message = e.Message ?? "";
-            return !message.Contains("Container ", StringComparison.Ordinal) || message.Contains($"Container {container} ", StringComparison.Ordinal)
-                || message.Contains($"container {container} ", StringComparison.Ordinal) || message.Contains($"\"{container}\"", StringComparison.Ordinal);
-        }).ToList();
+        var path = e.InvolvedObject?.FieldPath;
+        if (!string.IsNullOrEmpty(path))
+            return path.Contains($"{{{container}}}", StringComparison.Ordinal);
+        var message = e.Message ?? "";
+        var namesAContainer = message.Contains("ontainer ", StringComparison.Ordinal);
+        return !namesAContainer
+            || message.Contains($"ontainer {container} ", StringComparison.Ordinal)
+            || message.Contains($"ontainer={container} ", StringComparison.Ordinal)
+            || message.Contains($"\"{container}\"", StringComparison.Ordinal);
     }
 
     /// <summary>

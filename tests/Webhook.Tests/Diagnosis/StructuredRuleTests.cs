@@ -41,6 +41,16 @@ public class StructuredRuleTests
     }
 
     [Fact]
+    public void ProbeKillsOfASidecarDoNotCountForTheAppContainer()
+    {
+        var sidecarKill = Crash.Event("Killing", "Container istio-proxy failed liveness probe, will be restarted", 38, "Normal");
+        sidecarKill.InvolvedObject.FieldPath = "spec.containers{istio-proxy}";
+        var podLevel = Crash.Event("Killing", "Container istio-proxy failed liveness probe, will be restarted", 38, "Normal");
+        podLevel.InvolvedObject.FieldPath = null;
+        Assert.Null(new ProbeKillRule().Evaluate(new Crash { ExitCode = 137, Events = [sidecarKill, podLevel] }.Facts()));
+    }
+
+    [Fact]
     public void ReadinessProbeFailuresNeverExplainARestart()
     {
         var crash = new Crash { ExitCode = 137, Events = [Crash.Event("Unhealthy", "Readiness probe failed: connection refused")] };
