@@ -18,8 +18,8 @@ public sealed class ProbeKillRule : ICrashRule
         if (killing is null && unhealthy.Count == 0)
             return null;
 
-        var killLike = facts.ExitCode is null or 137 or 143 or 0 or 130 || facts.Terminated?.Reason == "Error" && facts.Verdict is null;
-        double confidence = killing is not null ? (killLike ? 0.93 : 0.75) : killLike ? 0.85 : 0.4;
+        var killLike = EndedLikeAKill(facts);
+        var confidence = killing is not null ? (killLike ? 0.93 : 0.75) : killLike ? 0.85 : 0.4;
         var probe = ProbeText.Kind(killing?.Message ?? unhealthy.Select(e => e.Message).FirstOrDefault());
         var failure = unhealthy.FirstOrDefault()?.Message?.Trim().TrimEnd(':');
 
@@ -37,4 +37,11 @@ public sealed class ProbeKillRule : ICrashRule
             Rule = nameof(ProbeKillRule),
         };
     }
+
+    /// <summary>
+    /// The kubelet stops a container with SIGTERM then SIGKILL: 143, 137, or 0 / 130 from an app that exits
+    /// cleanly on SIGTERM, or any error exit with nothing in the log to say the app died on its own.
+    /// </summary>
+    static bool EndedLikeAKill(CrashFacts facts) =>
+        facts.ExitCode is null or 137 or 143 or 0 or 130 || facts.Verdict is null;
 }
