@@ -2,6 +2,7 @@ using Webhook.Alerts;
 using Webhook.Cli;
 using Webhook.Collect;
 using Webhook.Demo;
+using Webhook.Diagnosis;
 using Webhook.Inbox;
 using Webhook.Notify;
 using Webhook.Observability;
@@ -31,6 +32,8 @@ return await StartupGuard.RunAsync(async () =>
     builder.Services.AddChatNotifiers(builder.Configuration);
     // Kubernetes enrichment: pod, events, --previous logs, owner chain, node.
     builder.Services.AddPodCollector(builder.Configuration);
+    // The crash-cause classifier (pure rules over the snapshot).
+    builder.Services.AddCrashClassifier();
     // Pipeline: collect → classify → render → deliver, with durable retries.
     builder.Services.AddPipeline();
     // Traces, metrics (/metrics, OTLP) and structured logs.

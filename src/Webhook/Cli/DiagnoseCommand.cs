@@ -1,14 +1,96 @@
 using System.CommandLine;
+using System.Text.Json;
+using Webhook.Bundles;
+using Webhook.Collect;
+using Webhook.Diagnosis;
 
 namespace Webhook.Cli;
 
-// Placeholder until the classifier issue fills it in.
+/// <summary><c>diagnose BUNDLE [--container C] [--output text|json]</c>: classify a captured bundle offline.</summary>
 public static class DiagnoseCommand
 {
     public static Command Create()
     {
-        var command = new Command("diagnose", "Diagnose a captured bundle folder.");
-        command.SetAction(_ => { Console.Error.WriteLine("diagnose: not implemented yet"); return 2; });
+        var target = new Argument<string>("bundle") { Description = "Bundle folder (pod.json, events.json, logs/); with --namespace, the pod name" };
+        var container = new Option<string?>("--container", "-c") { Description = "Container to diagnose (default: the one with most restarts)" };
+        // Checked in the action rather than with AcceptOnlyFromAmong, so a wrong value is one error line, not a help page.
+        var output = new Option<string>("--output", "-o") { Description = "text or json", HelpName = "text|json", DefaultValueFactory = _ => "text" };
+        // Live mode: --namespace NS POD collects from the current kubeconfig (or --kubeconfig/--context/--server).
+        var ns = new Option<string?>("--namespace", "-n") { Description = "Live mode: diagnose POD in this namespace of the current cluster" };
+
+        var command = new Command("diagnose", "Explain why a container keeps crashing, from a captured bundle or a live pod.") { target, container, output, ns };
+        var cluster = new ClusterCliOptions();
+        cluster.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            var format = parse.GetValue(output) ?? "text";
+            if (parse.GetValue(ns) is not { } namespaceName)
+                return Run(parse.GetValue(target)!, parse.GetValue(container), format, stdout, stderr);
+            if (format is not ("text" or "json"))
+            {
+                stderr.WriteLine($"diagnose: --output must be text or json, not '{format}'");
+                return 1;
+            }
+            StandaloneCollector collector;
+            try
+            {
+                collector = cluster.CreateCollector(parse);
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException e)
+            {
+                stderr.WriteLine($"diagnose: {string.Join("; ", e.Failures)}");
+                return 1;
+            }
+            using var _ = collector;
+            if (collector.Connections.Unavailable is { } why)
+            {
+                stderr.WriteLine($"diagnose: {why}");
+                return 1;
+            }
+            var snapshot = await collector.CollectAsync(namespaceName, parse.GetValue(target)!, parse.GetValue(container), cancellationToken);
+            Write(new CrashClassifier().Classify(snapshot), format, stdout);
+            return 0;
+        });
         return command;
+    }
+
+    static void Write(CrashDiagnosis diagnosis, string output, TextWriter stdout)
+    {
+        if (output == "json")
+            stdout.WriteLine(JsonSerializer.Serialize(diagnosis, DiagnosisJson.Readable.CrashDiagnosis));
+        else
+            DiagnosisText.Write(diagnosis, stdout);
+    }
+
+    public static int Run(string bundle, string? container, string output, TextWriter stdout, TextWriter stderr)
+    {
+        if (output is not ("text" or "json"))
+        {
+            stderr.WriteLine($"diagnose: --output must be text or json, not '{output}'");
+            return 1;
+        }
+        try
+        {
+            var snapshot = BundleReader.Read(bundle, container);
+            Write(new CrashClassifier().Classify(snapshot), output, stdout);
+            return 0;
+        }
+        catch (BundleException e)
+        {
+            stderr.WriteLine($"diagnose: {e.Message}");
+            return 1;
+        }
+        catch (IOException e)
+        {
+            stderr.WriteLine($"diagnose: cannot read {bundle}: {e.Message}");
+            return 1;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            stderr.WriteLine($"diagnose: cannot read {bundle}: {e.Message}");
+            return 1;
+        }
     }
 }

@@ -105,8 +105,18 @@ public sealed class FullPipelineTests(ITestOutputHelper output)
         }
 
         foreach (var pod in pods) kubeStateMetrics.Recovered(pod.Namespace, pod.Name, pod.Container);
-        await Eventually.TrueAsync(() => chat.SlackApiAccepted.Count(p => p.Method == "chat.update") >= pods.Count, TimeSpan.FromSeconds(90),
-            "the resolved update of every message");
+        try
+        {
+            await Eventually.TrueAsync(() => chat.SlackApiAccepted.Count(p => p.Method == "chat.update") >= pods.Count, TimeSpan.FromSeconds(90),
+                "the resolved update of every message");
+        }
+        catch (TimeoutException)
+        {
+            output.WriteLine(string.Join("\n", chat.SlackApiAccepted.Select(p => $"{p.Method} ts={p.Ts} thread={p.ThreadTs} {p.Body.ToJsonString()[..Math.Min(200, p.Body.ToJsonString().Length)]}")));
+            output.WriteLine(service.Output);
+            output.WriteLine(alertmanager.Output[^Math.Min(4000, alertmanager.Output.Length)..]);
+            throw;
+        }
 
         using var http = new HttpClient();
         var metrics = await http.GetStringAsync($"{service.BaseUrl}/metrics");

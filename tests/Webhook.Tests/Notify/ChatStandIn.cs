@@ -122,7 +122,9 @@ public sealed class ChatStandIn : IAsyncDisposable
         string ts;
         if (method == "chat.postMessage")
         {
-            ts = (Interlocked.Increment(ref _ts) / 1_000_000.0).ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture);
+            // Integer arithmetic: as a double, 1.7e12 with six decimals loses the increments and repeats a ts.
+            var next = Interlocked.Increment(ref _ts);
+            ts = $"{next / 1_000_000}.{next % 1_000_000:D6}";
             SlackMessagesByTs[ts] = json;
         }
         else if (method == "chat.update")

@@ -1,0 +1,64 @@
+using System.Text.RegularExpressions;
+
+namespace Webhook.Diagnosis;
+
+/// <summary>Pulls the concrete thing a log line is about: a host:port, a path, a variable name.</summary>
+public static partial class Targets
+{
+    public static string? HostPort(string line)
+    {
+        // A DNS failure names the DNS server's address too: the looked-up name is the target.
+        var m = LookupHost().Match(line);
+        if (m.Success) return m.Groups["h"].Value;
+        m = Url().Match(line);
+        if (m.Success) return m.Groups["host"].Value + (m.Groups["port"].Success ? ":" + m.Groups["port"].Value : "");
+        m = HostAndPort().Match(line);
+        return m.Success ? m.Value : null;
+    }
+
+    /// <summary>The host:port of the decisive line, else of the nearest line above it that names one.</summary>
+    public static string? HostPortNear(LogView log, string? decisive)
+    {
+        if (decisive is null) return null;
+        if (HostPort(decisive) is { } direct) return direct;
+        var index = -1;
+        for (var i = log.Lines.Count - 1; i >= 0; i--)
+            if (log.Lines[i].Text.Trim() == decisive) { index = i; break; }
+        for (var i = index - 1; i >= 0 && i >= index - 30; i--)
+            if (!log.Lines[i].IsFrame && HostPort(log.Lines[i].Text) is { } near) return near;
+        return null;
+    }
+
+    public static string? Path(string line)
+    {
+        var m = FilePath().Match(line);
+        return m.Success ? m.Groups[1].Value.TrimEnd('\'', '"', ':', ',', ')') : null;
+    }
+
+    /// <summary>The environment variable (or setting) a config error names.</summary>
+    public static string? Variable(string line)
+    {
+        var m = QuotedVar().Match(line);
+        if (m.Success) return m.Groups[1].Value;
+        m = BareVar().Match(line);
+        return m.Success ? m.Value : null;
+    }
+
+    [GeneratedRegex(@"\b[a-z][a-z0-9+.-]*://(?:[^@\s/]+@)?(?<host>[\w.-]+)(?::(?<port>\d{2,5}))?", RegexOptions.IgnoreCase)]
+    private static partial Regex Url();
+
+    [GeneratedRegex(@"(?<![\w.:/-])(?:\d{1,3}(?:\.\d{1,3}){3}|[a-z0-9-]*[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*|\[[0-9a-f:]+\]):\d{2,5}\b", RegexOptions.IgnoreCase)]
+    private static partial Regex HostAndPort();
+
+    [GeneratedRegex(@"lookup (?<h>[\w.-]+)|host name ""?(?<h>[\w.-]+)|getaddrinfo \w+ (?<h>[\w.-]+)|host ""(?<h>[\w.-]+)""|to host (?<h>[\w.-]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex LookupHost();
+
+    [GeneratedRegex(@"(?:^|[\s'""(=:])((?:/[\w.@+-]+){1,}/?)")]
+    private static partial Regex FilePath();
+
+    [GeneratedRegex(@"['""`]([A-Z][A-Z0-9_]{2,})['""`]")]
+    private static partial Regex QuotedVar();
+
+    [GeneratedRegex(@"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")]
+    private static partial Regex BareVar();
+}

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Webhook.Tests.Diagnosis;
+
+/// <summary>One labelled bundle of tests/corpus and its expected.json.</summary>
+public sealed record CorpusCase(string Name, string Folder, CorpusExpectation Expected)
+{
+    static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+
+    public static IReadOnlyList<CorpusCase> Load()
+    {
+        var root = Path.Combine(RepoRoot(), "tests", "corpus");
+        if (!Directory.Exists(root)) return [];
+        return Directory.GetDirectories(root)
+            .Where(d => File.Exists(Path.Combine(d, "expected.json")))
+            .OrderBy(d => d, StringComparer.Ordinal)
+            .Select(d => new CorpusCase(Path.GetFileName(d), d,
+                JsonSerializer.Deserialize<CorpusExpectation>(File.ReadAllText(Path.Combine(d, "expected.json")), Json)!))
+            .ToList();
+    }
+
+    /// <summary>The folder holding Webhook.sln, found by walking up from the test binaries.</summary>
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Webhook.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"Webhook.sln not found above {AppContext.BaseDirectory}");
+    }
+}
+
+public sealed record CorpusExpectation(
+    string Cause,
+    string? Container,
+    string? Source,
+    string? Why,
+    string? Split,
+    [property: JsonPropertyName("hard")] bool Hard,
+    string? Stack);
