@@ -11,6 +11,7 @@ using Webhook.Pipeline;
 
 if (CommandLine.IsToolInvocation(args))
     return await CommandLine.RunAsync(args);
+args = CommandLine.WithoutServeVerb(args);
 
 // "demo": the service against the sample bundles, with no cluster (see Demo/DemoMode.cs).
 Webhook.Replay.ReplayServer? replay = null;

@@ -17,6 +17,16 @@ public static class CommandLine
             CaptureCommand.Create(),
             DemoCommand.Create(),
         };
-        return root.Parse(args).InvokeAsync();
+        var parsed = root.Parse(args);
+        // One clear line per mistake (a missing argument, an unknown option), not a help page.
+        if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
+        {
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"{args[0]}: {error.Message}");
+            return Task.FromResult(2);
+        }
+        return parsed.InvokeAsync();
     }
+
+    /// <summary>"serve" is the default verb: the service with the rest of the arguments as configuration.</summary>
+    public static string[] WithoutServeVerb(string[] args) => args is ["serve", .. var rest] ? rest : args;
 }

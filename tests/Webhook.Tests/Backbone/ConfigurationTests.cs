@@ -25,4 +25,23 @@ public sealed class ConfigurationTests
         Assert.Contains(named, errorLines[0]);
         Assert.DoesNotContain("   at ", service.Output);
     }
+
+    [Fact]
+    public async Task ServeIsTheDefaultVerb()
+    {
+        var inbox = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db");
+        await using var service = ServiceProcess.Start(new Dictionary<string, string> { ["Inbox:Path"] = inbox }, args: "serve");
+
+        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task AToolWithAMissingArgumentSaysSoInOneLine()
+    {
+        await using var tool = ServiceProcess.Start(new Dictionary<string, string>(), args: "diagnose");
+
+        Assert.Equal(2, await tool.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var line = Assert.Single(tool.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("diagnose: ", line);
+    }
 }
