@@ -18,6 +18,13 @@ public sealed class InboxOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The write-ahead log is restarted between two commits once it is larger than this; under steady load it
+    /// would otherwise only grow. Also SQLite's journal_size_limit.
+    /// </summary>
+    [Range(1024 * 1024, 4L * 1024 * 1024 * 1024)]
+    public long MaxWalBytes { get; set; } = 64 * 1024 * 1024;
+
     /// <summary>Delivered items are kept this long, so a late duplicate is still recognised.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);

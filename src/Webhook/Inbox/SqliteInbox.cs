@@ -83,13 +83,35 @@ public sealed class SqliteInbox : IAsyncDisposable
         {
             try
             {
-                await using var connection = await OpenAsync(_stopping.Token, durable: true);
-                await ExecuteAsync(connection, "PRAGMA wal_checkpoint(PASSIVE);", _stopping.Token);
+                await CheckpointAsync(_stopping.Token);
             }
             catch (Exception ex) when (ex is SqliteException or OperationCanceledException)
             {
                 // The next tick tries again; a failing disk shows on /readyz.
             }
+        }
+    }
+
+    /// <summary>
+    /// Copies what the WAL holds into the database while writers go on. A quiet moment lets the next commit start
+    /// the WAL over; under steady load there is none and the WAL would only grow (hundreds of MB in seconds), so
+    /// past Inbox:MaxWalBytes the WAL is restarted between two commits, pausing the intake for a few milliseconds.
+    /// </summary>
+    internal async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken, durable: true);
+        await ExecuteAsync(connection, "PRAGMA wal_checkpoint(PASSIVE);", cancellationToken);
+        if (new FileInfo(FullPath + "-wal") is not { Exists: true, Length: var walBytes } || walBytes <= _options.MaxWalBytes) return;
+        // Once more outside the lock, so what is left to copy inside it is only a few milliseconds' worth.
+        await ExecuteAsync(connection, "PRAGMA wal_checkpoint(PASSIVE);", cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await ExecuteAsync(connection, "PRAGMA wal_checkpoint(RESTART);", cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 
@@ -303,7 +325,7 @@ public sealed class SqliteInbox : IAsyncDisposable
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await ExecuteAsync(connection,
-            $"PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds}; PRAGMA wal_autocheckpoint=0;",
+            $"PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={(int)_options.BusyTimeout.TotalMilliseconds}; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={_options.MaxWalBytes};",
             cancellationToken);
         return connection;
     }
