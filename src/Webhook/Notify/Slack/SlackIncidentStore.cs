@@ -9,14 +9,13 @@ namespace Webhook.Notify.Slack;
 /// </summary>
 public sealed class SlackIncidentStore
 {
-    private readonly string _connectionString;
+    private readonly SqliteFile _file;
 
     public SlackIncidentStore(string path)
     {
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
-        using var db = Open();
-        Exec(db, """
+        _file = new SqliteFile(path);
+        using var db = _file.Open();
+        SqliteFile.Exec(db, """
             PRAGMA journal_mode=WAL;
             CREATE TABLE IF NOT EXISTS slack_incidents(
               destination TEXT NOT NULL, incident_key TEXT NOT NULL, channel TEXT NOT NULL, ts TEXT NOT NULL,
@@ -35,7 +34,7 @@ public sealed class SlackIncidentStore
     }
 
     /// <summary>Step marks only matter while the inbox may still retry an item; closed incidents a while longer.</summary>
-    private static void Purge(SqliteConnection db) => Exec(db, """
+    private static void Purge(SqliteConnection db) => SqliteFile.Exec(db, """
         DELETE FROM slack_steps WHERE done_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-14 days');
         DELETE FROM slack_incident_pods WHERE ts IN (SELECT ts FROM slack_incidents WHERE resolved_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-30 days'));
         DELETE FROM slack_incidents WHERE resolved_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-30 days');
@@ -58,12 +57,12 @@ public sealed class SlackIncidentStore
     public void Open(string destination, string incidentKey, string channel, string ts, string messageJson,
         string fingerprint, string idempotencyKey, DateTimeOffset now)
     {
-        using var db = Open();
+        using var db = _file.Open();
         using var tx = db.BeginTransaction();
-        Exec(db, "INSERT OR REPLACE INTO slack_incidents VALUES($d,$k,$c,$t,$o,NULL,$m)",
+        SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_incidents VALUES($d,$k,$c,$t,$o,NULL,$m)",
             ("$d", destination), ("$k", incidentKey), ("$c", channel), ("$t", ts), ("$o", now.ToString("O")), ("$m", messageJson));
-        Exec(db, "INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,1)", ("$d", destination), ("$t", ts), ("$f", fingerprint));
-        Exec(db, "INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts) VALUES($d,$i,'post',$t)", ("$d", destination), ("$i", idempotencyKey), ("$t", ts));
+        SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,1)", ("$d", destination), ("$t", ts), ("$f", fingerprint));
+        SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts) VALUES($d,$i,'post',$t)", ("$d", destination), ("$i", idempotencyKey), ("$t", ts));
         tx.Commit();
     }
 
@@ -71,12 +70,12 @@ public sealed class SlackIncidentStore
     public void OpenDigest(string destination, string digestKey, string channel, string ts, string messageJson,
         IEnumerable<string> fingerprints, DateTimeOffset now)
     {
-        using var db = Open();
+        using var db = _file.Open();
         using var tx = db.BeginTransaction();
-        Exec(db, "INSERT OR IGNORE INTO slack_incidents VALUES($d,$k,$c,$t,$o,NULL,$m)",
+        SqliteFile.Exec(db, "INSERT OR IGNORE INTO slack_incidents VALUES($d,$k,$c,$t,$o,NULL,$m)",
             ("$d", destination), ("$k", digestKey), ("$c", channel), ("$t", ts), ("$o", now.ToString("O")), ("$m", messageJson));
         foreach (var fingerprint in fingerprints)
-            Exec(db, "INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,1)", ("$d", destination), ("$t", ts), ("$f", fingerprint));
+            SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,1)", ("$d", destination), ("$t", ts), ("$f", fingerprint));
         tx.Commit();
     }
 
@@ -102,45 +101,24 @@ public sealed class SlackIncidentStore
     public void MarkStep(string destination, string idempotencyKey, string step, string? ts = null) =>
         Run("INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts) VALUES($d,$i,$s,$t)", ("$d", destination), ("$i", idempotencyKey), ("$s", step), ("$t", (object?)ts ?? DBNull.Value));
 
-    private SqliteConnection Open()
-    {
-        var db = new SqliteConnection(_connectionString);
-        db.Open();
-        return db;
-    }
-
     private Incident? One(string sql, params (string, object)[] args)
     {
-        using var db = Open();
-        using var cmd = Command(db, sql, args);
+        using var db = _file.Open();
+        using var cmd = SqliteFile.Command(db, sql, args);
         using var r = cmd.ExecuteReader();
         return r.Read() ? new Incident(r.GetString(0), r.GetString(1), r.GetString(2), DateTimeOffset.Parse(r.GetString(3), System.Globalization.CultureInfo.InvariantCulture)) : null;
     }
 
     private object? Scalar(string sql, params (string, object)[] args)
     {
-        using var db = Open();
-        using var cmd = Command(db, sql, args);
+        using var db = _file.Open();
+        using var cmd = SqliteFile.Command(db, sql, args);
         return cmd.ExecuteScalar();
     }
 
     private void Run(string sql, params (string, object)[] args)
     {
-        using var db = Open();
-        Exec(db, sql, args);
-    }
-
-    private static void Exec(SqliteConnection db, string sql, params (string, object)[] args)
-    {
-        using var cmd = Command(db, sql, args);
-        cmd.ExecuteNonQuery();
-    }
-
-    private static SqliteCommand Command(SqliteConnection db, string sql, (string, object)[] args)
-    {
-        var cmd = db.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
-        return cmd;
+        using var db = _file.Open();
+        SqliteFile.Exec(db, sql, args);
     }
 }

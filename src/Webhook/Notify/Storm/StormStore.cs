@@ -10,16 +10,15 @@ namespace Webhook.Notify.Storm;
 public sealed class StormStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly string _connectionString;
+    private readonly SqliteFile _file;
 
     public sealed record PendingBatch(string BatchId, string Key, int Expected, IReadOnlyList<StormEntry> Entries);
 
     public StormStore(string path)
     {
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
-        using var db = Open();
-        Exec(db, """
+        _file = new SqliteFile(path);
+        using var db = _file.Open();
+        SqliteFile.Exec(db, """
             PRAGMA journal_mode=WAL;
             CREATE TABLE IF NOT EXISTS storm_entries(
               destination TEXT NOT NULL, idempotency_key TEXT NOT NULL, batch_id TEXT NOT NULL, batch_key TEXT NOT NULL,
@@ -31,16 +30,16 @@ public sealed class StormStore
     /// <summary>False when this pod is already waiting in a digest (e.g. the inbox retried it after a restart).</summary>
     public bool Add(string destination, string batchId, string batchKey, int expected, StormEntry entry, DateTimeOffset now)
     {
-        using var db = Open();
-        return Exec(db, "INSERT OR IGNORE INTO storm_entries VALUES($d,$i,$b,$k,$e,$j,$a)",
+        using var db = _file.Open();
+        return SqliteFile.Exec(db, "INSERT OR IGNORE INTO storm_entries VALUES($d,$i,$b,$k,$e,$j,$a)",
             ("$d", destination), ("$i", entry.IdempotencyKey), ("$b", batchId), ("$k", batchKey), ("$e", expected),
             ("$j", JsonSerializer.Serialize(entry, Json)), ("$a", now.ToString("O"))) == 1;
     }
 
     public IReadOnlyList<PendingBatch> Pending(string destination)
     {
-        using var db = Open();
-        using var cmd = Command(db, "SELECT batch_id, batch_key, expected, entry_json FROM storm_entries WHERE destination=$d ORDER BY added_at",
+        using var db = _file.Open();
+        using var cmd = SqliteFile.Command(db, "SELECT batch_id, batch_key, expected, entry_json FROM storm_entries WHERE destination=$d ORDER BY added_at",
             [("$d", destination)]);
         using var r = cmd.ExecuteReader();
         var rows = new List<(string Id, string Key, int Expected, StormEntry Entry)>();
@@ -52,28 +51,7 @@ public sealed class StormStore
 
     public void Remove(string destination, string batchId)
     {
-        using var db = Open();
-        Exec(db, "DELETE FROM storm_entries WHERE destination=$d AND batch_id=$b", ("$d", destination), ("$b", batchId));
-    }
-
-    private SqliteConnection Open()
-    {
-        var db = new SqliteConnection(_connectionString);
-        db.Open();
-        return db;
-    }
-
-    private static int Exec(SqliteConnection db, string sql, params (string, object)[] args)
-    {
-        using var cmd = Command(db, sql, args);
-        return cmd.ExecuteNonQuery();
-    }
-
-    private static SqliteCommand Command(SqliteConnection db, string sql, (string, object)[] args)
-    {
-        var cmd = db.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (name, value) in args) cmd.Parameters.AddWithValue(name, value);
-        return cmd;
+        using var db = _file.Open();
+        SqliteFile.Exec(db, "DELETE FROM storm_entries WHERE destination=$d AND batch_id=$b", ("$d", destination), ("$b", batchId));
     }
 }
