@@ -5,9 +5,8 @@ using Webhook.Notify.Safety;
 namespace Webhook.Notify.Http;
 
 /// <summary>
-/// The chat senders' HTTP: maps one exchange to a <see cref="DeliveryOutcome"/>, like Alertmanager's Retrier.Check: 2xx delivered;
-/// 408, 429 and 5xx retryable (with Retry-After); every other status permanent. Reasons are short, metric-friendly
-/// and never contain the URL.
+/// The chat senders' HTTP: one POST, its outcome classified by <see cref="HttpOutcome"/>, with a short reason that
+/// quotes the server's answer but never the URL or token.
 /// </summary>
 public static class ChatHttp
 {
@@ -18,26 +17,8 @@ public static class ChatHttp
     public static DeliveryOutcome From(HttpStatusCode status, HttpResponseHeaders headers, string body, params Secret[] credentials)
     {
         var code = (int)status;
-        if (code is >= 200 and < 300) return DeliveryOutcome.Success;
-        var reason = $"http {code}" + (string.IsNullOrWhiteSpace(body) ? "" : ": " + Snippet(body, credentials));
-        if (code is 429 or 408 || code >= 500)
-            return new DeliveryOutcome.Retryable(reason, RetryAfter(headers));
-        return new DeliveryOutcome.Permanent(reason);
-    }
-
-    /// <summary>Transport failures are retryable; the exception text is dropped because it can name the host or URL.</summary>
-    public static DeliveryOutcome FromException(Exception ex, CancellationToken cancellationToken) => ex switch
-    {
-        OperationCanceledException when !cancellationToken.IsCancellationRequested => new DeliveryOutcome.Retryable("timeout"),
-        HttpRequestException h => new DeliveryOutcome.Retryable($"transport: {h.HttpRequestError}"),
-        _ => new DeliveryOutcome.Retryable($"transport: {ex.GetType().Name}"),
-    };
-
-    public static TimeSpan? RetryAfter(HttpResponseHeaders headers)
-    {
-        if (headers.RetryAfter?.Delta is { } delta) return delta;
-        if (headers.RetryAfter?.Date is { } date) return date - DateTimeOffset.UtcNow is var d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
-        return null;
+        var reason = code is >= 200 and < 300 || string.IsNullOrWhiteSpace(body) ? $"http {code}" : $"http {code}: {Snippet(body, credentials)}";
+        return HttpOutcome.From(status, headers, reason, TimeProvider.System);
     }
 
     public static async Task<DeliveryOutcome> PostJsonAsync(HttpClient client, Secret url, string json,
@@ -56,7 +37,7 @@ public static class ChatHttp
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return FromException(ex, cancellationToken);
+            return HttpOutcome.FromException(ex);
         }
         catch (Exception ex) when (ex is UriFormatException or InvalidOperationException)
         {

@@ -45,7 +45,7 @@ public sealed class SlackApiClient(Secret botToken, Uri apiBase, IHttpClientFact
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            outcome = ChatHttp.FromException(ex, ct);
+            outcome = HttpOutcome.FromException(ex);
         }
         return new Result(outcome, ts, channel);
     }
