@@ -1,4 +1,4 @@
-using System.Text;
+using Webhook.Diagnosis;
 
 namespace Webhook.Notify.Console;
 
@@ -15,19 +15,16 @@ public sealed partial class ConsoleNotifier(string route, ILogger<ConsoleNotifie
         return Task.FromResult(DeliveryOutcome.Success);
     }
 
+    /// <summary>The alert in one line, then the diagnosis as <c>diagnose</c> prints it, then what could not be collected.</summary>
     public static string Render(Notification notification)
     {
         var (alert, diagnosis) = (notification.Alert, notification.Diagnosis);
-        var text = new StringBuilder();
-        text.Append($"[{alert.Status}] {alert.Namespace}/{alert.Pod}");
-        if ((diagnosis.Container ?? alert.Container) is { } container) text.Append($" ({container})");
-        text.Append($": {diagnosis.Cause} ({diagnosis.Confidence:0.00}) {diagnosis.Summary}");
-        if (diagnosis.ExitCode is { } code) text.Append($" exit={code}{(diagnosis.Signal is { } s ? $" ({s})" : "")}");
-        if (diagnosis.RestartCount is { } restarts) text.Append($" restarts={restarts}");
-        foreach (var evidence in diagnosis.Evidence) text.Append($"\n  evidence [{evidence.Source}] {evidence.Text}");
-        foreach (var step in diagnosis.Remediation) text.Append($"\n  next: {step}");
-        foreach (var gap in notification.Snapshot.Gaps) text.Append($"\n  missing: {gap}");
-        return text.ToString();
+        using var text = new StringWriter();
+        text.WriteLine($"[{alert.Status}] {alert.Namespace}/{alert.Pod}");
+        DiagnosisText.Write(diagnosis, text);
+        var gaps = notification.Snapshot.Gaps.Except(diagnosis.Missing).ToList();
+        if (gaps.Count > 0) text.WriteLine($"\nNot collected: {string.Join("; ", gaps)}");
+        return text.ToString().TrimEnd();
     }
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Diagnosis {Diagnosis}")]

@@ -1,9 +1,8 @@
 using System.Globalization;
-using Webhook.Diagnosis;
 
-namespace Webhook.Cli;
+namespace Webhook.Diagnosis;
 
-/// <summary>A diagnosis as an engineer wants it in a terminal: verdict first, then evidence, steps, commands.</summary>
+/// <summary>A diagnosis as an engineer wants it in a terminal or a log: verdict first, then evidence, steps, commands.</summary>
 public static class DiagnosisText
 {
     public static void Write(CrashDiagnosis d, TextWriter w)
