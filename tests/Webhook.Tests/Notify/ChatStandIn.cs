@@ -3,12 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Webhook.Tests.Notify;
 
@@ -44,18 +39,14 @@ public sealed class ChatStandIn : IAsyncDisposable
 
     public static async Task<ChatStandIn> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         var standIn = new ChatStandIn(app);
         app.MapPost("/slack/services/{**rest}", ctx => standIn.Handle(ctx, "slack-webhook", standIn.SlackWebhook));
         app.MapPost("/api/{method}", ctx => standIn.Handle(ctx, "slack-api", standIn.SlackApi));
         app.MapPost("/teams/{**rest}", ctx => standIn.Handle(ctx, "teams", standIn.Teams));
         app.MapPost("/webhook/{**rest}", ctx => standIn.Handle(ctx, "webhook", Accept));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        standIn.BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
+        standIn.BaseUrl = app.BaseUrl();
         return standIn;
     }
 

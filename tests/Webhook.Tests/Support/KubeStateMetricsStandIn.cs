@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Webhook.Tests.Support;
 
@@ -18,17 +13,14 @@ public sealed class KubeStateMetricsStandIn : IAsyncDisposable
 
     KubeStateMetricsStandIn(WebApplication app) => _app = app;
 
-    public string HostAndPort => new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Authority;
+    public string HostAndPort => _app.BaseUrl().Authority;
 
     public void CrashLooping(string ns, string pod, string container, string uid) => _waiting[(ns, pod, container)] = uid;
     public void Recovered(string ns, string pod, string container) => _waiting.TryRemove((ns, pod, container), out _);
 
     public static async Task<KubeStateMetricsStandIn> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         var standIn = new KubeStateMetricsStandIn(app);
         app.MapGet("/metrics", () =>
         {

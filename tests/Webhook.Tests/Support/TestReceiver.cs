@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Webhook.Tests.Support;
 
@@ -21,15 +16,11 @@ public sealed class TestReceiver : IAsyncDisposable
 
     TestReceiver(WebApplication app) => _app = app;
 
-    public string Url(string path = "/hook") =>
-        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + path;
+    public string Url(string path = "/hook") => new Uri(_app.BaseUrl(), path.TrimStart('/')).AbsoluteUri;
 
     public static async Task<TestReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackApp.Create();
         var receiver = new TestReceiver(app);
         app.Run(async context =>
         {
