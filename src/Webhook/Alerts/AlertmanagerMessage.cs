@@ -4,29 +4,27 @@ namespace Webhook.Alerts;
 
 // Alertmanager's webhook body, version "4". Unknown fields are ignored on purpose:
 // newer Alertmanagers add fields (notification_reason since 0.32) and must not be rejected.
-public sealed record AlertmanagerMessage
+// Only the fields we use are modelled (groupLabels, commonLabels and commonAnnotations repeat what each alert
+// carries), and they have setters: the source generator reads init-only properties through its slower
+// constructor path, and this type is parsed on every request.
+public sealed class AlertmanagerMessage
 {
-    public string? Version { get; init; }
-    public string? GroupKey { get; init; }
-    public int TruncatedAlerts { get; init; }
-    public string? Status { get; init; }
-    public string? Receiver { get; init; }
-    public Dictionary<string, string>? GroupLabels { get; init; }
-    public Dictionary<string, string>? CommonLabels { get; init; }
-    public Dictionary<string, string>? CommonAnnotations { get; init; }
+    public string? GroupKey { get; set; }
+    public int TruncatedAlerts { get; set; }
+    public string? Receiver { get; set; }
     [JsonPropertyName("externalURL")]
-    public string? ExternalUrl { get; init; }
-    public List<AlertmanagerAlert>? Alerts { get; init; }
+    public string? ExternalUrl { get; set; }
+    public List<AlertmanagerAlert>? Alerts { get; set; }
 }
 
-public sealed record AlertmanagerAlert
+public sealed class AlertmanagerAlert
 {
-    public string? Status { get; init; }
-    public Dictionary<string, string>? Labels { get; init; }
-    public Dictionary<string, string>? Annotations { get; init; }
-    public DateTimeOffset? StartsAt { get; init; }
-    public DateTimeOffset? EndsAt { get; init; }
+    public string? Status { get; set; }
+    public Dictionary<string, string>? Labels { get; set; }
+    public Dictionary<string, string>? Annotations { get; set; }
+    public DateTimeOffset? StartsAt { get; set; }
+    public DateTimeOffset? EndsAt { get; set; }
     [JsonPropertyName("generatorURL")]
-    public string? GeneratorUrl { get; init; }
-    public string? Fingerprint { get; init; }
+    public string? GeneratorUrl { get; set; }
+    public string? Fingerprint { get; set; }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Webhook.Alerts;
@@ -5,6 +6,22 @@ namespace Webhook.Alerts;
 /// <summary>Parses and checks an Alertmanager webhook body, naming the first thing that is wrong.</summary>
 public static class AlertmanagerPayload
 {
+    public static bool TryParse(ReadOnlySequence<byte> body, out AlertmanagerMessage message, out string error)
+    {
+        if (body.IsSingleSegment) return TryParse(body.FirstSpan, out message, out error);
+        // A body spread over several of Kestrel's buffers is copied once, so every error names its path the same way.
+        var copy = ArrayPool<byte>.Shared.Rent((int)body.Length);
+        try
+        {
+            body.CopyTo(copy);
+            return TryParse(copy.AsSpan(0, (int)body.Length), out message, out error);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
     public static bool TryParse(ReadOnlySpan<byte> body, out AlertmanagerMessage message, out string error)
     {
         message = null!;

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.IO.Pipelines;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -48,9 +48,20 @@ public sealed partial class IntakeHandler(
         if (request.ContentLength > _maxBody)
             return TooLarge();
 
-        var body = await ReadBodyAsync(request, http.RequestAborted);
+        var body = await ReadBodyAsync(request.BodyReader, http.RequestAborted);
         if (body is null) return TooLarge();
-        if (!AlertmanagerPayload.TryParse(body.WrittenSpan, out var message, out var error))
+        AlertmanagerMessage message;
+        string error;
+        bool parsed;
+        try
+        {
+            parsed = AlertmanagerPayload.TryParse(body.Value.Buffer, out message, out error);
+        }
+        finally
+        {
+            request.BodyReader.AdvanceTo(body.Value.Buffer.End);
+        }
+        if (!parsed)
             return Problem(StatusCodes.Status400BadRequest, "Invalid Alertmanager payload", error);
 
         var traceParent = Activity.Current?.Id;
@@ -69,7 +80,7 @@ public sealed partial class IntakeHandler(
         EnqueueResult result;
         try
         {
-            result = await inbox.EnqueueAsync(items, http.RequestAborted);
+            result = await inbox.EnqueueAsync(items);
         }
         catch (InboxUnavailableException ex)
         {
@@ -82,17 +93,22 @@ public sealed partial class IntakeHandler(
         return TypedResults.Accepted((string?)null, new IntakeResult(result.Inserted, result.Duplicates, ignored));
     }
 
-    /// <summary>Reads at most the configured limit plus one byte; null when the body is larger.</summary>
-    async Task<ArrayBufferWriter<byte>?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Buffers the whole body in Kestrel's pooled memory and parses it from there, with no copy; null when it
+    /// grows past the limit. The caller advances the reader once it has parsed.
+    /// </summary>
+    async Task<ReadResult?> ReadBodyAsync(PipeReader reader, CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is > 0 and var length ? (int)length : 4096);
         while (true)
         {
-            var memory = buffer.GetMemory(8192);
-            var read = await request.Body.ReadAsync(memory, cancellationToken);
-            if (read == 0) return buffer;
-            buffer.Advance(read);
-            if (buffer.WrittenCount > _maxBody) return null;
+            var result = await reader.ReadAsync(cancellationToken);
+            if (result.Buffer.Length > _maxBody)
+            {
+                reader.AdvanceTo(result.Buffer.End);
+                return null;
+            }
+            if (result.IsCompleted) return result;
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         }
     }
 

@@ -15,10 +15,14 @@ public sealed class AlertsMetrics
         _ignored = meter.CreateCounter<long>("webhook.alerts.ignored", "{alert}", "Alerts acknowledged but not acted on (alertname not configured)");
     }
 
-    public void Received(string route, IEnumerable<AlertmanagerAlert> alerts, int ignored)
+    public void Received(string route, IReadOnlyList<AlertmanagerAlert> alerts, int ignored)
     {
+        // One measurement per status, not per alert: a group of 500 is two updates.
+        var firing = 0;
         foreach (var alert in alerts)
-            _received.Add(1, new("route", route), new("status", alert.Status));
+            if (alert.Status == "firing") firing++;
+        if (firing > 0) _received.Add(firing, new("route", route), new("status", "firing"));
+        if (alerts.Count > firing) _received.Add(alerts.Count - firing, new("route", route), new("status", "resolved"));
         if (ignored > 0) _ignored.Add(ignored, new KeyValuePair<string, object?>("route", route));
     }
 }

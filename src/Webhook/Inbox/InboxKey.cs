@@ -14,6 +14,12 @@ public static class InboxKey
     public static string For(AlertContext alert)
     {
         var raw = $"{alert.Route}|{alert.Fingerprint}|{alert.StartsAt.UtcTicks}|{alert.Status}";
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(raw)))[..32];
+        // The first 16 bytes of SHA-256 in hex; computed on every alert received, so without temporary arrays.
+        var length = Encoding.UTF8.GetByteCount(raw);
+        Span<byte> bytes = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        Encoding.UTF8.GetBytes(raw, bytes);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes, hash);
+        return Convert.ToHexStringLower(hash[..16]);
     }
 }

@@ -115,19 +115,25 @@ public sealed class SqliteInbox : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes only once the items are committed to disk; duplicates of stored keys are counted, not added.</summary>
-    public Task<EnqueueResult> EnqueueAsync(IReadOnlyList<NewInboxItem> items, CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes only once the items are committed to disk; duplicates of stored keys are counted, not added.
+    /// Not cancellable: the commit is milliseconds away and the items go in whether or not the sender still waits.
+    /// </summary>
+    public Task<EnqueueResult> EnqueueAsync(IReadOnlyList<NewInboxItem> items)
     {
         if (items.Count == 0) return Task.FromResult(new EnqueueResult(0, 0));
         var request = new EnqueueRequest(items);
         if (_writer is null || !_writes.Writer.TryWrite(request))
             throw new InboxUnavailableException("the inbox is not accepting writes (not started or shutting down)");
-        return request.Done.Task.WaitAsync(cancellationToken);
+        return request.Done.Task;
     }
 
     async Task WriteLoopAsync()
     {
         await using var connection = await OpenAsync(CancellationToken.None, durable: true);
+        // The key index is written at random places; with SQLite's 2 MiB default its pages are read back from
+        // the OS on most inserts.
+        await ExecuteAsync(connection, "PRAGMA cache_size=-16384;", CancellationToken.None);
         // One prepared statement for the life of the writer: compiling it per batch costs as much as a few inserts.
         await using var insert = connection.CreateCommand();
         insert.CommandText = """

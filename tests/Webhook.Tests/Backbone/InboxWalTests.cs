@@ -24,7 +24,7 @@ public sealed class InboxWalTests
         {
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
-                await inbox.EnqueueAsync([new NewInboxItem($"{worker}-{i}", alert)], CancellationToken.None);
+                await inbox.EnqueueAsync([new NewInboxItem($"{worker}-{i}", alert)]);
                 Interlocked.Increment(ref written);
             }
         })).ToList();
