@@ -1,5 +1,5 @@
-using System.IO.Pipelines;
 using System.Diagnostics;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Webhook.Inbox;
@@ -37,19 +37,41 @@ public sealed partial class IntakeHandler(
 
     public async Task<Results<Accepted<IntakeResult>, ProblemHttpResult>> HandleAsync(HttpContext http, string route)
     {
+        var (received, problem) = await ReceiveAsync(http, route);
+        if (problem is not null) return problem;
+
+        EnqueueResult result;
+        try
+        {
+            result = await inbox.EnqueueAsync(received!.Items);
+        }
+        catch (InboxUnavailableException ex)
+        {
+            LogInboxUnavailable(logger, ex.Message);
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Inbox unavailable",
+                "The alerts could not be stored; Alertmanager will retry.");
+        }
+        if (result.Inserted > 0) doorbell.Ring(result.Inserted);
+        if (received.Truncated > 0) LogTruncated(logger, route, received.Truncated);
+        return TypedResults.Accepted((string?)null, new IntakeResult(result.Inserted, result.Duplicates, received.Ignored));
+    }
+
+    /// <summary>Everything before the commit: route, media type, size, parse, checks, and the items to store.</summary>
+    public async Task<(ReceivedGroup? Received, ProblemHttpResult? Problem)> ReceiveAsync(HttpContext http, string route)
+    {
         if (!destinations.HasRoute(route))
-            return Problem(StatusCodes.Status404NotFound, "Unknown route",
-                $"No route named '{Clip(route)}' is configured. Configured routes: {string.Join(", ", destinations.RouteNames)}.");
+            return (null, Problem(StatusCodes.Status404NotFound, "Unknown route",
+                $"No route named '{Clip(route)}' is configured. Configured routes: {string.Join(", ", destinations.RouteNames)}."));
 
         var request = http.Request;
         if (!IsJson(request.ContentType))
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                $"Expected Content-Type application/json, got '{Clip(request.ContentType ?? "(none)")}'.");
+            return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"Expected Content-Type application/json, got '{Clip(request.ContentType ?? "(none)")}'."));
         if (request.ContentLength > _maxBody)
-            return TooLarge();
+            return (null, TooLarge());
 
         var body = await ReadBodyAsync(request.BodyReader, http.RequestAborted);
-        if (body is null) return TooLarge();
+        if (body is null) return (null, TooLarge());
         AlertmanagerMessage message;
         string error;
         bool parsed;
@@ -62,7 +84,7 @@ public sealed partial class IntakeHandler(
             request.BodyReader.AdvanceTo(body.Value.Buffer.End);
         }
         if (!parsed)
-            return Problem(StatusCodes.Status400BadRequest, "Invalid Alertmanager payload", error);
+            return (null, Problem(StatusCodes.Status400BadRequest, "Invalid Alertmanager payload", error));
 
         var traceParent = Activity.Current?.Id;
         var items = new List<NewInboxItem>(message.Alerts!.Count);
@@ -76,21 +98,7 @@ public sealed partial class IntakeHandler(
                 ignored++;
         }
         metrics.Received(route, message.Alerts, ignored);
-
-        EnqueueResult result;
-        try
-        {
-            result = await inbox.EnqueueAsync(items);
-        }
-        catch (InboxUnavailableException ex)
-        {
-            LogInboxUnavailable(logger, ex.Message);
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Inbox unavailable",
-                "The alerts could not be stored; Alertmanager will retry.");
-        }
-        if (result.Inserted > 0) doorbell.Ring(result.Inserted);
-        if (message.TruncatedAlerts > 0) LogTruncated(logger, route, message.TruncatedAlerts);
-        return TypedResults.Accepted((string?)null, new IntakeResult(result.Inserted, result.Duplicates, ignored));
+        return (new ReceivedGroup(items, ignored, message.TruncatedAlerts), null);
     }
 
     /// <summary>
@@ -132,3 +140,6 @@ public sealed partial class IntakeHandler(
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Alertmanager cut {Count} alerts from a group for route {Route} (max_alerts)")]
     static partial void LogTruncated(ILogger logger, string route, int count);
 }
+
+/// <summary>A checked Alertmanager group: the items to store, and what was left out.</summary>
+public sealed record ReceivedGroup(IReadOnlyList<NewInboxItem> Items, int Ignored, int Truncated);

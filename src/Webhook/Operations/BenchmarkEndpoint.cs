@@ -1,19 +1,31 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Webhook.Alerts;
+
 namespace Webhook.Operations;
 
 public static class BenchmarkEndpoint
 {
     /// <summary>
-    /// A no-op POST that only reads the body, mapped when Benchmark:NoOpEndpoint is true, so the intake's
-    /// throughput can be compared with the bare framework in the same process and run.
+    /// Mapped only when Benchmark:NoOpEndpoint is true, for tests/bench/intake.sh to compare in one process and run:
+    /// /bench/noop only reads the body (the bare framework); /bench/intake-without-commit does everything
+    /// POST /alerts does (auth, parse, checks, keys, storage JSON, metrics) except the durable commit, so the
+    /// report can tell the request path's cost from the commit's.
     /// </summary>
     public static IEndpointRouteBuilder MapBenchmarkEndpoint(this WebApplication app)
     {
         if (!app.Configuration.GetValue<bool>("Benchmark:NoOpEndpoint")) return app;
-        app.MapPost("/bench/noop", async (HttpRequest request) =>
+        var bench = app.MapGroup("/bench");
+        bench.MapPost("/noop", async (HttpRequest request) =>
         {
             await request.Body.CopyToAsync(Stream.Null);
             return TypedResults.Accepted((string?)null);
         });
+        bench.MapPost("/intake-without-commit", async Task<Results<Accepted<IntakeResult>, ProblemHttpResult>> (HttpContext http, IntakeHandler intake) =>
+        {
+            var (received, problem) = await intake.ReceiveAsync(http, Notify.DestinationRegistry.DefaultRoute);
+            if (problem is not null) return problem;
+            return TypedResults.Accepted((string?)null, new IntakeResult(received!.Items.Count, 0, received.Ignored));
+        }).AddEndpointFilter<AlertmanagerAuth>();
         return app;
     }
 }
