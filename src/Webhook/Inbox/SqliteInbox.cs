@@ -78,7 +78,9 @@ public sealed class SqliteInbox : IAsyncDisposable
     /// </summary>
     async Task CheckpointLoopAsync()
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        // Often, so each pass (and the database fsync after it) is small: at 500 ms the fsyncs of tens of MB
+        // delayed the intake's own commit fsyncs behind them (p99 9-11 ms instead of about 8.5 ms).
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
         while (await timer.WaitForNextTickAsync(_stopping.Token).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default))
         {
             try
@@ -100,10 +102,16 @@ public sealed class SqliteInbox : IAsyncDisposable
     internal async Task CheckpointAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken, durable: true);
-        await ExecuteAsync(connection, "PRAGMA wal_checkpoint(PASSIVE);", cancellationToken);
+        var progress = await PassiveCheckpointAsync(connection, cancellationToken);
+        // A passive checkpoint that the writer overtakes copies pages into the database without syncing it; left
+        // alone, tens of MB wait for the one checkpoint that reaches the end of the WAL, and if that is the restart
+        // below, the intake waits 15-20 ms for the fsync. Syncing here, outside the lock, keeps that step small.
+        if (progress != _lastCheckpoint) FlushToDisk(FullPath);
+        _lastCheckpoint = progress;
         if (new FileInfo(FullPath + "-wal") is not { Exists: true, Length: var walBytes } || walBytes <= _options.MaxWalBytes) return;
         // Once more outside the lock, so what is left to copy inside it is only a few milliseconds' worth.
         await ExecuteAsync(connection, "PRAGMA wal_checkpoint(PASSIVE);", cancellationToken);
+        FlushToDisk(FullPath);
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -113,6 +121,23 @@ public sealed class SqliteInbox : IAsyncDisposable
         {
             _writeLock.Release();
         }
+    }
+
+    (long Frames, long Copied) _lastCheckpoint;
+
+    static async Task<(long Frames, long Copied)> PassiveCheckpointAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    static void FlushToDisk(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
+        file.Flush(flushToDisk: true);
     }
 
     /// <summary>
