@@ -7,9 +7,9 @@ using Webhook.Alerts;
 namespace Webhook.Inbox;
 
 /// <summary>
-/// The durable queue: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged alert survives kill -9.
-/// Writes from the intake go through one writer that commits whatever arrived together in one transaction
-/// (group commit): one fsync serves many requests, and nobody is answered before their commit.
+/// The durable queue: one SQLite file in WAL mode. Writes from the intake go through one writer that commits
+/// whatever arrived together in one transaction (group commit), and nobody is answered before the WAL holding their
+/// commit is fsynced (<see cref="WalFlusher"/>), so an acknowledged alert survives kill -9 and power loss.
 /// </summary>
 public sealed class SqliteInbox : IAsyncDisposable
 {
@@ -25,6 +25,9 @@ public sealed class SqliteInbox : IAsyncDisposable
     readonly SemaphoreSlim _writeLock = new(1, 1);
     Task? _checkpointer;
     readonly CancellationTokenSource _stopping = new();
+    readonly KnownKeys _keys = new();
+    InboxOwnership? _ownership;
+    WalFlusher? _flusher;
 
     public SqliteInbox(IOptions<InboxOptions> options, TimeProvider clock)
     {
@@ -46,12 +49,13 @@ public sealed class SqliteInbox : IAsyncDisposable
     {
         if (_writer is not null) return;
         Directory.CreateDirectory(Path.GetDirectoryName(FullPath)!);
+        _ownership ??= InboxOwnership.Take(FullPath);
         await using var connection = await OpenAsync(cancellationToken);
         await ExecuteAsync(connection, """
             PRAGMA journal_mode=WAL;
             CREATE TABLE IF NOT EXISTS items(
                 id INTEGER PRIMARY KEY,
-                key TEXT NOT NULL UNIQUE,
+                key TEXT NOT NULL,
                 route TEXT NOT NULL,
                 alert TEXT NOT NULL,
                 state TEXT NOT NULL,
@@ -68,8 +72,18 @@ public sealed class SqliteInbox : IAsyncDisposable
                 delivered_at INTEGER NOT NULL,
                 PRIMARY KEY(item_id, destination));
             """, cancellationToken);
+        await LoadKeysAsync(connection, cancellationToken);
+        _flusher = new WalFlusher(FullPath);
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
         _checkpointer = Task.Run(CheckpointLoopAsync, CancellationToken.None);
+    }
+
+    async Task LoadKeysAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key FROM items";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) _keys.Add(reader.GetString(0));
     }
 
     /// <summary>
@@ -148,6 +162,7 @@ public sealed class SqliteInbox : IAsyncDisposable
     {
         if (items.Count == 0) return Task.FromResult(new EnqueueResult(0, 0));
         var request = new EnqueueRequest(items);
+        if (_flusher?.Failure is { } failure) throw new InboxUnavailableException(failure);
         if (_writer is null || !_writes.Writer.TryWrite(request))
             throw new InboxUnavailableException("the inbox is not accepting writes (not started or shutting down)");
         return request.Done.Task;
@@ -155,16 +170,13 @@ public sealed class SqliteInbox : IAsyncDisposable
 
     async Task WriteLoopAsync()
     {
-        await using var connection = await OpenAsync(CancellationToken.None, durable: true);
-        // The key index is written at random places; with SQLite's 2 MiB default its pages are read back from
-        // the OS on most inserts.
-        await ExecuteAsync(connection, "PRAGMA cache_size=-16384;", CancellationToken.None);
+        // synchronous=NORMAL: the commit writes the WAL without an fsync; the flusher runs it before anyone is answered.
+        await using var connection = await OpenAsync(CancellationToken.None);
         // One prepared statement for the life of the writer: compiling it per batch costs as much as a few inserts.
         await using var insert = connection.CreateCommand();
         insert.CommandText = """
             INSERT INTO items(key, route, alert, state, next_attempt_at, created_at, updated_at, trace_parent)
             VALUES ($key, $route, $alert, 'pending', $now, $now, $now, $trace)
-            ON CONFLICT(key) DO NOTHING
             """;
         foreach (var name in new[] { "$key", "$route", "$alert", "$trace" }) insert.Parameters.Add(name, SqliteType.Text);
         insert.Parameters.Add("$now", SqliteType.Integer);
@@ -191,7 +203,7 @@ public sealed class SqliteInbox : IAsyncDisposable
                 {
                     _writeLock.Release();
                 }
-                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
+                _flusher!.Acknowledge(batch.ConvertAll(request => request.Done), results);
             }
             catch (Exception ex)
             {
@@ -201,30 +213,47 @@ public sealed class SqliteInbox : IAsyncDisposable
         }
     }
 
+    /// <summary>Inserts the batch's new keys in one transaction; runs under the write lock, which also guards the key set.</summary>
     EnqueueResult[] Commit(SqliteConnection connection, SqliteCommand insert, List<EnqueueRequest> batch)
     {
-        using var transaction = connection.BeginTransaction();
-        insert.Transaction = transaction;
         var (key, route, alert, trace) = (insert.Parameters["$key"], insert.Parameters["$route"], insert.Parameters["$alert"], insert.Parameters["$trace"]);
         insert.Parameters["$now"].Value = Now();
-
         var results = new EnqueueResult[batch.Count];
-        // Keys repeated inside one batch (both HA peers at the same moment) are caught by the UNIQUE constraint too.
-        for (var i = 0; i < batch.Count; i++)
+        var added = new List<string>();
+        try
         {
-            int inserted = 0, duplicates = 0;
-            foreach (var item in batch[i].Items)
+            using var transaction = connection.BeginTransaction();
+            insert.Transaction = transaction;
+            for (var i = 0; i < batch.Count; i++)
             {
-                key.Value = item.Key;
-                route.Value = item.Alert.Route;
-                alert.Value = item.AlertJson;
-                trace.Value = (object?)item.TraceParent ?? DBNull.Value;
-                if (insert.ExecuteNonQuery() == 1) inserted++; else duplicates++;
+                int inserted = 0, duplicates = 0;
+                foreach (var item in batch[i].Items)
+                {
+                    // Also catches a key repeated inside the batch (both HA peers at the same moment).
+                    if (!_keys.Add(item.Key))
+                    {
+                        duplicates++;
+                        continue;
+                    }
+                    added.Add(item.Key);
+                    key.Value = item.Key;
+                    route.Value = item.Alert.Route;
+                    alert.Value = item.AlertJson;
+                    trace.Value = (object?)item.TraceParent ?? DBNull.Value;
+                    insert.ExecuteNonQuery();
+                    inserted++;
+                }
+                results[i] = new EnqueueResult(inserted, duplicates);
             }
-            results[i] = new EnqueueResult(inserted, duplicates);
+            transaction.Commit();
+            return results;
         }
-        transaction.Commit();
-        return results;
+        catch
+        {
+            // Not stored, so not known: the sender gets a 503 and Alertmanager sends them again.
+            foreach (var k in added) _keys.Remove(k);
+            throw;
+        }
     }
 
     /// <summary>Takes up to <paramref name="max"/> due items (pending, or dead-lettered and due for a slow retry) and marks them in flight.</summary>
@@ -296,13 +325,38 @@ public sealed class SqliteInbox : IAsyncDisposable
         ExecuteAsync("UPDATE items SET state = 'pending', updated_at = $now WHERE state = 'inflight'",
             cancellationToken, ("$now", Now()));
 
-    public Task<int> PurgeDeliveredAsync(CancellationToken cancellationToken) =>
-        ExecuteAsync("""
-            BEGIN IMMEDIATE;
-            DELETE FROM deliveries WHERE item_id IN (SELECT id FROM items WHERE state = 'delivered' AND updated_at < $cutoff);
-            DELETE FROM items WHERE state = 'delivered' AND updated_at < $cutoff;
-            COMMIT;
-            """, cancellationToken, ("$cutoff", Now() - (long)_options.Retention.TotalMilliseconds));
+    /// <summary>Deletes items delivered longer than Inbox:Retention ago; a repeat of one of them after that is new again.</summary>
+    public async Task<int> PurgeDeliveredAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                DELETE FROM deliveries WHERE item_id IN (SELECT id FROM items WHERE state = 'delivered' AND updated_at < $cutoff);
+                DELETE FROM items WHERE state = 'delivered' AND updated_at < $cutoff RETURNING key;
+                """;
+            command.Parameters.AddWithValue("$cutoff", Now() - (long)_options.Retention.TotalMilliseconds);
+            var purged = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                do
+                {
+                    while (await reader.ReadAsync(cancellationToken)) purged.Add(reader.GetString(0));
+                } while (await reader.NextResultAsync(cancellationToken));
+            }
+            await transaction.CommitAsync(cancellationToken);
+            foreach (var key in purged) _keys.Remove(key);
+            return purged.Count;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
 
     public async Task<InboxCounts> CountsAsync(CancellationToken cancellationToken)
     {
@@ -329,7 +383,7 @@ public sealed class SqliteInbox : IAsyncDisposable
         {
             await using var connection = await OpenAsync(cancellationToken);
             await ExecuteAsync(connection, "BEGIN IMMEDIATE; ROLLBACK;", cancellationToken);
-            return _writer is { IsCompleted: false };
+            return _writer is { IsCompleted: false } && _flusher is { Failure: null };
         }
         catch (SqliteException)
         {
@@ -347,9 +401,11 @@ public sealed class SqliteInbox : IAsyncDisposable
     }
 
     /// <param name="durable">
-    /// FULL (an fsync per commit) for what we acknowledge to Alertmanager. The workers' bookkeeping uses NORMAL:
-    /// in WAL mode it survives a process crash, and after a power loss the worst case is a repeated delivery
-    /// with the same Idempotency-Key, which is cheaper than an fsync per state change.
+    /// FULL for the checkpointer, so a checkpoint syncs the WAL before copying it and the database after.
+    /// Everything else commits with NORMAL: the intake's writer because <see cref="WalFlusher"/> fsyncs the WAL
+    /// before anyone is answered, and the workers' bookkeeping because in WAL mode it survives a process crash,
+    /// and after a power loss the worst case is a repeated delivery with the same Idempotency-Key, which is
+    /// cheaper than an fsync per state change.
     /// </param>
     async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken, bool durable = false)
     {
@@ -389,8 +445,11 @@ public sealed class SqliteInbox : IAsyncDisposable
     {
         _writes.Writer.TryComplete();
         if (_writer is not null) await _writer;
+        // After the writer: its last commits are answered before the flusher stops.
+        _flusher?.Dispose();
         await _stopping.CancelAsync();
         if (_checkpointer is not null) await _checkpointer;
+        _ownership?.Dispose();
     }
 
     sealed record EnqueueRequest(IReadOnlyList<NewInboxItem> Items)
