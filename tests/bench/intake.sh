@@ -58,8 +58,8 @@ cat > tests/bench/REPORT.md <<REPORT
 # Intake benchmark
 
 \`tests/bench/intake.sh $duration $connections\` on $(nproc) cores, $(date -u +%Y-%m-%d), wrk -t2 -c$connections -d$duration,
-one-alert payloads with distinct fingerprints, bearer auth, SQLite WAL with synchronous=FULL (group commit),
-pipeline workers off so only the intake is measured.
+one-alert payloads with distinct fingerprints, bearer auth, SQLite WAL with group commit, each answer sent only
+after the fsync of the WAL that holds it; pipeline workers off so only the intake is measured.
 
 | endpoint | requests/s | : no-op | p50 | p99 | service CPU / request | errors |
 | --- | ---: | ---: | ---: | ---: | ---: | --- |
@@ -72,8 +72,10 @@ Ratio /alerts : no-op = **$ratio** (target ≥ 0.50; p99 target < 10 ms).
 
 Inbox after the durable run: \`$items\`
 
-The difference between the durable row and the tmpfs row is the WAL fsync of each group commit on this disk:
-the service is CPU-bound at 50 connections, and a commit's fsync costs about as much CPU as the rest of a
-request (about 13 µs per alert at ~19 alerts per commit).
+How to read the rows: from the no-op to /bench/intake-without-commit is the request path (auth, parse, checks,
+keys, storage JSON, metrics, the JSON answer); from there to the tmpfs row is the SQLite commit and the hand-offs to
+the writer and the WAL flusher; from the tmpfs row to /alerts is the wait for the WAL's fsync on this disk.
+The service's CPU per request is steadier than requests/s on a shared machine: on the 2-vCPU VM this was written
+on, wrk shares the cores with the service, and the no-op's requests/s alone varies by about 10% between runs.
 REPORT
 cat tests/bench/REPORT.md
