@@ -28,6 +28,10 @@ public sealed class SqliteInbox : IAsyncDisposable
     readonly KnownKeys _keys = new();
     InboxOwnership? _ownership;
     WalFlusher? _flusher;
+    // Opened once and closed last: closing any descriptor of the database file drops the POSIX locks SQLite holds
+    // on it (sqlite.org/howtocorrupt.html, 2.2), so the checkpointer's fsync must not open and close one each time.
+    FileStream? _databaseFile;
+    (long Frames, long Copied) _lastCheckpoint;
 
     public SqliteInbox(IOptions<InboxOptions> options, TimeProvider clock)
     {
@@ -73,6 +77,7 @@ public sealed class SqliteInbox : IAsyncDisposable
                 PRIMARY KEY(item_id, destination));
             """, cancellationToken);
         await LoadKeysAsync(connection, cancellationToken);
+        _databaseFile = new FileStream(FullPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
         _flusher = new WalFlusher(FullPath);
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
         _checkpointer = Task.Run(CheckpointLoopAsync, CancellationToken.None);
@@ -120,12 +125,12 @@ public sealed class SqliteInbox : IAsyncDisposable
         // A passive checkpoint that the writer overtakes copies pages into the database without syncing it; left
         // alone, tens of MB wait for the one checkpoint that reaches the end of the WAL, and if that is the restart
         // below, the intake waits 15-20 ms for the fsync. Syncing here, outside the lock, keeps that step small.
-        if (progress != _lastCheckpoint) FlushToDisk(FullPath);
+        if (progress != _lastCheckpoint) _databaseFile!.Flush(flushToDisk: true);
         _lastCheckpoint = progress;
         if (new FileInfo(FullPath + "-wal") is not { Exists: true, Length: var walBytes } || walBytes <= _options.MaxWalBytes) return;
         // Once more outside the lock, so what is left to copy inside it is only a few milliseconds' worth.
         await ExecuteAsync(connection, "PRAGMA wal_checkpoint(PASSIVE);", cancellationToken);
-        FlushToDisk(FullPath);
+        _databaseFile!.Flush(flushToDisk: true);
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
@@ -137,8 +142,6 @@ public sealed class SqliteInbox : IAsyncDisposable
         }
     }
 
-    (long Frames, long Copied) _lastCheckpoint;
-
     static async Task<(long Frames, long Copied)> PassiveCheckpointAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
@@ -148,12 +151,6 @@ public sealed class SqliteInbox : IAsyncDisposable
         return (reader.GetInt64(1), reader.GetInt64(2));
     }
 
-    static void FlushToDisk(string path)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
-        file.Flush(flushToDisk: true);
-    }
-
     /// <summary>
     /// Completes only once the items are committed to disk; duplicates of stored keys are counted, not added.
     /// Not cancellable: the commit is milliseconds away and the items go in whether or not the sender still waits.
@@ -161,8 +158,8 @@ public sealed class SqliteInbox : IAsyncDisposable
     public Task<EnqueueResult> EnqueueAsync(IReadOnlyList<NewInboxItem> items)
     {
         if (items.Count == 0) return Task.FromResult(new EnqueueResult(0, 0));
-        var request = new EnqueueRequest(items);
         if (_flusher?.Failure is { } failure) throw new InboxUnavailableException(failure);
+        var request = new EnqueueRequest(items);
         if (_writer is null || !_writes.Writer.TryWrite(request))
             throw new InboxUnavailableException("the inbox is not accepting writes (not started or shutting down)");
         return request.Done.Task;
@@ -449,6 +446,9 @@ public sealed class SqliteInbox : IAsyncDisposable
         _flusher?.Dispose();
         await _stopping.CancelAsync();
         if (_checkpointer is not null) await _checkpointer;
+        // Closes this inbox's pooled connections before the last descriptor (see _databaseFile).
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+        _databaseFile?.Dispose();
         _ownership?.Dispose();
     }
 
