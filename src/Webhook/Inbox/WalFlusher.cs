@@ -62,7 +62,8 @@ public sealed class WalFlusher : IDisposable
         {
             try
             {
-                // Opened per flush: SQLite may delete and recreate the WAL when its connections close.
+                // Opened per flush, as SQLite may delete and recreate the WAL when its connections close. Closing it is
+                // safe: SQLite's POSIX locks are on the database and -shm files, never on the WAL.
                 using var wal = new FileStream(_walPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
                 wal.Flush(flushToDisk: true);
             }
