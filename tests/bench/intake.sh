@@ -32,7 +32,7 @@ run() {
 }
 # Warm-up of both paths (JIT, connection pools), then the measured runs.
 wrk -t2 -c"$connections" -d5s -s tests/bench/intake.lua "http://127.0.0.1:$port/bench/noop" >/dev/null
-wrk -t2 -c"$connections" -d5s -s tests/bench/intake.lua "http://127.0.0.1:$port/alerts" >/dev/null
+warmup="$(wrk -t2 -c"$connections" -d5s -s tests/bench/intake.lua "http://127.0.0.1:$port/alerts")"
 wrk -t2 -c"$connections" -d5s -s tests/bench/intake.lua "http://127.0.0.1:$port/bench/intake-without-commit" >/dev/null
 noop="$(run /bench/noop)"; alerts="$(run /alerts)"; uncommitted="$(run /bench/intake-without-commit)"
 
@@ -43,6 +43,10 @@ errors() { grep -E 'Non-2xx|Socket errors' <<<"$1" || echo "none"; }
 ratio_of() { awk -v a="$(rps "$1")" -v b="$(rps "$noop")" 'BEGIN {printf "%.2f", a / b}'; }
 ratio="$(ratio_of "$alerts")"
 items="$(curl -s "http://127.0.0.1:$port/status")"
+sent() { awk '/requests in/ {print $1}' <<<"$1"; }
+stored="$(grep -o '"pending":[0-9]*' <<<"$items" | cut -d: -f2)"
+answered=$(( $(sent "$warmup") + $(sent "$alerts") ))
+if [ "$stored" -ge "$answered" ]; then distinct="so every request stored a new alert"; else distinct="so $(( answered - stored )) requests were duplicates: the payloads are not distinct"; fi
 
 # For comparison only: the same intake with the inbox on tmpfs, where fsync costs nothing (not durable).
 tmpfs_row="| (not run: no /dev/shm) | | | | | | |"
@@ -70,7 +74,8 @@ $tmpfs_row
 
 Ratio /alerts : no-op = **$ratio** (target ≥ 0.50; p99 target < 10 ms).
 
-Inbox after the durable run: \`$items\`
+Inbox after the durable run: \`$items\`: $stored items from $answered answered requests
+to /alerts (warm-up and measured run; wrk does not count the last few in flight), $distinct.
 
 How to read the rows: from the no-op to /bench/intake-without-commit is the request path (auth, parse, checks,
 keys, storage JSON, metrics, the JSON answer); from there to the tmpfs row is the SQLite commit and the hand-offs to
