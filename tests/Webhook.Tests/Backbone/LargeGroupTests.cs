@@ -1,0 +1,35 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Webhook.Alerts;
+
+namespace Webhook.Tests.Backbone;
+
+/// <summary>
+/// The intake parses the body where Kestrel buffered it, without consuming it until the end. Over real Kestrel
+/// (not the in-process test server), a body of several MB under a raised Alerts:MaxBodyBytes must still arrive whole.
+/// </summary>
+public sealed class LargeGroupTests
+{
+    [Fact]
+    public async Task AGroupOfSeveralMegabytesIsAcceptedWhenTheLimitAllowsIt()
+    {
+        var inbox = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db");
+        await using var service = ServiceProcess.Start(new Dictionary<string, string>
+        {
+            ["Inbox:Path"] = inbox,
+            ["Alerts:MaxBodyBytes"] = (8 * 1024 * 1024).ToString(),
+            ["Pipeline:Enabled"] = "false",
+        });
+        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+        var alerts = Enumerable.Range(0, 6000).Select(i => Payloads.Alert($"big-{i}", pod: $"api-{i}-{new string('x', 200)}")).ToArray();
+        var body = Payloads.Group(alerts).ToJsonString();
+        Assert.True(body.Length > 2 * 1024 * 1024, $"the body is only {body.Length} bytes");
+
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var response = await client.PostAsync($"{service.BaseUrl}/alerts", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(new IntakeResult(6000, 0, 0), await response.Content.ReadFromJsonAsync<IntakeResult>());
+    }
+}
