@@ -37,5 +37,5 @@ public sealed class AlertsMetrics
     }
 
     static StrongBox<long> Total<TKey>(ConcurrentDictionary<TKey, StrongBox<long>> totals, TKey key) where TKey : notnull =>
-        totals.TryGetValue(key, out var total) ? total : totals.GetOrAdd(key, _ => new StrongBox<long>());
+        totals.GetOrAdd(key, static _ => new StrongBox<long>());
 }
