@@ -13,13 +13,19 @@ public static class InboxKey
 {
     public static string For(AlertContext alert)
     {
-        var raw = $"{alert.Route}|{alert.Fingerprint}|{alert.StartsAt.UtcTicks}|{alert.Status}";
-        // The first 16 bytes of SHA-256 in hex; computed on every alert received, so without temporary arrays.
-        var length = Encoding.UTF8.GetByteCount(raw);
+        Span<byte> hash = stackalloc byte[16];
+        Hash128($"{alert.Route}|{alert.Fingerprint}|{alert.StartsAt.UtcTicks}|{alert.Status}", hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>The first 16 bytes of the SHA-256 of the text's UTF-8; computed on every alert received, so without temporary arrays.</summary>
+    internal static void Hash128(string text, Span<byte> destination)
+    {
+        var length = Encoding.UTF8.GetByteCount(text);
         Span<byte> bytes = length <= 1024 ? stackalloc byte[length] : new byte[length];
-        Encoding.UTF8.GetBytes(raw, bytes);
+        Encoding.UTF8.GetBytes(text, bytes);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(bytes, hash);
-        return Convert.ToHexStringLower(hash[..16]);
+        hash[..16].CopyTo(destination);
     }
 }

@@ -1,6 +1,5 @@
+using System.Buffers;
 using System.Buffers.Binary;
-using System.Security.Cryptography;
-using System.Text;
 
 namespace Webhook.Inbox;
 
@@ -25,9 +24,9 @@ public sealed class KnownKeys
     /// <summary>The key's 128 bits when it is an <see cref="InboxKey"/> (32 hex digits), else the first 16 bytes of its SHA-256.</summary>
     static UInt128 Id(string key)
     {
-        Span<byte> bytes = stackalloc byte[SHA256.HashSizeInBytes];
-        if (key.Length != 32 || Convert.FromHexString(key, bytes, out _, out var written) != System.Buffers.OperationStatus.Done || written != 16)
-            SHA256.HashData(Encoding.UTF8.GetBytes(key), bytes);
+        Span<byte> bytes = stackalloc byte[16];
+        if (key.Length != 32 || Convert.FromHexString(key, bytes, out _, out var written) != OperationStatus.Done || written != 16)
+            InboxKey.Hash128(key, bytes);
         return BinaryPrimitives.ReadUInt128BigEndian(bytes);
     }
 }
