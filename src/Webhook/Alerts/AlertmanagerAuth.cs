@@ -5,23 +5,22 @@ using Microsoft.Extensions.Options;
 namespace Webhook.Alerts;
 
 /// <summary>Checks the credentials of Alertmanager's http_config in constant time, before the body is read.</summary>
-public sealed class AlertmanagerAuth(IOptions<AuthOptions> options) : IEndpointFilter
+public sealed class AlertmanagerAuth(IOptions<AuthOptions> options)
 {
     readonly byte[]? _expectedBearer = Utf8(options.Value.BearerToken);
     readonly byte[]? _expectedBasic = options.Value.Username is { Length: > 0 } user
         ? Utf8(Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{options.Value.Password}")))
         : null;
 
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>Null when the request may go on; otherwise the 401 to answer (with WWW-Authenticate already set).</summary>
+    public IResult? Check(HttpContext http)
     {
-        if (_expectedBearer is null && _expectedBasic is null)
-            return await next(context);
+        if (_expectedBearer is null && _expectedBasic is null) return null;
 
-        var header = context.HttpContext.Request.Headers.Authorization.ToString();
-        if (Matches(header, "Bearer ", _expectedBearer) || Matches(header, "Basic ", _expectedBasic))
-            return await next(context);
+        var header = http.Request.Headers.Authorization.ToString();
+        if (Matches(header, "Bearer ", _expectedBearer) || Matches(header, "Basic ", _expectedBasic)) return null;
 
-        context.HttpContext.Response.Headers.WWWAuthenticate = _expectedBearer is not null
+        http.Response.Headers.WWWAuthenticate = _expectedBearer is not null
             ? "Bearer realm=\"alerts\""
             : "Basic realm=\"alerts\", charset=\"UTF-8\"";
         return TypedResults.Problem(

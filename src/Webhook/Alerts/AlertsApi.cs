@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Webhook.Inbox;
@@ -11,13 +13,15 @@ public static class AlertsApi
 {
     public static RouteGroupBuilder MapAlerts(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/alerts")
-            .AddEndpointFilter<AlertmanagerAuth>()
-            .WithTags("Alerts");
-        group.MapPost("", (HttpContext http, IntakeHandler intake) => intake.HandleAsync(http, DestinationRegistry.DefaultRoute));
-        group.MapPost("/{route}", (string route, HttpContext http, IntakeHandler intake) => intake.HandleAsync(http, route));
+        var group = app.MapGroup("/alerts").WithTags("Alerts");
+        // Plain request delegates that check auth and write their own answer: every alert comes through here, and
+        // the minimal-API parameter binding, endpoint filter and result machinery cost about 4 µs of its 30 µs of CPU.
+        group.MapPost("", http => Intake(http).HandleAsync(http, DestinationRegistry.DefaultRoute));
+        group.MapPost("/{route}", http => Intake(http).HandleAsync(http, (string)http.Request.RouteValues["route"]!));
         return group;
     }
+
+    static IntakeHandler Intake(HttpContext http) => http.RequestServices.GetRequiredService<IntakeHandler>();
 }
 
 /// <summary>
@@ -25,6 +29,7 @@ public static class AlertsApi
 /// 503 only when the inbox could not commit, and 2xx once the group is durable.
 /// </summary>
 public sealed partial class IntakeHandler(
+    AlertmanagerAuth auth,
     SqliteInbox inbox,
     InboxDoorbell doorbell,
     DestinationRegistry destinations,
@@ -35,10 +40,14 @@ public sealed partial class IntakeHandler(
     readonly HashSet<string> _names = new(options.Value.Names, StringComparer.Ordinal);
     readonly int _maxBody = options.Value.MaxBodyBytes;
 
-    public async Task<Results<Accepted<IntakeResult>, ProblemHttpResult>> HandleAsync(HttpContext http, string route)
+    public async Task HandleAsync(HttpContext http, string route)
     {
         var (received, problem) = await ReceiveAsync(http, route);
-        if (problem is not null) return problem;
+        if (problem is not null)
+        {
+            await problem.ExecuteAsync(http);
+            return;
+        }
 
         EnqueueResult result;
         try
@@ -48,17 +57,29 @@ public sealed partial class IntakeHandler(
         catch (InboxUnavailableException ex)
         {
             LogInboxUnavailable(logger, ex.Message);
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Inbox unavailable",
-                "The alerts could not be stored; Alertmanager will retry.");
+            await Problem(StatusCodes.Status503ServiceUnavailable, "Inbox unavailable",
+                "The alerts could not be stored; Alertmanager will retry.").ExecuteAsync(http);
+            return;
         }
         if (result.Inserted > 0) doorbell.Ring(result.Inserted);
         if (received.Truncated > 0) LogTruncated(logger, route, received.Truncated);
-        return TypedResults.Accepted((string?)null, new IntakeResult(result.Inserted, result.Duplicates, received.Ignored));
+        WriteAccepted(http.Response, new IntakeResult(result.Inserted, result.Duplicates, received.Ignored));
     }
 
-    /// <summary>Everything before the commit: route, media type, size, parse, checks, and the items to store.</summary>
-    public async Task<(ReceivedGroup? Received, ProblemHttpResult? Problem)> ReceiveAsync(HttpContext http, string route)
+    /// <summary>202 with the counts as JSON, with a Content-Length (not chunked), sent when the handler returns.</summary>
+    public static void WriteAccepted(HttpResponse response, IntakeResult result)
     {
+        var body = JsonSerializer.SerializeToUtf8Bytes(result, AlertsJsonContext.Default.IntakeResult);
+        response.StatusCode = StatusCodes.Status202Accepted;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = body.Length;
+        response.BodyWriter.Write(body);
+    }
+
+    /// <summary>Everything before the commit: auth, route, media type, size, parse, checks, and the items to store.</summary>
+    public async Task<(ReceivedGroup? Received, IResult? Problem)> ReceiveAsync(HttpContext http, string route)
+    {
+        if (auth.Check(http) is { } unauthorized) return (null, unauthorized);
         if (!destinations.HasRoute(route))
             return (null, Problem(StatusCodes.Status404NotFound, "Unknown route",
                 $"No route named '{Clip(route)}' is configured. Configured routes: {string.Join(", ", destinations.RouteNames)}."));

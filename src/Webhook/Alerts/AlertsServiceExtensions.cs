@@ -9,6 +9,7 @@ public static class AlertsServiceExtensions
         services.AddValidatedOptions<AlertsOptions>(AlertsOptions.Section);
         services.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
         services.AddSingleton<AlertsMetrics>();
+        services.AddSingleton<AlertmanagerAuth>();
         services.AddSingleton<IntakeHandler>();
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AlertsJsonContext.Default));

@@ -20,12 +20,13 @@ public static class BenchmarkEndpoint
             await request.Body.CopyToAsync(Stream.Null);
             return TypedResults.Accepted((string?)null);
         });
-        bench.MapPost("/intake-without-commit", async Task<Results<Accepted<IntakeResult>, ProblemHttpResult>> (HttpContext http, IntakeHandler intake) =>
+        bench.MapPost("/intake-without-commit", async http =>
         {
+            var intake = http.RequestServices.GetRequiredService<IntakeHandler>();
             var (received, problem) = await intake.ReceiveAsync(http, Notify.DestinationRegistry.DefaultRoute);
-            if (problem is not null) return problem;
-            return TypedResults.Accepted((string?)null, new IntakeResult(received!.Items.Count, 0, received.Ignored));
-        }).AddEndpointFilter<AlertmanagerAuth>();
+            if (problem is not null) await problem.ExecuteAsync(http);
+            else IntakeHandler.WriteAccepted(http.Response, new IntakeResult(received!.Items.Count, 0, received.Ignored));
+        });
         return app;
     }
 }

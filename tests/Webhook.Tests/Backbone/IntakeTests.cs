@@ -187,6 +187,22 @@ public sealed class IntakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheAnswerIsJsonWithALengthAndCountsWhatWasStoredAndWhatWasAlreadyThere()
+    {
+        var client = _app.CreateAuthorizedClient();
+        await client.PostAsync("/alerts", Json(Payloads.Group(Payloads.Alert("seen"))));
+
+        var response = await client.PostAsync("/alerts", Json(Payloads.Group(Payloads.Alert("seen"), Payloads.Alert("new"))));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(Encoding.UTF8.GetByteCount(text), response.Content.Headers.ContentLength);
+        Assert.Equal("""{"accepted":1,"duplicates":1,"ignored":0}""", text);
+    }
+
+    [Fact]
     public async Task UnknownFieldsFromNewerAlertmanagersAreIgnored()
     {
         var group = Payloads.Group(Payloads.Alert("n"));
