@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Webhook.Alerts;
 
 /// <summary>One alert of an Alertmanager group, with the group's context: the unit the pipeline works on.</summary>
@@ -18,13 +20,14 @@ public sealed record AlertContext
     /// <summary>How many alerts of the same status came in this Alertmanager group (alert storms are digested).</summary>
     public int GroupSize { get; init; } = 1;
 
-    public bool IsResolved => Status == "resolved";
-    public string? AlertName => Label("alertname");
-    public string? Namespace => Label("namespace");
-    public string? Pod => Label("pod");
-    public string? Container => Label("container");
-    public string? PodUid => Label("uid");
-    public string? Cluster => Label("cluster");
+    // Derived from the labels, so not stored: the inbox keeps each alert as this record's JSON.
+    [JsonIgnore] public bool IsResolved => Status == "resolved";
+    [JsonIgnore] public string? AlertName => Label("alertname");
+    [JsonIgnore] public string? Namespace => Label("namespace");
+    [JsonIgnore] public string? Pod => Label("pod");
+    [JsonIgnore] public string? Container => Label("container");
+    [JsonIgnore] public string? PodUid => Label("uid");
+    [JsonIgnore] public string? Cluster => Label("cluster");
 
     public string? Label(string name) => Labels.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
     public string? Annotation(string name) => Annotations.TryGetValue(name, out var v) && v.Length > 0 ? v : null;

@@ -15,7 +15,8 @@ public sealed class InboxWalTests
         var alert = new AlertContext
         {
             Route = "default", Status = "firing", Fingerprint = "f", StartsAt = DateTimeOffset.UtcNow,
-            Labels = new Dictionary<string, string> { ["alertname"] = "KubePodCrashLooping", ["pod"] = new string('p', 900) },
+            // Large items, so the log grows past 8 MB between two passes of the background checkpointer (every 100 ms).
+            Labels = new Dictionary<string, string> { ["alertname"] = "KubePodCrashLooping", ["pod"] = new string('p', 1800) },
         };
         long written = 0;
         using var stop = new CancellationTokenSource();
