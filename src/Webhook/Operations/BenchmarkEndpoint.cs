@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Webhook.Alerts;
 
 namespace Webhook.Operations;
