@@ -92,7 +92,18 @@ public sealed partial class IntakeHandler(
         if (request.ContentLength > _maxBody)
             return (null, TooLarge());
 
-        var body = await ReadBodyAsync(request.BodyReader, http.RequestAborted);
+        ReadResult? body;
+        try
+        {
+            body = await ReadBodyAsync(request.BodyReader, http.RequestAborted);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own verdict on the framing (a body cut short of its Content-Length, a broken chunk): the
+            // client's fault, so its status (400, or 408 for a body too slow to arrive), never an unhandled 500.
+            LogBadBody(logger, ex.StatusCode, ex.Message);
+            return (null, Problem(ex.StatusCode, "Unreadable request body", ex.Message));
+        }
         if (body is null) return (null, TooLarge());
         AlertmanagerMessage message;
         string error;
@@ -158,6 +169,9 @@ public sealed partial class IntakeHandler(
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "Answering 503: {Reason}")]
     static partial void LogInboxUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Answering {Status}: the request body could not be read ({Reason})")]
+    static partial void LogBadBody(ILogger logger, int status, string reason);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Alertmanager cut {Count} alerts from a group for route {Route} (max_alerts)")]
     static partial void LogTruncated(ILogger logger, string route, int count);

@@ -1,11 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Webhook.Inbox;
 using Webhook.Tests.Support;
 
@@ -250,6 +253,42 @@ public sealed class IntakeTests : IAsyncLifetime
         }
         foreach (var body in new[] { "null", "[]", "\"x\"", "{}", """{"alerts":null}""", """{"alerts":[null]}""", """{"alerts":[{"labels":{"a":null}}]}""" })
             Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync("/alerts", Json(body))).StatusCode);
+    }
+
+    [Fact]
+    public async Task ABodyCutShortOfItsContentLengthIsAnsweredAsTheClientsFaultNotAnUnhandledError()
+    {
+        // Kestrel, not the in-memory test server: only a real socket can end a body early. wrk does it to every
+        // request in flight when a run ends, and so does a proxy that drops a connection; the answer goes nowhere,
+        // but it used to be logged as an unhandled exception (and a 500).
+        var logs = new ListLoggerProvider();
+        await using var app = _app.WithWebHostBuilder(b => b
+            .UseSetting("Logging:LogLevel:Webhook", "Information")
+            .ConfigureLogging(l => l.AddProvider(logs)));
+        app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        app.StartServer();
+        var server = app.CreateClient().BaseAddress!;
+        using (var socket = new Socket(SocketType.Stream, ProtocolType.Tcp))
+        {
+            await socket.ConnectAsync(server.Host, server.Port);
+            // Expect: 100-continue makes Kestrel say when the handler starts reading, so the body is cut mid-read.
+            var head = $"POST /alerts HTTP/1.1\r\nHost: {server.Authority}\r\nAuthorization: Bearer {WebhookApp.Token}\r\n" +
+                       "Content-Type: application/json\r\nContent-Length: 500\r\nExpect: 100-continue\r\n\r\n";
+            await socket.SendAsync(Encoding.ASCII.GetBytes(head));
+            var buffer = new byte[256];
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var interim = Encoding.ASCII.GetString(buffer, 0, await socket.ReceiveAsync(buffer, deadline.Token));
+            Assert.StartsWith("HTTP/1.1 100 Continue", interim);
+            await socket.SendAsync(Encoding.ASCII.GetBytes("{\"version\":\"4\",\"alerts\":["));
+            socket.Shutdown(SocketShutdown.Send);
+        }
+
+        await Eventually.True(() => logs.Entries.Any(e => e.Message.StartsWith("Answering 400: the request body could not be read")),
+            () => "the intake answers 400 for the cut body; logged: " + string.Join(" | ", logs.Entries.Select(e => $"{e.Level}: {e.Message}")));
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", WebhookApp.Token);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync("/alerts", Json(Payloads.Group(Payloads.Alert("after"))))).StatusCode);
     }
 
     [Fact]

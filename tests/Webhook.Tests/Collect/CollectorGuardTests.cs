@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Webhook.Tests.Support;
 using Webhook.Collect;
 using static Webhook.Tests.Collect.TestPods;
 

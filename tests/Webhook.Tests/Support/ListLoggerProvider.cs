@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Webhook.Tests.Collect;
+namespace Webhook.Tests.Support;
 
-/// <summary>Keeps every log entry so a test can count warnings.</summary>
-sealed class ListLoggerProvider : ILoggerProvider
+/// <summary>Keeps every log entry so a test can count warnings or look for one.</summary>
+public sealed class ListLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
 
