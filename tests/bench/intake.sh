@@ -26,16 +26,22 @@ load() { wrk -t2 -c"$connections" -d"$1" --latency -s tests/bench/intake.lua "ht
 # The service's own CPU time per request (user + system, from /proc), beside wrk's figures: steadier than
 # requests/s on a shared machine, and it shows what each part costs.
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+# The machine's idle share (both cores, idle + iowait) during a run: what the cores had nothing to do while every
+# connection waited, for the fsync above all.
+machine() { head -1 /proc/stat; }
 run() {
-  local before out; before="$(ticks)"
+  local before out s0; before="$(ticks)"; s0="$(machine)"
   out="$(load "$duration" "$1")"
   awk -v t="$(( $(ticks) - before ))" -v hz="$(getconf CLK_TCK)" '/requests in/ {printf "CPU/request %.1f\n", t / hz * 1e6 / $1}' <<<"$out"
+  printf '%s\n%s\n' "$s0" "$(machine)" | awk '{idle[NR] = $5 + $6; total[NR] = 0; for (i = 2; i <= NF; i++) total[NR] += $i}
+    END {printf "IDLE %.1f\n", 100 * (idle[2] - idle[1]) / (total[2] - total[1])}'
   echo "$out"
 }
 sent() { awk '/requests in/ {print $1}' <<<"$1"; }
 rps() { awk '/Requests\/sec/ {print $2}' <<<"$1"; }
 pct() { awk -v p="$2" '$1 == p {print $2}' <<<"$1"; }
 cpu() { awk '/^CPU\/request/ {print $2}' <<<"$1"; }
+idle() { awk '/^IDLE/ {print $2}' <<<"$1"; }
 errors() { grep -E 'Non-2xx|Socket errors' <<<"$1" || true; }
 median() { # $1: printf format
   sort -g | awk -v f="$1\n" '{v[NR] = $1} END {printf f, (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -57,21 +63,22 @@ for r in $(seq 1 "$rounds"); do
 done
 uncommitted="$(run /bench/intake-without-commit)"
 
-# One row from the rounds of an endpoint: median requests/s, p50, p99, CPU per request; errors summed up.
+# One row from the rounds of an endpoint: median requests/s, p50, p99, CPU per request, idle; errors summed up.
 summary() { # name of the array
   local -n runs="$1"; local all; all="$(printf '%s\n' "${runs[@]}")"
-  local m_rps m_p50 m_p99 m_cpu errs
+  local m_rps m_p50 m_p99 m_cpu m_idle errs
   m_rps="$(for o in "${runs[@]}"; do rps "$o"; done | median %.0f)"
   m_p50="$(for o in "${runs[@]}"; do pct "$o" 50% | ms; done | median %.2f)"
   m_p99="$(for o in "${runs[@]}"; do pct "$o" 99% | ms; done | median %.2f)"
   m_cpu="$(for o in "${runs[@]}"; do cpu "$o"; done | median %.1f)"
+  m_idle="$(for o in "${runs[@]}"; do idle "$o"; done | median %.0f)"
   errs="$(errors "$all")"
-  echo "$m_rps|$m_p50|$m_p99|$m_cpu|${errs:-none}"
+  echo "$m_rps|$m_p50|$m_p99|$m_cpu|$m_idle|${errs:-none}"
 }
-IFS='|' read -r noop_rps noop_p50 noop_p99 noop_cpu noop_err <<<"$(summary noop_runs)"
-IFS='|' read -r al_rps al_p50 al_p99 al_cpu al_err <<<"$(summary alerts_runs)"
-single() { echo "$(rps "$1" | median %.0f)|$(pct "$1" 50% | ms)|$(pct "$1" 99% | ms)|$(cpu "$1")|$(e="$(errors "$1")"; echo "${e:-none}")"; }
-IFS='|' read -r un_rps un_p50 un_p99 un_cpu un_err <<<"$(single "$uncommitted")"
+IFS='|' read -r noop_rps noop_p50 noop_p99 noop_cpu noop_idle noop_err <<<"$(summary noop_runs)"
+IFS='|' read -r al_rps al_p50 al_p99 al_cpu al_idle al_err <<<"$(summary alerts_runs)"
+single() { echo "$(rps "$1" | median %.0f)|$(pct "$1" 50% | ms)|$(pct "$1" 99% | ms)|$(cpu "$1")|$(idle "$1" | median %.0f)|$(e="$(errors "$1")"; echo "${e:-none}")"; }
+IFS='|' read -r un_rps un_p50 un_p99 un_cpu un_idle un_err <<<"$(single "$uncommitted")"
 ratio_to_noop() { awk -v a="$1" -v b="$noop_rps" 'BEGIN {printf "%.2f", a / b}'; }
 ratio="$(ratio_to_noop "$al_rps")"
 
@@ -81,13 +88,13 @@ answered=$(( $(sent "$warmup") + alerts_sent ))
 if [ "$stored" -ge "$answered" ]; then distinct="so every request stored a new alert"; else distinct="so $(( answered - stored )) requests were duplicates: the payloads are not distinct"; fi
 
 # For comparison only: the same intake with the inbox on tmpfs, where fsync costs nothing (not durable).
-tmpfs_row="| (not run: no /dev/shm) | | | | | | |"
+tmpfs_row="| (not run: no /dev/shm) | | | | | | | |"
 if [ -d /dev/shm ]; then
   kill $pid; wait $pid 2>/dev/null || true
   shm="$(mktemp -d -p /dev/shm)"; start "$shm"
   load "$warm" /alerts >/dev/null
-  IFS='|' read -r tm_rps tm_p50 tm_p99 tm_cpu tm_err <<<"$(single "$(run /alerts)")"
-  tmpfs_row="| POST /alerts, inbox on tmpfs (fsync is a no-op; comparison only) | $tm_rps | $(ratio_to_noop "$tm_rps") | $tm_p50 ms | $tm_p99 ms | $tm_cpu µs | $tm_err |"
+  IFS='|' read -r tm_rps tm_p50 tm_p99 tm_cpu tm_idle tm_err <<<"$(single "$(run /alerts)")"
+  tmpfs_row="| POST /alerts, inbox on tmpfs (fsync is a no-op; comparison only) | $tm_rps | $(ratio_to_noop "$tm_rps") | $tm_p50 ms | $tm_p99 ms | $tm_cpu µs | $tm_idle% | $tm_err |"
 fi
 
 cat > tests/bench/REPORT.md <<REPORT
@@ -99,11 +106,11 @@ after the fsync of the WAL that holds it; pipeline workers off so only the intak
 warmed up for $warm, then the no-op and /alerts are measured in $rounds interleaved rounds of $duration;
 the first two rows are the medians of those rounds.
 
-| endpoint | requests/s | : no-op | p50 | p99 | service CPU / request | errors |
-| --- | ---: | ---: | ---: | ---: | ---: | --- |
-| POST /bench/noop (reads the body, answers 202) | $noop_rps | 1.00 | $noop_p50 ms | $noop_p99 ms | $noop_cpu µs | $noop_err |
-| **POST /alerts** (auth, parse, validate, durable commit) | **$al_rps** | **$ratio** | $al_p50 ms | **$al_p99 ms** | $al_cpu µs | $al_err |
-| POST /bench/intake-without-commit (all of the above but the commit; comparison only) | $un_rps | $(ratio_to_noop "$un_rps") | $un_p50 ms | $un_p99 ms | $un_cpu µs | $un_err |
+| endpoint | requests/s | : no-op | p50 | p99 | service CPU / request | cores idle | errors |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+| POST /bench/noop (reads the body, answers 202) | $noop_rps | 1.00 | $noop_p50 ms | $noop_p99 ms | $noop_cpu µs | $noop_idle% | $noop_err |
+| **POST /alerts** (auth, parse, validate, durable commit) | **$al_rps** | **$ratio** | $al_p50 ms | **$al_p99 ms** | $al_cpu µs | $al_idle% | $al_err |
+| POST /bench/intake-without-commit (all of the above but the commit; comparison only) | $un_rps | $(ratio_to_noop "$un_rps") | $un_p50 ms | $un_p99 ms | $un_cpu µs | $un_idle% | $un_err |
 $tmpfs_row
 
 Ratio /alerts : no-op = **$ratio** (target ≥ 0.50; p99 target < 10 ms). Round by round: $round_ratios.
@@ -114,6 +121,8 @@ to /alerts (warm-up and measured rounds; wrk does not count the last few in flig
 How to read the rows: from the no-op to /bench/intake-without-commit is the request path (auth, parse, checks,
 keys, storage JSON, metrics, the JSON answer); from there to the tmpfs row is the SQLite commit and the hand-offs to
 the writer and the WAL flusher; from the tmpfs row to /alerts is the wait for the WAL's fsync on this disk.
+"Cores idle" is the whole machine's idle and iowait share during the run (wrk included): on /alerts it is the time
+when every connection was waiting for an fsync and neither the service nor wrk had anything to do.
 The service's CPU per request is steadier than requests/s on a shared machine: on the 2-vCPU VM this was written
 on, wrk shares the cores with the service, and the no-op's requests/s alone varies by about 10% between runs.
 REPORT
