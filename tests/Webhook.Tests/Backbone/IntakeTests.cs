@@ -286,8 +286,7 @@ public sealed class IntakeTests : IAsyncLifetime
         await Eventually.True(() => logs.Entries.Any(e => e.Message.StartsWith("Answering 400: the request body could not be read")),
             () => "the intake answers 400 for the cut body; logged: " + string.Join(" | ", logs.Entries.Select(e => $"{e.Level}: {e.Message}")));
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Error);
-        var client = app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", WebhookApp.Token);
+        var client = app.CreateAuthorizedClient();
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync("/alerts", Json(Payloads.Group(Payloads.Alert("after"))))).StatusCode);
     }
 

@@ -22,16 +22,20 @@ public sealed class WebhookApp(IDictionary<string, string?>? settings = null) : 
             builder.UseSetting(key, value);
     }
 
-    public HttpClient CreateAuthorizedClient()
-    {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", Token);
-        return client;
-    }
-
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         try { Directory.Delete(Path.GetDirectoryName(InboxPath)!, recursive: true); } catch (IOException) { }
+    }
+}
+
+public static class WebhookAppClients
+{
+    /// <summary>A client with the test token, also for a factory derived with WithWebHostBuilder.</summary>
+    public static HttpClient CreateAuthorizedClient(this WebApplicationFactory<Program> app)
+    {
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", WebhookApp.Token);
+        return client;
     }
 }
