@@ -28,8 +28,11 @@ public sealed class CrashFacts
     public string PodName => Snapshot.PodName;
 
     /// <summary>How long the terminated instance ran, when both timestamps are known.</summary>
-    /// <summary>Runtimes report startedAt as the epoch when the process never started: no duration then.</summary>
+    /// <remarks>Runtimes report startedAt as the epoch (or leave it out) when the process never started: no duration then.</remarks>
     public TimeSpan? RunTime => Terminated is { StartedAt: { } s, FinishedAt: { } f } && f >= s && s.Year > 2000 ? f - s : null;
+
+    /// <summary>The process never ran: the terminated instance has no start time, or the zero time (StartError, ContainerCannotRun).</summary>
+    public bool NeverStarted => Terminated is { } t && (t.StartedAt is null || t.StartedAt.Value.Year <= 2000);
 
     /// <summary>The log verdict, computed once on first use (several rules consult it).</summary>
     public LogVerdict? Verdict

@@ -36,4 +36,19 @@ public sealed record CorpusExpectation(
     string? Why,
     string? Split,
     [property: JsonPropertyName("hard")] bool Hard,
-    string? Stack);
+    string? Stack,
+    string? Difficulty = null,
+    IReadOnlyList<IReadOnlyList<string>>? Specifics = null)
+{
+    /// <summary>
+    /// Whether the next steps name what a specific fix must name: every group matched by one of its alternatives,
+    /// case-insensitively, somewhere in the remediation, the commands or the proposed change (taxonomy.md).
+    /// Null when the case lists no specifics.
+    /// </summary>
+    public bool? SpecificsNamed(Webhook.Diagnosis.CrashDiagnosis d)
+    {
+        if (Specifics is not { Count: > 0 } groups) return null;
+        var text = string.Join('\n', d.Remediation.Concat(d.Commands).Append(d.Change?.Command ?? "").Append(d.Change?.Text ?? ""));
+        return groups.All(g => g.Any(alt => text.Contains(alt, StringComparison.OrdinalIgnoreCase)));
+    }
+}

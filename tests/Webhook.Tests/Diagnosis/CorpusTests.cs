@@ -4,27 +4,38 @@ using Xunit.Abstractions;
 
 namespace Webhook.Tests.Diagnosis;
 
+/// <summary>
+/// The classifier against the labelled corpus. The targets hold on the fresh split, cases written and labelled
+/// before any rule was changed for them; the tuning split is reported beside it. The report is written only by
+/// <c>bash tests/corpus/report.sh</c> (it sets WEBHOOK_CORPUS_REPORT), never by a plain test run.
+/// </summary>
 public class CorpusTests(ITestOutputHelper output)
 {
     const double MinOverall = 0.90;
     const double MinPerCause = 0.80;
+    const double MinFreshCause = 0.95;
+    const double MinFreshSpecifics = 0.90;
 
     [Fact]
-    public void TheClassifierGetsNineInTenCorpusCasesRightAndFourInFivePerCause()
+    public void TheClassifierGetsTheCauseAndTheSpecificsOfTheFreshSplitRight()
     {
         var cases = CorpusCase.Load();
         Assert.NotEmpty(cases);
         var classifier = new CrashClassifier();
-        var results = cases.Select(c => (c, Classify(classifier, c))).ToList();
+        var results = cases.Select(c => new CorpusResult(c, Classify(classifier, c))).ToList();
         var report = new CorpusReport(results) { DefaultPickMatches = cases.Count(DefaultPickMatches) };
 
         var markdown = report.Markdown();
         output.WriteLine(markdown);
-        File.WriteAllText(Path.Combine(CorpusCase.RepoRoot(), "tests", "corpus", "REPORT.md"), markdown);
+        if (Environment.GetEnvironmentVariable("WEBHOOK_CORPUS_REPORT") is { Length: > 0 } path)
+            File.WriteAllText(path, markdown);
 
         Assert.True(report.Accuracy() >= MinOverall, $"overall accuracy {report.Accuracy():P1} is below {MinOverall:P0}");
         var weak = report.PerCause().Where(p => p.Accuracy < MinPerCause).Select(p => $"{p.Cause} {p.Accuracy:P0}").ToList();
         Assert.True(weak.Count == 0, $"causes below {MinPerCause:P0}: {string.Join(", ", weak)}");
+        static bool Fresh(CorpusCase c) => c.Expected.Split == "fresh";
+        Assert.True(report.Accuracy(Fresh) >= MinFreshCause, $"fresh-split cause accuracy {report.Accuracy(Fresh):P1} is below {MinFreshCause:P0}");
+        Assert.True(report.SpecificsShare(Fresh) >= MinFreshSpecifics, $"fresh-split specifics share {report.SpecificsShare(Fresh):P1} is below {MinFreshSpecifics:P0}");
     }
 
     static bool DefaultPickMatches(CorpusCase c)
@@ -33,15 +44,23 @@ public class CorpusTests(ITestOutputHelper output)
         catch (BundleException) { return false; }
     }
 
-    static string Classify(CrashClassifier classifier, CorpusCase c)
+    static CrashDiagnosis? Classify(CrashClassifier classifier, CorpusCase c)
     {
         try
         {
-            return classifier.Classify(BundleReader.Read(c.Folder, c.Expected.Container)).Cause;
+            return classifier.Classify(BundleReader.Read(c.Folder, c.Expected.Container));
         }
-        catch (BundleException e)
+        catch (BundleException)
         {
-            return $"bundle error: {e.Message}";
+            return null;
         }
     }
+}
+
+/// <summary>One case and what the classifier said (null when the bundle could not be read).</summary>
+public sealed record CorpusResult(CorpusCase Case, CrashDiagnosis? Diagnosis)
+{
+    public string Actual => Diagnosis?.Cause ?? "bundle error";
+    public bool Right => Actual == Case.Expected.Cause;
+    public bool? SpecificsNamed => Diagnosis is null ? false : Case.Expected.SpecificsNamed(Diagnosis);
 }

@@ -19,6 +19,7 @@ public static partial class LogAnalyzer
         var maxStrength = LogPatterns.All.Max(p => p.Strength) * RootBonus;
 
         LogVerdict? best = null;
+        var perCause = new Dictionary<string, double>(StringComparer.Ordinal);
         var distance = 0;
         var progressAfter = false;
         for (var i = lines.Count - 1; i >= 0; i--)
@@ -39,10 +40,14 @@ public static partial class LogAnalyzer
             if (pattern is null)
                 continue;
             var score = pattern.Strength * recency * (survived ? SurvivedPenalty : 1) * (i == lastChain ? RootBonus : 1);
+            if (!perCause.TryGetValue(pattern.Cause, out var seen) || score > seen) perCause[pattern.Cause] = score;
             if (best is null || score > best.Score)
                 best = new LogVerdict(pattern.Cause, score, line, pattern);
         }
-        return best is null ? null : best with { Supporting = Supporting(lines, best) };
+        if (best is null) return null;
+        var others = perCause.Where(p => p.Key != best.Cause && p.Value >= options.MinLogScore)
+            .OrderByDescending(p => p.Value).Select(p => (p.Key, p.Value)).ToList();
+        return best with { Supporting = Supporting(lines, best), Others = others };
     }
 
     public static LogPattern? BestPattern(string text)

@@ -5,4 +5,6 @@ public sealed record LogVerdict(string Cause, double Score, LogLine Line, LogPat
 {
     /// <summary>Other lines that support the verdict (the trace header of a root cause, for instance).</summary>
     public IReadOnlyList<LogLine> Supporting { get; init; } = [];
+    /// <summary>The best score of every other cause the log points at: the runner-ups.</summary>
+    public IReadOnlyList<(string Cause, double Score)> Others { get; init; } = [];
 }

@@ -3,7 +3,7 @@ namespace Webhook.Diagnosis;
 /// <summary>Next steps grounded in this pod's spec: its limits, probes, command, env sources and security context.</summary>
 public static partial class Remedies
 {
-    public static IReadOnlyList<string> For(RuleMatch match, CrashFacts facts)
+    public static IReadOnlyList<string> For(RuleMatch match, CrashFacts facts, Findings findings)
     {
         var steps = match.Cause switch
         {

@@ -1,0 +1,14 @@
+namespace Webhook.Diagnosis;
+
+/// <summary>Every finder, run in this order; the findings of all of them feed the cause's next steps.</summary>
+public static class Finders
+{
+    public static readonly IReadOnlyList<IFinder> All =
+    [
+        new InstanceFinder(),
+        new ChangeFinder(),
+    ];
+
+    public static Findings Collect(CrashFacts facts, RuleMatch match) =>
+        new(All.SelectMany(f => f.Find(facts, match)).ToList());
+}

@@ -1,0 +1,10 @@
+namespace Webhook.Diagnosis;
+
+/// <summary>
+/// The one command that applies a fix, only where the fix is certain and mechanical (the value to set follows
+/// from the findings alone). Everything else stays a next step for a person to judge.
+/// </summary>
+public static class ProposedChanges
+{
+    public static ProposedChange? For(RuleMatch match, CrashFacts facts, Findings findings) => null;
+}
