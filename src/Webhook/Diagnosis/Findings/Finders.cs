@@ -7,6 +7,10 @@ public static class Finders
     [
         new InstanceFinder(),
         new ChangeFinder(),
+        new CommandFinder(),
+        new NativeFinder(),
+        new DependencyFinder(),
+        new ApplicationFinder(),
     ];
 
     public static Findings Collect(CrashFacts facts, RuleMatch match) =>
