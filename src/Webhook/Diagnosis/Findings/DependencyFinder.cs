@@ -21,6 +21,8 @@ public sealed partial class DependencyFinder : IFinder
         var (scope, service, ns) = Scope(host, facts.Namespace);
         values["scope"] = scope;
         if (service is not null) { values["service"] = service; values["namespace"] = ns!; }
+        if (HostVariable(facts, host) is { } variable) { values["variable"] = variable.Name; values["variableSource"] = variable.Source; }
+        if (scope == "loopback" && Neighbour(facts, port) is { } neighbour) { values["neighbour"] = neighbour.Name; values["neighbourState"] = neighbour.State; }
 
         var what = scope switch
         {
@@ -30,6 +32,34 @@ public sealed partial class DependencyFinder : IFinder
             _ => "a name outside the cluster's service DNS",
         };
         yield return new Finding(FindingKinds.Unreachable, $"{target} ({what}): {kind}", "log") { Values = values };
+    }
+
+    /// <summary>The env variable that configures the host: one whose literal value names it, else one named like an address.</summary>
+    static (string Name, string Source)? HostVariable(CrashFacts facts, string host)
+    {
+        var env = facts.Spec?.Env ?? [];
+        foreach (var e in env)
+            if (e.Value is { Length: > 0 } v && v.Contains(host, StringComparison.OrdinalIgnoreCase))
+                return (e.Name, "a literal value");
+        foreach (var e in env)
+            if (AddressName().IsMatch(e.Name) && e.ValueFrom is { } from)
+                return (e.Name, from.SecretKeyRef is { } s ? $"Secret {s.Name} key {s.Key}" : from.ConfigMapKeyRef is { } c ? $"ConfigMap {c.Name} key {c.Key}" : "a field reference");
+        return null;
+    }
+
+    /// <summary>Another container of the same pod that would serve a loopback address: the one declaring the port, else a proxy.</summary>
+    static (string Name, string State)? Neighbour(CrashFacts facts, string? port)
+    {
+        var pod = facts.Snapshot.Pod;
+        var others = (pod?.Spec?.Containers ?? []).Concat((pod?.Spec?.InitContainers ?? []).Where(c => c.RestartPolicy == "Always"))
+            .Where(c => c.Name != facts.ContainerName).ToList();
+        var serving = others.FirstOrDefault(c => port is not null && (c.Ports ?? []).Any(p => p.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture) == port))
+            ?? others.FirstOrDefault(c => c.Name.Contains("proxy", StringComparison.OrdinalIgnoreCase) || (c.Image ?? "").Contains("proxy", StringComparison.OrdinalIgnoreCase));
+        if (serving is null) return null;
+        var status = (pod?.Status?.ContainerStatuses ?? []).Concat(pod?.Status?.InitContainerStatuses ?? []).FirstOrDefault(s => s.Name == serving.Name);
+        var state = status?.State?.Waiting?.Reason ?? (status?.State?.Running is not null ? (status.Ready ? "running, ready" : "running, not ready") : status?.State?.Terminated?.Reason ?? "unknown");
+        if (status?.RestartCount is > 0) state += $", {status.RestartCount} restarts";
+        return (serving.Name, state);
     }
 
     public static (string Host, string? Port) Split(string target)
@@ -70,6 +100,9 @@ public sealed partial class DependencyFinder : IFinder
 
     [GeneratedRegex(@"reset|ECONNRESET|broken pipe", RegexOptions.IgnoreCase)]
     private static partial Regex Reset();
+
+    [GeneratedRegex(@"HOST|URL|URI|DSN|ADDR|SERVER|ENDPOINT|BROKER|CONNECTION", RegexOptions.IgnoreCase)]
+    private static partial Regex AddressName();
 
     [GeneratedRegex(@"^(com|net|org|io|dev|cloud|app|local|internal|amazonaws|azure|gov|edu|[a-z]{2})$")]
     private static partial Regex CommonTld();

@@ -16,26 +16,31 @@ public static partial class Remedies
         var error = u.Get("error");
         switch (u.Get("scope"))
         {
+            case "loopback" when u.Get("neighbour") is { } neighbour:
+                yield return $"{target} is served inside the pod by container {neighbour} ({u.Get("neighbourState")}): the app fails because {neighbour} is not up; diagnose {neighbour} first (kubectl logs {Shell.Quote(facts.PodName)} -n {Shell.Quote(ns)} -c {Shell.Quote(neighbour)} --previous), and start the app only once it listens (a native sidecar, initContainers with restartPolicy: Always, starts first)";
+                break;
             case "loopback":
-                yield return $"The app connects to {target}, which is inside its own pod: a database or service in another pod must be addressed by its Service name (e.g. NAME.{ns}.svc{(port is null ? "" : ":" + port)}), so fix the host in the app's configuration";
+                yield return $"The app connects to {target}, which is inside its own pod, and nothing there listens: a database or service in another pod must be addressed by its Service name (e.g. NAME.{ns}.svc{(port is null ? "" : ":" + port)}), so fix the host in the app's configuration";
                 break;
             case "service":
                 var svc = u.Get("service")!;
                 var svcNs = u.Get("namespace")!;
                 if (error == "name not resolved")
-                    yield return $"The name {u.Get("host")} does not resolve: check that Service {svc} exists in namespace {svcNs} (kubectl get svc {Shell.Quote(svc)} -n {Shell.Quote(svcNs)}); across namespaces use {svc}.{svcNs}.svc";
+                    yield return $"The name in {target} does not resolve: check that Service {svc} exists in namespace {svcNs} (kubectl get svc {Shell.Quote(svc)} -n {Shell.Quote(svcNs)}); across namespaces use {svc}.{svcNs}.svc";
                 else
-                    yield return $"Check that Service {svc} in namespace {svcNs} has ready endpoints{(port is null ? "" : $" on port {port}")}: kubectl get endpointslices -n {Shell.Quote(svcNs)} -l kubernetes.io/service-name={Shell.Quote(svc)}; if none are ready, the pods behind it are the problem";
+                    yield return $"{target}: {error}. Check that Service {svc} in namespace {svcNs} has ready endpoints{(port is null ? "" : $" on port {port}")}: kubectl get endpointslices -n {Shell.Quote(svcNs)} -l kubernetes.io/service-name={Shell.Quote(svc)}; if none are ready, the pods behind it are the problem";
                 if (error == "timed out")
                     yield return $"A timeout rather than a refusal points at a NetworkPolicy or firewall dropping traffic from namespace {ns} to {svc}{(port is null ? "" : $":{port}")}";
                 break;
             case "ip":
-                yield return $"The app uses the IP {u.Get("host")} directly ({error}): an IP of a pod or Service changes; configure the Service's DNS name instead, and check the IP is still live (kubectl get svc,pods -A -o wide | grep {Shell.Quote(u.Get("host")!)})";
+                yield return $"{target}: {error}. Find which Service or pod owns {u.Get("host")} (kubectl get svc,pods -A -o wide | grep -F {Shell.Quote(u.Get("host")!)}) and check it has ready endpoints{(port is null ? "" : $" on port {port}")}; configure the Service's DNS name rather than an IP, which changes";
                 break;
             default:
                 yield return $"{target} is outside the cluster ({error}): check it is up and reachable from the node (DNS, egress NetworkPolicy, firewall, proxy), e.g. kubectl run -it --rm nettest --image=busybox --restart=Never -- nc -zv {Shell.Quote(u.Get("host")!)} {port ?? "PORT"}";
                 break;
         }
+        if (u.Get("variable") is { } variable)
+            yield return $"The address comes from {variable} ({u.Get("variableSource")}): if {u.Get("host")} is not the right host{(port is null ? "" : " or port")}, fix it there";
         yield return "Do not exit when a dependency is briefly down at startup: retry with backoff, or wait for it in an init container";
     }
 
