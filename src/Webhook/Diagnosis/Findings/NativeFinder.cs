@@ -14,7 +14,8 @@ public sealed partial class NativeFinder : IFinder
         var node = facts.Snapshot.Node?.Name ?? facts.Snapshot.Pod?.Spec?.NodeName ?? "";
         if (InstructionSet().Match(log) is { Success: true } isa && (facts.ExitCode == 132 || match.Cause == Causes.NativeCrash))
         {
-            var feature = isa.Groups["f"].Success && isa.Groups["f"].Value.Length > 0 ? isa.Groups["f"].Value.ToUpperInvariant() : "";
+            var feature = isa.Groups["f"].Success && isa.Groups["f"].Value.Length > 0 ? isa.Groups["f"].Value.ToUpperInvariant()
+                : Feature().Match(log) is { Success: true } named ? named.Value.ToUpperInvariant() : "";
             yield return new Finding(FindingKinds.InstructionSet,
                 feature.Length > 0 ? $"the binary needs the {feature} instruction set, which node {node} does not offer" : $"illegal instruction on node {node}: the binary assumes a CPU feature this node lacks", "log")
             {
@@ -43,6 +44,9 @@ public sealed partial class NativeFinder : IFinder
 
     [GeneratedRegex(@"(requires?|needs?|support for|not support|does not support|missing|without)\W+(the )?(CPU |instruction set |processor )?(?<f>AVX-?512\w*|AVX2|AVX|SSE4[._]?[12]|SSE4|SSSE3|FMA3?|BMI2|x86-64-v[234]|POPCNT|NEON|ARMv8\.\d)|(?<f>AVX2|AVX|SSE4\.[12]|x86-64-v[234])\W+(instructions? )?(is |are )?(required|not (available|supported|detected))|Illegal instruction|illegal hardware instruction|SIGILL", RegexOptions.IgnoreCase)]
     private static partial Regex InstructionSet();
+
+    [GeneratedRegex(@"\b(AVX-?512\w*|AVX2|AVX|SSE4[._]?[12]|SSSE3|FMA3?|BMI2|x86-64-v[234])\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Feature();
 
     [GeneratedRegex(@"Error relocating [^\n]*|symbol not found[^\n]*|version `GLIBC_[\d.]+' not found[^\n]*|GLIBC_[\d.]+ not found[^\n]*|ld-linux[\w.-]*: No such file or directory|__(memcpy|fprintf|sprintf|snprintf|vsnprintf)_chk[^\n]*|libc\.musl[^\n]*not found", RegexOptions.IgnoreCase)]
     private static partial Regex Libc();
