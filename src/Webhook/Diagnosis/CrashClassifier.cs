@@ -21,6 +21,7 @@ public sealed class CrashClassifier(ClassifierOptions options) : ICrashClassifie
         new FatalSignalRule(),
         new SigkillRule(),
         new LogRule(),
+        new QuotedValueRule(),
     ];
 
     /// <summary>A runner-up below this confidence is noise, not an alternative worth naming.</summary>

@@ -60,4 +60,10 @@ public static class FindingKinds
     public const string ModuleMissing = "module-missing";
     public const string CrashFrame = "crash-frame";
     public const string ReconciledObject = "reconciled-object";
+
+    // Any cause.
+    public const string LogHint = "log-hint";
+    public const string MissingObject = "missing-object";
+    public const string MountShadow = "mount-shadow";
+    public const string QuotedValue = "quoted-value";
 }

@@ -12,14 +12,16 @@ public sealed partial class NativeFinder : IFinder
     {
         var log = string.Join('\n', facts.Log.Lines.Select(l => l.Text)) + "\n" + (facts.Terminated?.Message ?? "");
         var node = facts.Snapshot.Node?.Name ?? facts.Snapshot.Pod?.Spec?.NodeName ?? "";
-        if (InstructionSet().Match(log) is { Success: true } isa && (facts.ExitCode == 132 || match.Cause == Causes.NativeCrash))
+        // Exit 132 is SIGILL: an instruction the CPU does not have, even when the process died before it could log.
+        var isa = InstructionSet().Match(log);
+        if (isa.Success && match.Cause == Causes.NativeCrash || facts.ExitCode == 132)
         {
-            var feature = isa.Groups["f"].Success && isa.Groups["f"].Value.Length > 0 ? isa.Groups["f"].Value.ToUpperInvariant()
+            var feature = isa.Success && isa.Groups["f"].Value.Length > 0 ? isa.Groups["f"].Value.ToUpperInvariant()
                 : Feature().Match(log) is { Success: true } named ? named.Value.ToUpperInvariant() : "";
             yield return new Finding(FindingKinds.InstructionSet,
                 feature.Length > 0 ? $"the binary needs the {feature} instruction set, which node {node} does not offer" : $"illegal instruction on node {node}: the binary assumes a CPU feature this node lacks", "log")
             {
-                Values = new Dictionary<string, string> { ["feature"] = feature, ["node"] = node, ["line"] = isa.Value.Trim() },
+                Values = new Dictionary<string, string> { ["feature"] = feature, ["node"] = node, ["line"] = isa.Success ? isa.Value.Trim() : "exit 132 (SIGILL)" },
             };
         }
         if (Libc().Match(log) is { Success: true } libc)

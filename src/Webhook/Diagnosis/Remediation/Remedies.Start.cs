@@ -55,7 +55,7 @@ public static partial class Remedies
         if (findings.First(FindingKinds.InstructionSet) is { } isa)
         {
             var feature = isa.Get("feature") is { Length: > 0 } f ? f : null;
-            yield return $"The binary in {image} uses {(feature is null ? "a CPU feature" : feature)} that node {isa.Get("node")} lacks (SIGILL): run it on nodes whose CPU has it (a newer VM/instance type, or nodeSelector feature.node.kubernetes.io/cpu-cpuid.{feature ?? "AVX"}=true with Node Feature Discovery), or use an image variant built without it";
+            yield return $"The binary in {image} uses {(feature is null ? "a CPU feature (often AVX/AVX2)" : feature)} that the CPU type of node {isa.Get("node")} lacks (SIGILL): run it on nodes whose CPU has it (a newer VM/instance type, or nodeSelector feature.node.kubernetes.io/cpu-cpuid.{feature ?? "AVX"}=true with Node Feature Discovery), or use an image variant built without it";
         }
         if (findings.First(FindingKinds.LibcMismatch) is { } libc)
             yield return libc.Get("libc") == "musl"
