@@ -39,8 +39,9 @@ public static partial class TeamsMarkdown
     /// <summary>
     /// Backslash-escapes <c>*</c> everywhere and <c>_</c> where it could open or close emphasis (not between two
     /// letters or digits, so DATABASE_URL stays as written), and a backslash that would otherwise escape the next
-    /// character. Teams' current clients honour CommonMark backslash escapes (the mobile ones since
-    /// microsoft/Teams-AdaptiveCards-Mobile#83); the invisible-joiner trick used for links cannot stop emphasis.
+    /// character (ASCII punctuation). Teams' web and desktop renderers honour CommonMark backslash escapes, iOS since
+    /// microsoft/Teams-AdaptiveCards-Mobile#83 (older mobile clients showed the backslash: microsoft/AdaptiveCards#5590);
+    /// the invisible joiner used for links cannot stop emphasis, which needs no particular neighbour.
     /// </summary>
     private static string Emphasis(string s)
     {
@@ -53,7 +54,7 @@ public static partial class TeamsMarkdown
             {
                 '*' => true,
                 '_' => !(i > 0 && char.IsLetterOrDigit(s[i - 1]) && char.IsLetterOrDigit(next)),
-                '\\' => char.IsAsciiLetterOrDigit(next) is false && next is > ' ' and < '\u007F',
+                '\\' => !char.IsAsciiLetterOrDigit(next) && next is > ' ' and < '\u007F',
                 _ => false,
             };
             if (escape) b.Append('\\');
