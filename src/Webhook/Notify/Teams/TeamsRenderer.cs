@@ -50,10 +50,20 @@ public static class TeamsRenderer
             body.AddRange(c.Remediation.Take(10).Select(r => Line("• " + T(r, 500))));
         }
         if (c.Commands.Count > 0)
+        {
+            body.Add(Heading("Confirm with"));
             body.AddRange(c.Commands.Take(5).Select(cmd => Mono(TextFit.Fit(cmd, 500, TeamsMarkdown.Command))));
-        if (c.Missing.Count > 0)
-            body.Add(new TextBlock("_Not seen:_ " + T(string.Join("; ", c.Missing), 500)) { IsSubtle = true, Size = "Small" });
+        }
+        if (c.Change is { } change)
+        {
+            body.Add(Heading("Apply the fix (changes the cluster)"));
+            body.Add(Line(T(change.Text, 500)));
+            body.Add(Mono(TextFit.Fit(change.Command, 1000, TeamsMarkdown.Command)));
+        }
         body.Add(new TextBlock($"{T(c.Cause, 60)} · {c.ConfidenceText}") { IsSubtle = true, Size = "Small", Separator = true });
+        // Gaps are a footnote, below everything that is known.
+        if (c.Missing.Count > 0)
+            body.Add(new TextBlock("Not seen: " + T(string.Join("; ", c.Missing), 500)) { IsSubtle = true, Size = "Small", Spacing = "None" });
 
         var actions = c.Links.Select(l => new OpenUrlAction(l.Title, l.Url)).Take(5).ToList();
         return new AdaptiveCard { Body = body, Actions = actions.Count > 0 ? actions : null };
