@@ -258,4 +258,112 @@ public class FindingsTests
         Assert.Equal("'it'\\''s'", Shell.Quote("it's"));
         Assert.Equal("'a b'", Shell.Quote("a b"));
     }
+
+    // --- Findings any cause can use.
+
+    [Fact]
+    public void TheLogsOwnAdviceIsQuoted()
+    {
+        var d = new Crash { ExitCode = 12, Log = "Memory limit exceeded: Using 35/32MB. Consider increasing horizon.memory_limit.\nINFO  Horizon started successfully." }.Classify();
+        Assert.Equal(Causes.RuntimeOutOfMemory, d.Cause);
+        Assert.Contains(d.Remediation, r => r.Contains("horizon.memory_limit"));
+    }
+
+    [Fact]
+    public void AWaitForScriptThatCannotFindItsObjectNamesIt()
+    {
+        var d = new Crash { Init = true, Log = "waiting for job\nError from server (NotFound): jobs.batch \"release1-migrations\" not found" }.Classify();
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        Assert.Contains(d.Remediation, r => r.Contains("jobs.batch \"release1-migrations\"") && r.Contains("namespace shop"));
+    }
+
+    [Fact]
+    public void AConfigMapMountedOverAWholeDirectoryIsNamedWithSubPathAsTheFix()
+    {
+        var d = Classify(new Crash { Log = "/opt/run/server.sh: line 55: /config/dropins/keystore.xml: No such file or director" }, pod =>
+        {
+            App(pod).VolumeMounts = [new V1VolumeMount { Name = "server-config", MountPath = "/config" }];
+            pod.Spec.Volumes = [new V1Volume { Name = "server-config", ConfigMap = new V1ConfigMapVolumeSource { Name = "liberty-server-xml" } }];
+        });
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        Assert.Contains(d.Remediation, r => r.Contains("liberty-server-xml") && r.Contains("subPath") && r.Contains("/config/dropins/keystore.xml"));
+    }
+
+    [Fact]
+    public void TheSubPathStepIsAbsentWhenTheMountIsAPersistentVolume()
+    {
+        var d = Classify(new Crash { Log = "open /config/app.yaml: no such file or directory" }, pod =>
+        {
+            App(pod).VolumeMounts = [new V1VolumeMount { Name = "data", MountPath = "/config" }];
+            pod.Spec.Volumes = [new V1Volume { Name = "data", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = "data" } }];
+        });
+        Assert.DoesNotContain(d.Remediation, r => r.Contains("subPath"));
+    }
+
+    [Fact]
+    public void AnEnvValueWithLiteralQuotesIsTheLikelyFaultOfAGenericCrash()
+    {
+        var d = new Crash
+        {
+            ExitCode = 101,
+            Log = "thread 'main' panicked at 'called `Option::unwrap()` on a `None` value', src/lib.rs:73:47",
+            Env = [new V1EnvVar { Name = "DATABASE_URL", Value = "\"mysql://app@db:3306/app\"" }],
+        }.Classify();
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        Assert.Contains(d.Remediation, r => r.Contains("DATABASE_URL") && r.Contains("quotes"));
+    }
+
+    [Fact]
+    public void TheQuotedValueStepIsAbsentWhenNoValueIsQuoted()
+    {
+        var d = new Crash
+        {
+            ExitCode = 101,
+            Log = "thread 'main' panicked at 'called `Option::unwrap()` on a `None` value', src/lib.rs:73:47",
+            Env = [new V1EnvVar { Name = "DATABASE_URL", Value = "mysql://app@db:3306/app" }],
+        }.Classify();
+        Assert.Equal(Causes.ApplicationError, d.Cause);
+        Assert.DoesNotContain(d.Remediation, r => r.Contains("literal quotes"));
+    }
+
+    [Fact]
+    public void AShellWrapperInAnImageWithoutAShellIsToldToRunTheProgramDirectly()
+    {
+        var d = Classify(new Crash { ExitCode = 128, Reason = "StartError", Ran = TimeSpan.Zero }, pod =>
+        {
+            App(pod).Command = ["/bin/sh", "-c"];
+            App(pod).Args = ["/cloud_sql_proxy -instances=p:r:db=tcp:5432 &"];
+        });
+        Assert.Contains(d.Remediation, r => r.Contains("/bin/sh") && r.Contains("directly") && r.Contains("/cloud_sql_proxy"));
+    }
+
+    [Fact]
+    public void TheShellWrapperStepIsAbsentWhenTheCommandIsNotAShell()
+    {
+        var d = new Crash { ExitCode = 128, Reason = "StartError", Ran = TimeSpan.Zero }.Classify();
+        Assert.DoesNotContain(d.Findings, f => f.Kind == FindingKinds.ShellWrapper);
+    }
+
+    [Fact]
+    public void AnExhaustedInotifyLimitNamesTheNodeSettingAndTheRuntimesKnob()
+    {
+        var d = new Crash { ExitCode = 134, Log = "Unhandled exception. System.IO.IOException: The configured user limit (128) on the number of inotify instances has been reached, or the per-process limit on the number of open file descriptors has been reached.\n   at System.IO.FileSystemWatcher.StartRaisingEvents()" }.Classify();
+        Assert.Contains(d.Remediation, r => r.Contains("fs.inotify.max_user_instances"));
+        Assert.Contains(d.Remediation, r => r.Contains("DOTNET_USE_POLLING_FILE_WATCHER"));
+    }
+
+    [Fact]
+    public void TheTargetIsThePeerOfASocketAndTheNamedHostOverItsIp()
+    {
+        Assert.Equal("172.20.71.130:5432", Targets.HostPort("error: read tcp 10.0.190.33:44288->172.20.71.130:5432: read: connection reset by peer"));
+        Assert.Equal("postgres:5432", Targets.HostPort("failed to connect to `host=postgres user=postgres database=flyteadmin`: dial error (dial tcp 10.102.122.224:5432: connect: connection refused)"));
+    }
+
+    [Fact]
+    public void ARollbackNamesTheDeploymentOfTheReplicaSet()
+    {
+        var d = Classify(new Crash { Log = "TypeError: 'NoneType' object is not subscriptable" },
+            pod => pod.Metadata.OwnerReferences = [new V1OwnerReference { Kind = "ReplicaSet", Name = "user-api-5d8f9c7b6", Controller = true, ApiVersion = "apps/v1", Uid = "u" }]);
+        Assert.Contains(d.Remediation, r => r.Contains("kubectl rollout undo deployment/user-api -n shop"));
+    }
 }

@@ -49,6 +49,8 @@ public static class FindingKinds
     public const string CrlfScript = "crlf-script";
     public const string NoCommand = "no-command";
     public const string Background = "background-process";
+    public const string ShellWrapper = "shell-wrapper";
+    public const string InotifyLimit = "inotify-limit";
 
     // Native crashes.
     public const string InstructionSet = "instruction-set";

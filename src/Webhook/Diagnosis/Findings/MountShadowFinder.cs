@@ -11,11 +11,11 @@ public sealed class MountShadowFinder : IFinder
     {
         if (match.Cause is not (Causes.ConfigError or Causes.BadCommand or Causes.PermissionDenied))
             yield break;
-        if (Targets.Path(match.Detail ?? "") is not { } path)
-            yield break;
-        var mount = (facts.Spec?.VolumeMounts ?? [])
-            .Where(m => m.SubPath is null && m.MountPath != "/" && path.StartsWith(m.MountPath.TrimEnd('/') + "/", StringComparison.Ordinal))
-            .OrderByDescending(m => m.MountPath.Length).FirstOrDefault();
+        // The line may name the script that failed before the file it missed: take the path that is under a mount.
+        var mounts = (facts.Spec?.VolumeMounts ?? []).Where(m => m.SubPath is null && m.MountPath != "/").ToList();
+        var (path, mount) = Targets.Paths(match.Detail ?? "")
+            .Select(p => (p, mounts.Where(m => p.StartsWith(m.MountPath.TrimEnd('/') + "/", StringComparison.Ordinal)).OrderByDescending(m => m.MountPath.Length).FirstOrDefault()))
+            .LastOrDefault(x => x.Item2 is not null);
         if (mount is null || mount.MountPath.StartsWith("/var/run/secrets/", StringComparison.Ordinal))
             yield break;
         var volume = facts.Snapshot.Pod?.Spec?.Volumes?.FirstOrDefault(v => v.Name == mount.Name);

@@ -44,7 +44,7 @@ public sealed partial class NativeFinder : IFinder
         }
     }
 
-    [GeneratedRegex(@"(requires?|needs?|support for|not support|does not support|missing|without)\W+(the )?(CPU |instruction set |processor )?(?<f>AVX-?512\w*|AVX2|AVX|SSE4[._]?[12]|SSE4|SSSE3|FMA3?|BMI2|x86-64-v[234]|POPCNT|NEON|ARMv8\.\d)|(?<f>AVX2|AVX|SSE4\.[12]|x86-64-v[234])\W+(instructions? )?(is |are )?(required|not (available|supported|detected))|Illegal instruction|illegal hardware instruction|SIGILL", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(requires?|needs?|support for|not support|does not support|missing|without)\W+(the )?(CPU |instruction set |processor )?(?<f>AVX-?512\w*|AVX2|AVX|SSE4[._]?[12]|SSE4|SSSE3|FMA3?|BMI2|x86-64-v[234]|POPCNT|NEON|ARMv8\.\d)|(?<f>AVX2|AVX|SSE4\.[12]|x86-64-v[234])\W+(instructions? )?(is |are )?(required|not (available|supported|detected))|(compiled|built) to use (?<f>AVX-?512\w*|AVX2|AVX|SSE4\.[12]|FMA)|Illegal instruction|illegal hardware instruction|SIGILL", RegexOptions.IgnoreCase)]
     private static partial Regex InstructionSet();
 
     [GeneratedRegex(@"\b(AVX-?512\w*|AVX2|AVX|SSE4[._]?[12]|SSSE3|FMA3?|BMI2|x86-64-v[234])\b", RegexOptions.IgnoreCase)]
