@@ -366,4 +366,11 @@ public class FindingsTests
             pod => pod.Metadata.OwnerReferences = [new V1OwnerReference { Kind = "ReplicaSet", Name = "user-api-5d8f9c7b6", Controller = true, ApiVersion = "apps/v1", Uid = "u" }]);
         Assert.Contains(d.Remediation, r => r.Contains("kubectl rollout undo deployment/user-api -n shop"));
     }
+
+    [Fact]
+    public void AGoPanicNamesItsCrashingFunctionAndFileNotTheRuntime()
+    {
+        var d = new Crash { ExitCode = 2, Log = "panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1b5140d]\n\ngoroutine 1538 [running]:\ngithub.com/acme/op/pkg/gateway.(*Reconciler).configMap(0xc001669980)\n\t/src/pkg/gateway/configmap.go:49 +0x18d\nmain.main()\n\t/src/main.go:12 +0x1f1" }.Classify();
+        Assert.Contains(d.Remediation, r => r.Contains("configMap") && r.Contains("configmap.go:49"));
+    }
 }
