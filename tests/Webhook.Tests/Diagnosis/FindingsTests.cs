@@ -373,4 +373,26 @@ public class FindingsTests
         var d = new Crash { ExitCode = 2, Log = "panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1b5140d]\n\ngoroutine 1538 [running]:\ngithub.com/acme/op/pkg/gateway.(*Reconciler).configMap(0xc001669980)\n\t/src/pkg/gateway/configmap.go:49 +0x18d\nmain.main()\n\t/src/main.go:12 +0x1f1" }.Classify();
         Assert.Contains(d.Remediation, r => r.Contains("configMap") && r.Contains("configmap.go:49"));
     }
+
+    [Fact]
+    public void APythonNativeCrashNamesThePackageOfItsInnermostFrame()
+    {
+        var d = new Crash { ExitCode = 139, Log = "Fatal Python error: Segmentation fault\n\nCurrent thread 0x00007f (most recent call first):\n  File \"/usr/lib/python3/site-packages/dateparser/date.py\", line 476 in parse\n  File \"/app/main.py\", line 3 in <module>\nSegmentation fault (core dumped)" }.Classify();
+        Assert.Contains(d.Remediation, r => r.Contains("pin dateparser"));
+        Assert.DoesNotContain(d.Remediation, r => r.Contains("gdb"));
+    }
+
+    [Fact]
+    public void TheShellsOwnMessageNamesTheScriptThatIsNotExecutable()
+    {
+        var d = new Crash { ExitCode = 126, Log = "/bin/sh: 1: /bin/fortuneloop.sh: Permission denied" }.Classify();
+        Assert.Contains(d.Remediation, r => r.StartsWith("/bin/fortuneloop.sh exists but is not executable", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheCrlfScriptIsTheOneWhoseInterpreterEndsInACarriageReturn()
+    {
+        var d = new Crash { ExitCode = 126, Log = "/scripts/init.sh: /opt/app/bin/server.sh: /bin/sh^M: bad interpreter: No such file or directory" }.Classify();
+        Assert.Contains(d.Remediation, r => r.Contains("/opt/app/bin/server.sh has Windows line endings"));
+    }
 }

@@ -9,6 +9,7 @@ public static class Finders
         new ChangeFinder(),
         new CommandFinder(),
         new NativeFinder(),
+        new NativeFrameFinder(),
         new DependencyFinder(),
         new ApplicationFinder(),
         new LogFinder(),
