@@ -7,6 +7,8 @@ public static class Finders
     [
         new InstanceFinder(),
         new ChangeFinder(),
+        new ProbeFinder(),
+        new MemoryFinder(),
     ];
 
     public static Findings Collect(CrashFacts facts, RuleMatch match) =>

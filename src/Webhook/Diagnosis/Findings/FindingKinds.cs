@@ -21,6 +21,8 @@ public static class FindingKinds
     public const string ProbeBudget = "probe-budget";
     public const string SlowStart = "slow-start";
     public const string OtherProbe = "other-probe";
+    public const string ListeningPort = "listening-port";
+    public const string StartupTime = "startup-time";
 
     // Memory.
     public const string MemoryLimit = "memory-limit";
