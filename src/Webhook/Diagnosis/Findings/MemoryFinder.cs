@@ -46,7 +46,7 @@ public sealed partial class MemoryFinder : IFinder
             var share = heap is { } h && bytes is { } l && l > 0 ? $" ({Math.Round(100.0 * h / l).ToString(CultureInfo.InvariantCulture)}% of the {limit} limit)" : "";
             var text = !cap.Known ? $"{cap.Runtime} heap setting {cap.Variable} comes from {cap.Source}: its value is not in the spec"
                 : cap.Percent is { } p && bytes is null ? $"{cap.Runtime} heap sized as {p.ToString(CultureInfo.InvariantCulture)}% of the memory it sees by {cap.Setting} in {cap.Source}; with no container limit that is the node's RAM"
-                : $"{cap.Runtime} heap capped at {(heap is { } hb ? HeapSettings.JvmText(hb) : "?")} by {cap.Setting} in {cap.Source}{share}";
+                : $"{cap.Runtime} heap capped at {(heap is not { } hb ? "?" : cap.Runtime == "jvm" ? HeapSettings.JvmText(hb) : HeapSettings.QuantityText(hb))} by {cap.Setting}{(cap.Setting.StartsWith(cap.Variable + "=", StringComparison.Ordinal) ? " (env)" : $" in {cap.Source}")}{share}";
             yield return new Finding(FindingKinds.HeapCap, text, "pod.spec")
             {
                 Values = Values(("runtime", cap.Runtime), ("setting", cap.Setting), ("variable", cap.Variable), ("source", cap.Source),

@@ -52,7 +52,7 @@ public sealed partial class ProbeFinder : IFinder
                 Values = Values(("port", listening.Port), ("host", listening.Host), ("line", Text.Clip(listening.Line, 300))),
             });
 
-        if (log.StartupSeconds is { } startup)
+        if (log.StartupSeconds is { } startup && startup >= 1)
             findings.Add(new Finding(FindingKinds.StartupTime, $"The app took {Seconds(startup)}s to start: {Text.Clip(log.StartupLine ?? "", 160)}", "log")
             {
                 Values = Values(("seconds", Seconds(startup)), ("line", Text.Clip(log.StartupLine ?? "", 300))),

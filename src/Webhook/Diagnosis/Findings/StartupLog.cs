@@ -26,8 +26,8 @@ public static partial class StartupLog
         var started = facts.Terminated?.StartedAt is { Year: > 2000 } s ? DateTime.SpecifyKind(s, DateTimeKind.Utc) : (DateTime?)null;
         var ran = facts.RunTime;
 
-        double? startup = null;
-        string? startupLine = null;
+        double? startup = null, stamped = null;
+        string? startupLine = null, stampedLine = null;
         var ports = new List<Listening>();
         var sawReady = false;
         var count = 0;
@@ -53,19 +53,20 @@ public static partial class StartupLog
             if (listening.Success || ReadyLine().IsMatch(line))
             {
                 sawReady = true;
-                if (startup is null && started is { } from && Timestamp(line) is { } at)
+                if (stamped is null && started is { } from && Timestamp(line) is { } at)
                 {
                     var seconds = (at - from).TotalSeconds;
                     // A log in another time zone than UTC gives nonsense: keep only what fits the instance's lifetime.
                     if (seconds >= 0 && (ran is null ? seconds < 3600 : seconds <= ran.Value.TotalSeconds + 5))
                     {
-                        startup = Math.Round(seconds, 1);
-                        startupLine = line.Trim();
+                        stamped = Math.Round(seconds, 1);
+                        stampedLine = line.Trim();
                     }
                 }
             }
         }
-        return new Result(startup, startupLine, ports, sawReady);
+        // A duration the app states ("Started X in 33.2 seconds") beats the first listening line's timestamp.
+        return startup is not null ? new Result(startup, startupLine, ports, sawReady) : new Result(stamped, stampedLine, ports, sawReady);
     }
 
     static string? RawLog(CrashFacts facts) => facts.Log.Source switch
@@ -121,7 +122,7 @@ public static partial class StartupLog
     [GeneratedRegex(@"\b(?:started|start-?up|booted|initialized|ready)\b[^\r\n]{0,80}?\bin\s*\[?(?<n>\d+(?:[.,]\d+)?)\]?\s*(?<u>ms|milliseconds?|s|secs?|seconds?)\b", RegexOptions.IgnoreCase)]
     private static partial Regex StartedIn();
 
-    [GeneratedRegex(@"\b(?:listen(?:ing)?|serving|started|running|ready|bound|accepting)\b[^\r\n]{0,60}?(?:\bports?(?:\(s\))?\s*[:=]?\s*|(?:[a-z][a-z0-9+.-]*://)?(?<host>[\w.-]+|\[[0-9a-f:]*\]|\*)?:)(?<port>\d{2,5})(?![\d:.]\d)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?:listen(?:ing)?|serving|started|running|ready on|bound|accepting)\b[^\r\n]{0,60}?(?:\bports?(?:\(s\))?\s*[:=]?\s*|(?:[a-z][a-z0-9+.-]*://)?(?<host>[\w.-]+|\[[0-9a-f:]*\]|\*)?:)(?<port>\d{2,5})(?![\d:.]\d)\b", RegexOptions.IgnoreCase)]
     private static partial Regex ListenLine();
 
     [GeneratedRegex(@"\b(?:ready to accept connections|ready on|now listening|server started|startup complete|accepting connections|application started|started server)\b", RegexOptions.IgnoreCase)]

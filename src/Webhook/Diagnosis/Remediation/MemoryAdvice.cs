@@ -39,8 +39,11 @@ public static partial class MemoryAdvice
         /// <summary>The heap in bytes: the finding computed it (a percentage of the limit included) when it could.</summary>
         public long? HeapBytes(long? limit) => Bytes ?? (Percent is { } p && limit is { } l ? (long)(l * p / 100) : null);
 
-        /// <summary>"-Xmx768m in env JAVA_OPTS".</summary>
-        public string Where => $"{Setting} in {Source}";
+        /// <summary>The whole variable is the setting (GOMEMLIMIT=…, DOTNET_GCHeapHardLimit=…), not one option among others.</summary>
+        public bool WholeVariable => Setting.StartsWith(Variable + "=", StringComparison.Ordinal);
+
+        /// <summary>"-Xmx768m in env JAVA_OPTS", "env GOMEMLIMIT=1GiB".</summary>
+        public string Where => WholeVariable ? $"env {Setting}" : $"{Setting} in {Source}";
     }
 
     /// <summary>A planned heap setting: the new token, the whole new value where the old one is known, and words for it.</summary>
@@ -106,6 +109,7 @@ public static partial class MemoryAdvice
         }
 
         var jvm = binding.FirstOrDefault(h => h.Runtime == "jvm" && h.Known);
+        var limitAdvised = false;
         if (jvm?.HeapBytes(bytes) is { } heap)
         {
             var room = bytes - heap;
@@ -119,6 +123,7 @@ public static partial class MemoryAdvice
                 steps.Add($"The Java heap ({jvm.Where}) takes {HeapSettings.JvmText(heap)} of the {limit.Text} limit and leaves {HeapSettings.JvmText(room)} for metaspace, thread stacks, code cache and direct buffers: "
                     + $"{lower}, or raise the limit to {newLimit} and keep the heap");
                 if (!lowered) change ??= SetLimit(facts, newLimit, $"Raise the memory limit of {c} from {limit.Text} to {newLimit}, leaving room beside the {HeapSettings.JvmText(heap)} heap");
+                limitAdvised = true;
             }
             else
             {
@@ -137,7 +142,11 @@ public static partial class MemoryAdvice
             steps.Add($"Node.js sets no heap cap from the container's limit: set NODE_OPTIONS=--max-old-space-size={mb.ToString(CultureInfo.InvariantCulture)} (75% of the {limit.Text} limit, in MiB) so V8 collects and fails with a heap error before the kernel kills it");
         }
 
-        if (!lowered)
+        if (limitAdvised)
+        {
+            steps.Add("If usage keeps growing over the container's lifetime, it is a leak: a larger limit only delays the kill");
+        }
+        else if (!lowered)
         {
             var suggested = Remedies.Suggest(bytes, facts.Options.MemoryIncreaseFactor);
             if (bytes >= facts.Options.LargeMemoryLimitMiB * Mi)
@@ -196,7 +205,10 @@ public static partial class MemoryAdvice
             case "python":
                 var asked = Allocation().Match(line);
                 if (asked.Success && limit.Bytes is { } pl && SizeOf(asked.Groups["n"].Value, asked.Groups["u"].Value) is { } want && want > pl / 2)
+                {
+                    capBinds = want > pl;
                     steps.Add($"The process asked for {asked.Groups["n"].Value} {asked.Groups["u"].Value} in one allocation, {(want > pl ? "more than the whole" : "a large share of the")} {limit.Text} limit: process the data in chunks (or with sparse/streaming structures), or raise the limit well above that size");
+                }
                 else
                     steps.Add($"Python has no heap cap: an allocation failed under the {(limit.None ? "node's free memory (no container limit)" : $"{limit.Text} limit")}; find the large allocation in the traceback and process the data in smaller pieces, or raise the limit");
                 break;
@@ -205,7 +217,8 @@ public static partial class MemoryAdvice
                 break;
         }
 
-        steps.Add("If memory grows with time or load rather than at startup, take a heap dump and look for a leak");
+        if (kind is not ("jvm-thread" or "jvm-metaspace" or "jvm-direct"))
+            steps.Add("If memory grows with time or load rather than at startup, take a heap dump and look for a leak");
         if (!capBinds && limit.Bytes is { } bytes2 && kind is not ("jvm-thread" or "jvm-metaspace" or "jvm-direct"))
         {
             var suggested = Remedies.Suggest(bytes2, facts.Options.MemoryIncreaseFactor);
@@ -250,7 +263,8 @@ public static partial class MemoryAdvice
             if (heap < target * 0.95)
             {
                 var plan = known.IsPercent ? Percentage(known, share) : Resize(known, target);
-                steps.Add($"The {name} heap is full at {HeapSettings.JvmText(heap)}, its cap ({known.Where}), while the container limit is {limit.Text}: raise it to {plan.Words} ({Percent(share, runtime)} of the limit) in {Place(known)}; the limit can stay");
+                steps.Add($"The {name} heap is full at {Size(runtime, heap)}, its cap ({known.Where}), while the container limit is {limit.Text}: raise it to {plan.Words} ({Percent(share, runtime)} of the limit)"
+                    + (known.WholeVariable ? "" : $" in {Place(known)}") + "; the limit can stay");
                 return (true, EnvOrArgChange(facts, plan, $"Raise {known.Setting} to {plan.NewSetting} in {known.Source} ({Percent(share, runtime)} of the {limit.Text} limit)"));
             }
             var newLimit = Remedies.Suggest(bytes, facts.Options.MemoryIncreaseFactor);
@@ -306,8 +320,10 @@ public static partial class MemoryAdvice
         else token = heap.Setting;
 
         var words = heap.Variable.EndsWith("GCHeapHardLimit", StringComparison.Ordinal)
-            ? $"{token} ({HeapSettings.JvmText(bytes)}; the value is hexadecimal)"
-            : token;
+            ? $"{token} ({HeapSettings.QuantityText(bytes)}, written in hexadecimal)"
+            : heap.Setting.StartsWith("-Xmx", StringComparison.Ordinal) && heap.Value?.Contains("-Xms" + heap.Setting[4..], StringComparison.Ordinal) == true
+                ? $"{token} (and -Xms{token[4..]} with it)"
+                : token;
         return new HeapPlan(heap, token, NewValue(heap, token), words);
     }
 
@@ -379,6 +395,9 @@ public static partial class MemoryAdvice
             || spec?.Env?.Any(e => e.Name is "NODE_ENV" or "NODE_OPTIONS") == true
             || NodeImage().IsMatch(spec?.Image ?? "");
     }
+
+    /// <summary>A size in the runtime's notation: 1536m for a JVM, 1536Mi otherwise.</summary>
+    static string Size(string runtime, long bytes) => runtime == "jvm" ? HeapSettings.JvmText(bytes) : HeapSettings.QuantityText(bytes);
 
     static string RuntimeName(string runtime) => runtime switch { "jvm" => "Java", "node" => "Node.js (V8)", "go" => "Go", "dotnet" => ".NET GC", _ => "runtime" };
 

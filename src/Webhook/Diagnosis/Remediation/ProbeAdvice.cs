@@ -233,7 +233,8 @@ public static partial class ProbeAdvice
     static string? LastWarning(CrashFacts facts)
     {
         var lines = facts.Log.Lines;
-        for (var i = lines.Count - 1; i >= 0 && i >= lines.Count - 40; i--)
+        // The first lines are start-up chatter, hours before the restart.
+        for (var i = lines.Count - 1; i >= 5 && i >= lines.Count - 40; i--)
             if (!lines[i].IsFrame && Warning().IsMatch(lines[i].Text) && !Shutdown().IsMatch(lines[i].Text))
                 return Text.Clip(lines[i].Text.Trim(), 200);
         return null;
