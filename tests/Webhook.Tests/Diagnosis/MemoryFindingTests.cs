@@ -164,6 +164,32 @@ public class MemoryFindingTests
         Assert.Contains(d.Remediation, r => r.Contains("DOTNET_GCHeapHardLimit=0x90000000") && r.Contains("2304Mi"));
     }
 
+    [Fact]
+    public void ANativeThreadFailureIsNotTreatedAsTheHeap()
+    {
+        var d = (HeapOom("2Gi", Env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=80")) with
+        {
+            Log = "[0.512s][warning][os,thread] Failed to start thread \"Unknown thread\" - pthread_create failed (EAGAIN) for attributes: stacksize: 1024k\n" +
+                  "Exception in thread \"main\" java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached",
+        }).Classify();
+        Assert.Contains(d.Remediation, r => r.Contains("pthread_create failed (EAGAIN)") && r.Contains("pids"));
+        Assert.DoesNotContain(d.Remediation, r => r.Contains("raise it to") || r.Contains("larger limit") || r.Contains("heap dump"));
+        Assert.Null(d.Change);
+    }
+
+    [Fact]
+    public void APhpMemoryLimitIsNamedAsWhatBinds()
+    {
+        var facts = new Crash { MemoryLimit = "1Gi", Command = ["php", "artisan", "queue:work"], Args = null }.Facts();
+        var match = new RuleMatch(Causes.RuntimeOutOfMemory, 0.9, "PHP ran out of memory")
+        {
+            Detail = "PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes)",
+        };
+        var advice = MemoryAdvice.For(match, facts, Finders.Collect(facts, match));
+        Assert.Contains(advice.Steps, s => s.Contains("memory_limit (128Mi)") && s.Contains("768M"));
+        Assert.DoesNotContain(advice.Steps, s => s.Contains("larger limit"));
+    }
+
     // ---- the kernel OOM killer ----
 
     [Fact]

@@ -55,6 +55,20 @@ public class ProbeFindingTests
     }
 
     [Fact]
+    public void EveryProbeOnTheMissingPathMovesToTheWorkingOne()
+    {
+        var crash = Killed("HTTP probe failed with statuscode: 404", null, "Startup", ran: 160) with
+        {
+            Startup = Http("/live", failures: 15), Liveness = Http("/live"), Readiness = Http("/up"),
+        };
+        var d = crash.Classify();
+        Assert.Contains(d.Remediation, r => r.Contains("point the startup and liveness probes at /up"));
+        Assert.Contains("\"path\":\"/spec/template/spec/containers/0/startupProbe/httpGet/path\",\"value\":\"/up\"", d.Change!.Command);
+        Assert.Contains("\"path\":\"/spec/template/spec/containers/0/livenessProbe/httpGet/path\",\"value\":\"/up\"", d.Change.Command);
+        Assert.DoesNotContain("readinessProbe", d.Change.Command);
+    }
+
+    [Fact]
     public void A404GetsNoTimeoutStartupProbeOrHangAdvice()
     {
         var d = (Killed("HTTP probe failed with statuscode: 404", Http("/healthz", timeout: 1), ran: 25) with { Readiness = Http("/ready") }).Classify();

@@ -104,7 +104,7 @@ public static partial class MemoryAdvice
             steps.Add($"{over.Where} lets the {RuntimeName(over.Runtime)} heap grow to {HeapSettings.JvmText(over.Bytes!.Value)}, {(over.Bytes >= bytes ? "above" : "right at")} the {limit.Text} limit, "
                 + $"so the kernel kills the process before the runtime collects: lower it to {plan.Words} ({Percent(over.TargetShare, over.Runtime)} of the limit)");
             change ??= EnvOrArgChange(facts, plan, $"Lower {over.Setting} to {plan.NewSetting} in {over.Source}, below the {limit.Text} limit");
-            if (!lowered) steps.Add("If the app really needs that much heap, raise the limit with it: keep the heap at about three quarters of the limit");
+            if (!lowered) steps.Add($"If the app really needs that much heap, raise the limit with it: keep the heap at about {Percent(over.TargetShare, over.Runtime)} of the limit");
             return new Advice(steps, change);
         }
 
@@ -181,7 +181,11 @@ public static partial class MemoryAdvice
                 (capBinds, change) = HeapFull(facts, limit, cap, runtime, steps);
                 break;
             case "jvm-thread":
-                steps.Add("This is not the heap: the JVM could not start another native thread. Count the threads (kubectl exec … -- cat /proc/1/status | grep Threads, or jcmd 1 Thread.print) and look for a thread leak or an unbounded pool; check the pod's pids limit");
+                steps.Add($"This is not the heap: the JVM could not start another native thread. Count the threads (kubectl exec {Shell.Quote(facts.PodName)} -n {Shell.Quote(facts.Namespace)} -c {Shell.Quote(facts.ContainerName ?? "CONTAINER")} -- grep Threads /proc/1/status) and look for a thread leak or an unbounded pool; check the pod's pids limit");
+                if (LogLine(facts, "pthread_create") is { } pthread)
+                    steps.Add($"The log says {Text.Quote(pthread)}" + (pthread.Contains("EAGAIN", StringComparison.Ordinal)
+                        ? ": EAGAIN from pthread_create means a process/thread limit was reached (the node's pids limit per pod, or ulimit -u), or the memory for another thread stack could not be reserved"
+                        : ""));
                 if (cap?.HeapBytes(limit.Bytes) is { } heap && limit.Bytes is { } l && heap > l * 0.7)
                     steps.Add($"{cap.Where} gives the heap {HeapSettings.JvmText(heap)} of the {limit.Text} limit, which leaves {HeapSettings.JvmText(l - heap)} for thread stacks and other native memory: lower it (to about 60%) or lower the stack size with -Xss512k");
                 capBinds = true;
@@ -201,6 +205,14 @@ public static partial class MemoryAdvice
                     steps.Add($"The Go runtime could not get more memory from the system under the {limit.Text} limit. Set GOMEMLIMIT={(lb * 9 / 10 / Mi).ToString(CultureInfo.InvariantCulture)}MiB (90% of the limit) so the GC works harder before memory runs out, and take a heap profile (pprof) to see what holds memory");
                 else
                     steps.Add("The Go runtime could not get more memory from the system: find what holds memory with a heap profile (pprof), and set a container limit with GOMEMLIMIT at about 90% of it");
+                break;
+            case "php":
+                var allowed = PhpAllowed().Match(line);
+                var phpLimit = allowed.Success && long.TryParse(allowed.Groups["n"].Value, out var phpBytes) ? HeapSettings.QuantityText(phpBytes) : null;
+                steps.Add($"PHP's memory_limit{(phpLimit is null ? "" : $" ({phpLimit})")} stopped the script, not the container"
+                    + (limit.Bytes is { } php ? $" ({limit.Text} limit): raise memory_limit (php.ini, or -d memory_limit=… on the command line) toward {HeapSettings.QuantityText(php * 3 / 4).Replace("i", "", StringComparison.Ordinal)}, 75% of the limit" : ": raise memory_limit (php.ini, or -d memory_limit=…) and set a container limit above it")
+                    + ", or process the data in smaller batches");
+                capBinds = true;
                 break;
             case "python":
                 var asked = Allocation().Match(line);
@@ -385,7 +397,16 @@ public static partial class MemoryAdvice
         : line.Contains("OutOfMemoryException", StringComparison.Ordinal) ? "dotnet"
         : line.Contains("runtime: out of memory", StringComparison.Ordinal) || line.Contains("fatal error: out of memory", StringComparison.Ordinal) ? "go"
         : line.Contains("MemoryError", StringComparison.Ordinal) ? "python"
+        : line.Contains("Allowed memory size of", StringComparison.Ordinal) ? "php"
         : "";
+
+    /// <summary>The last log line that contains this text.</summary>
+    static string? LogLine(CrashFacts facts, string text)
+    {
+        for (var i = facts.Log.Lines.Count - 1; i >= 0; i--)
+            if (facts.Log.Lines[i].Text.Contains(text, StringComparison.Ordinal)) return facts.Log.Lines[i].Text.Trim();
+        return null;
+    }
 
     static bool IsNode(CrashFacts facts)
     {
@@ -419,6 +440,9 @@ public static partial class MemoryAdvice
         if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n)) return null;
         return (long)(n * unit switch { "KiB" => 1L << 10, "MiB" => 1L << 20, "GiB" => 1L << 30, "TiB" => 1L << 40, _ => 1 });
     }
+
+    [GeneratedRegex(@"Allowed memory size of (?<n>\d+) bytes exhausted")]
+    private static partial Regex PhpAllowed();
 
     [GeneratedRegex(@"Unable to allocate (?<n>\d+(?:\.\d+)?) (?<u>KiB|MiB|GiB|TiB)")]
     private static partial Regex Allocation();

@@ -54,16 +54,25 @@ public static partial class ProbeAdvice
                 {
                     var other = alternative.Get("path")!;
                     var works = alternative.Get("failing") is null ? " and does not fail" : "";
+                    // Every probe on the same missing path moves with it: a liveness probe behind a failing startup probe has not run yet.
+                    var samePath = others.Where(o => o.Get("mechanism") == "http" && o.Get("path") == path && o.Get("port") == port)
+                        .Select(o => o.Get("probe")!).ToList();
+                    var moved = new[] { kind }.Concat(samePath).ToList();
+                    var which = moved.Count == 1 ? $"the {kind} probe" : $"the {string.Join(" and ", moved)} probes";
                     steps.Add($"The {kind} probe gets HTTP {status} from {path} on port {port}: the app has no such route. The {alternative.Get("probe")} probe uses {other} on the same port{works}: "
-                        + $"point the {kind} probe at {other}, or add {path} to the app");
-                    change = Patch(facts, workload, $"Point the {kind} probe of {facts.ContainerName} at {other} (the path its {alternative.Get("probe")} probe uses) instead of {path}",
-                        ("replace", $"/{probe.Field}/httpGet/path", other));
+                        + $"point {which} at {other}, or add {path} to the app");
+                    change = Patch(facts, workload, $"Point {which} of {facts.ContainerName} at {other} (the path its {alternative.Get("probe")} probe uses) instead of {path}",
+                        moved.Select(m => ("replace", $"/{m}Probe/httpGet/path", (object)other)).ToArray());
                 }
                 else if (alsoMissing.Count > 0)
                 {
-                    var names = string.Join(" and ", alsoMissing.Select(o => $"the {o.Get("probe")} probe's {o.Get("path")}"));
-                    steps.Add($"The {kind} probe gets HTTP {status} from {path} on port {port}, and {names} gets {status} too: the app serves none of these paths. "
-                        + $"Set the probes' httpGet.path to the route the app serves for health checks, or add {path} to the app");
+                    var samePath = alsoMissing.All(o => o.Get("path") == path);
+                    var names = string.Join(" and ", alsoMissing.Select(o => $"the {o.Get("probe")} probe"));
+                    steps.Add(samePath
+                        ? $"The {kind} probe gets HTTP {status} from {path} on port {port}, and {names}, on the same path, gets {status} too: the app does not serve {path}. "
+                            + $"Set the probes' httpGet.path to the route the app serves for health checks (or the port that serves it), or add {path} to the app"
+                        : $"The {kind} probe gets HTTP {status} from {path} on port {port}, and {string.Join(" and ", alsoMissing.Select(o => $"the {o.Get("probe")} probe's {o.Get("path")}"))} gets {status} too: the app serves none of these paths. "
+                            + $"Set the probes' httpGet.path to the route the app serves for health checks, or add {path} to the app");
                 }
                 else
                 {
