@@ -187,6 +187,26 @@ public class ProbeFindingTests
         Assert.Contains(d.Remediation, r => r.Contains("replication lag 120s"));
     }
 
+    [Fact]
+    public void AnHttpErrorThatIsNeitherStatusRefusalNorTimeoutIsAProbeErrorNotAnExecFailure()
+    {
+        var d = Killed("Get \"http://10.1.2.3:8080/healthz\": read tcp 10.1.2.1:50312->10.1.2.3:8080: read: connection reset by peer", Http("/healthz")).Classify();
+        var f = Assert.Single(d.Findings, f => f.Kind == FindingKinds.ProbeError);
+        Assert.Equal("http", f.Get("mechanism"));
+        Assert.DoesNotContain(d.Findings, f => f.Kind == FindingKinds.ProbeExecFailed);
+        Assert.Contains(d.Remediation, r => r.Contains("connection reset by peer"));
+    }
+
+    [Fact]
+    public void AProbeTheKubeletCouldNotRunIsReadFromErrored()
+    {
+        var crash = Killed("", Exec(1, "/bin/check")) with { };
+        crash.Events[0] = Crash.Event("Unhealthy", "Liveness probe errored: rpc error: code = Unknown desc = failed to exec in container: container is in CONTAINER_EXITED state", 75);
+        var d = crash.Classify();
+        var f = Assert.Single(d.Findings, f => f.Kind == FindingKinds.ProbeExecFailed);
+        Assert.Contains("CONTAINER_EXITED", f.Get("output"));
+    }
+
     // ---- slow start ----
 
     const string SpringStart = "2026-11-24 20:00:01.100  INFO 1 --- [main] com.example.App : Starting App\n" +

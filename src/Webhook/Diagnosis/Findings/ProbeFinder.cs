@@ -128,8 +128,10 @@ public sealed partial class ProbeFinder : IFinder
         static Failure? Parse(Corev1Event e, ProbeSpec? probe)
         {
             var message = e.Message ?? "";
-            var colon = message.IndexOf("failed:", StringComparison.OrdinalIgnoreCase);
-            var detail = colon < 0 ? "" : message[(colon + "failed:".Length)..].Trim();
+            // "Liveness probe failed: …", or "Liveness probe errored: …" when the kubelet could not run the probe at all.
+            var marker = message.Contains("errored:", StringComparison.OrdinalIgnoreCase) ? "errored:" : "failed:";
+            var colon = message.IndexOf(marker, StringComparison.OrdinalIgnoreCase);
+            var detail = colon < 0 ? "" : message[(colon + marker.Length)..].Trim();
             var count = e.Count ?? 1;
             var status = StatusCode().Match(detail);
             if (status.Success) return new Failure("http-status", detail, count) { Status = status.Groups[1].Value };
@@ -172,10 +174,15 @@ public sealed partial class ProbeFinder : IFinder
                     Values = Values(("probe", kind), ("timeoutSeconds", probe is null ? null : N(probe.Timeout)), ("mechanism", probe?.Mechanism),
                         ("count", N(Count)), ("message", Text.Clip(Message, 300))),
                 },
-                _ => new Finding(FindingKinds.ProbeExecFailed,
+                "exec" => new Finding(FindingKinds.ProbeExecFailed,
                     $"The {kind} probe{target} failed{times}: {Text.Clip(Message, 200)}", "event")
                 {
                     Values = Values(("probe", kind), ("command", probe?.Command), ("output", Text.Clip(Output ?? Message, 300)), ("count", N(Count))),
+                },
+                _ => new Finding(FindingKinds.ProbeError,
+                    $"The {kind} probe{target} failed{times}: {Text.Clip(Message, 200)}", "event")
+                {
+                    Values = Values(("probe", kind), ("mechanism", probe?.Mechanism), ("port", port), ("error", Text.Clip(Output ?? Message, 300)), ("count", N(Count))),
                 },
             };
         }

@@ -144,10 +144,10 @@ public static partial class ProbeAdvice
                     steps.Add($"The log's last warning before the restart: {Text.Quote(warning)}");
             }
         }
-        else if (findings.First(FindingKinds.ProbeExecFailed) is { } failed)
+        else if ((findings.First(FindingKinds.ProbeExecFailed) ?? findings.First(FindingKinds.ProbeError)) is { } failed)
         {
             explained = true;
-            var output = failed.Get("output") ?? "";
+            var output = failed.Get("output") ?? failed.Get("error") ?? "";
             if (probe.Mechanism == "exec" && NotFound().IsMatch(output))
                 steps.Add($"The {kind} probe's command {Text.Quote(probe.Command ?? "")} cannot run: {Text.Quote(output)}. Use a command that exists in image {facts.Spec?.Image}, or an httpGet/tcpSocket probe");
             else if (output.Contains("HTTP response to HTTPS client", StringComparison.OrdinalIgnoreCase))
