@@ -22,15 +22,17 @@ public sealed record WorkloadRef(string Kind, string Name, string Namespace)
 
     public static WorkloadRef? Of(CrashFacts facts)
     {
-        if (facts.Snapshot.Workload is { } w)
+        // A ReplicaSet the collector could not follow to its Deployment is still the Deployment's when the pod carries its hash.
+        if (facts.Snapshot.Workload is { Kind: not "ReplicaSet" } w)
             return Editable.Contains(w.Kind) ? new WorkloadRef(w.Kind, w.Name, facts.Namespace) : null;
         var meta = facts.Snapshot.Pod?.Metadata;
         var owner = meta?.OwnerReferences?.FirstOrDefault(o => o.Controller == true) ?? meta?.OwnerReferences?.FirstOrDefault();
-        if (owner is null) return null;
+        if (owner is null)
+            return facts.Snapshot.Workload is { } rs ? new WorkloadRef(rs.Kind, rs.Name, facts.Namespace) : null;
         if (owner.Kind == "ReplicaSet" && meta!.Labels?.TryGetValue("pod-template-hash", out var hash) == true
             && owner.Name.EndsWith("-" + hash, StringComparison.Ordinal))
             return new WorkloadRef("Deployment", owner.Name[..^(hash.Length + 1)], facts.Namespace);
-        return owner.Kind is "StatefulSet" or "DaemonSet" ? new WorkloadRef(owner.Kind, owner.Name, facts.Namespace) : null;
+        return owner.Kind is "StatefulSet" or "DaemonSet" or "ReplicaSet" ? new WorkloadRef(owner.Kind, owner.Name, facts.Namespace) : null;
     }
 
     /// <summary>
