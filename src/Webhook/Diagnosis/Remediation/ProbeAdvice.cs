@@ -53,7 +53,7 @@ public static partial class ProbeAdvice
                 if (alternative is not null)
                 {
                     var other = alternative.Get("path")!;
-                    var works = alternative.Get("failing") is null ? " and does not fail" : "";
+                    var works = alternative.Get("failing") is null ? ", and the events show no failure of it" : "";
                     // Every probe on the same missing path moves with it: a liveness probe behind a failing startup probe has not run yet.
                     var samePath = others.Where(o => o.Get("mechanism") == "http" && o.Get("path") == path && o.Get("port") == port)
                         .Select(o => o.Get("probe")!).ToList();
