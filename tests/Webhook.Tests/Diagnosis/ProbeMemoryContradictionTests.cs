@@ -71,6 +71,19 @@ public class ProbeMemoryContradictionTests
     }
 
     [Fact]
+    public void A503UntilTheKillWithNoReadyLineIsASlowStartButA404IsNot()
+    {
+        var starting = (Killed("HTTP probe failed with statuscode: 503", Http("/health", delay: 60, failures: 6), ran: 125) with { Log = "INFO Running database migrations\n" }).Classify();
+        Assert.Single(starting.Findings, f => f.Kind == FindingKinds.SlowStart && f.Get("lowerBound") == "true");
+        Assert.True(Says(starting, "add a startupProbe"));
+        Assert.False(Says(starting, "reports itself unhealthy"));
+        Assert.False(Says(starting, "Keep checks of databases"));
+        var missing = (Killed("HTTP probe failed with statuscode: 404", Http("/health", delay: 60, failures: 6), ran: 125) with { Log = "INFO Running database migrations\n" }).Classify();
+        Assert.DoesNotContain(missing.Findings, f => f.Kind == FindingKinds.SlowStart);
+        Assert.False(Says(missing, "startupProbe"));
+    }
+
+    [Fact]
     public void AShortTimeoutIsNotCalledGenerous()
     {
         var d = Killed("Get \"http://10.1.2.3:8080/healthz\": context deadline exceeded", Http("/healthz", timeout: 1)).Classify();

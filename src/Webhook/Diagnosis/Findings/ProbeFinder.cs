@@ -87,7 +87,8 @@ public sealed partial class ProbeFinder : IFinder
         var lowerBound = false;
         if (log.StartupSeconds is { } startup && startup > probe.Budget)
             seconds = startup;
-        else if (log.StartupSeconds is null && !log.SawReady && failure?.Mechanism is "refused" or "timeout"
+        // Refused, timed out or "503 not ready yet" from start to kill, with no ready line in the log: still starting.
+        else if (log.StartupSeconds is null && !log.SawReady && (failure?.Mechanism is "refused" or "timeout" || failure is { Mechanism: "http-status", Status: ['5', ..] })
                  && facts.RunTime is { } ran && ran.TotalSeconds <= probe.Budget + probe.Period + facts.Options.EventSlackSeconds
                  && !log.Ports.Any(p => p.Port != port))
         {

@@ -83,6 +83,10 @@ public static partial class ProbeAdvice
             {
                 steps.Add($"The {kind} probe gets HTTP {status} from {path} on port {port}: the endpoint wants authentication, which the kubelet does not send. Exempt {path} from authentication, or probe a path that needs none");
             }
+            else if (status >= 500 && slow is not null)
+            {
+                steps.Add($"The {kind} endpoint {path} on port {port} answered HTTP {status} until the kill: the app was up but had not finished starting");
+            }
             else if (status >= 500)
             {
                 steps.Add($"The {kind} endpoint {path} on port {port} answers HTTP {status}: the app is up and reports itself unhealthy. Read what the check reports: kubectl exec {pod} -n {ns} -c {c} -- wget -qO- {Shell.Quote($"http://localhost:{port}{path}")}");
