@@ -15,6 +15,8 @@ public static class Finders
         new LogFinder(),
         new MountShadowFinder(),
         new QuotedValueFinder(),
+        new ProbeFinder(),
+        new MemoryFinder(),
     ];
 
     public static Findings Collect(CrashFacts facts, RuleMatch match) =>

@@ -6,5 +6,10 @@ namespace Webhook.Diagnosis;
 /// </summary>
 public static class ProposedChanges
 {
-    public static ProposedChange? For(RuleMatch match, CrashFacts facts, Findings findings) => null;
+    public static ProposedChange? For(RuleMatch match, CrashFacts facts, Findings findings) => match.Cause switch
+    {
+        Causes.OomKilled or Causes.RuntimeOutOfMemory => MemoryAdvice.For(match, facts, findings).Change,
+        Causes.ProbeFailure => ProbeAdvice.For(match, facts, findings).Change,
+        _ => null,
+    };
 }

@@ -7,9 +7,9 @@ public static partial class Remedies
     {
         var steps = match.Cause switch
         {
-            Causes.OomKilled => OomKilled(facts),
-            Causes.RuntimeOutOfMemory => RuntimeOutOfMemory(match, facts),
-            Causes.ProbeFailure => ProbeFailure(match, facts),
+            Causes.OomKilled => OomKilled(match, facts, findings),
+            Causes.RuntimeOutOfMemory => RuntimeOutOfMemory(match, facts, findings),
+            Causes.ProbeFailure => ProbeFailure(match, facts, findings),
             Causes.BadCommand => BadCommand(match, facts, findings),
             Causes.WrongArchitecture => WrongArchitecture(facts),
             Causes.CleanExit => CleanExit(facts, findings),
