@@ -395,4 +395,27 @@ public class FindingsTests
         var d = new Crash { ExitCode = 126, Log = "/scripts/init.sh: /opt/app/bin/server.sh: /bin/sh^M: bad interpreter: No such file or directory" }.Classify();
         Assert.Contains(d.Remediation, r => r.Contains("/opt/app/bin/server.sh has Windows line endings"));
     }
+
+    [Fact]
+    public void RootThatMayNotChownIsMissingTheCapabilityNotOwnership()
+    {
+        var d = Classify(new Crash { Init = true, Log = "chown: /var/lib/grafana: Operation not permitted", SecurityContext = new V1SecurityContext { RunAsUser = 0, Capabilities = new V1Capabilities { Drop = ["ALL"] } } },
+            pod => pod.Spec.SecurityContext = new V1PodSecurityContext { FsGroup = 472 });
+        Assert.Equal(Causes.PermissionDenied, d.Cause);
+        Assert.Contains(d.Remediation, r => r.Contains("add: [CHOWN]") && r.Contains("fsGroup 472"));
+    }
+
+    [Fact]
+    public void TheCapabilityStepIsAbsentWhenTheCapabilityIsAddedBack()
+    {
+        var d = new Crash { Init = true, Log = "chown: /data: Operation not permitted", SecurityContext = new V1SecurityContext { RunAsUser = 0, Capabilities = new V1Capabilities { Drop = ["ALL"], Add = ["CHOWN"] } } }.Classify();
+        Assert.DoesNotContain(d.Findings, f => f.Kind == FindingKinds.DroppedCapability);
+    }
+
+    [Fact]
+    public void TheCapabilityStepIsAbsentForANonRootUser()
+    {
+        var d = new Crash { Log = "chown: /data: Operation not permitted", SecurityContext = new V1SecurityContext { RunAsUser = 1000, Capabilities = new V1Capabilities { Drop = ["ALL"] } } }.Classify();
+        Assert.DoesNotContain(d.Findings, f => f.Kind == FindingKinds.DroppedCapability);
+    }
 }

@@ -15,6 +15,7 @@ public static class Finders
         new LogFinder(),
         new MountShadowFinder(),
         new QuotedValueFinder(),
+        new CapabilityFinder(),
         new ProbeFinder(),
         new MemoryFinder(),
     ];

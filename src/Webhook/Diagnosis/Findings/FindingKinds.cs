@@ -71,4 +71,5 @@ public static class FindingKinds
     public const string MissingObject = "missing-object";
     public const string MountShadow = "mount-shadow";
     public const string QuotedValue = "quoted-value";
+    public const string DroppedCapability = "dropped-capability";
 }
