@@ -10,11 +10,16 @@ public class SlackIncidentTests : IAsyncLifetime
     private ChatStandIn _chat = null!;
     private string _db = null!;
     public async Task InitializeAsync() { _chat = await ChatStandIn.StartAsync(); _db = TempDb(); }
-    public async Task DisposeAsync() => await _chat.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _chat.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Path.GetDirectoryName(_db)!, recursive: true); } catch (DirectoryNotFoundException) { }
+    }
 
     private SlackApiNotifier Notifier(SlackIncidentStore? store = null) => new("default/slack", ChatStandIn.Channel,
         new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http()),
-        store ?? new SlackIncidentStore(_db), Content, TimeProvider.System) { ReplyPacing = TimeSpan.Zero };
+        store ?? new SlackIncidentStore(_db), Content, TimeProvider.System);
 
     private static Notification Fire(string pod = "api-1", int restarts = 12) => Restarts(Samples.For(Causes.ConfigError, pod: pod), restarts);
     private static Notification Resolve(string pod = "api-1") => Samples.For(Causes.ConfigError, pod: pod, status: "resolved");
@@ -97,11 +102,14 @@ public class SlackIncidentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AThrottledPostMessageIsPostedExactlyOnce()
+    public async Task AThrottledPostMessageComesBackWithTheWaitAndIsPostedOnceOnTheNextAttempt()
     {
         _chat.Script("slack-api", 429, retryAfterSeconds: 1);
-        var outcome = await Resilience().ExecuteAsync(Notifier(), Fire(), default);
-        Assert.IsType<DeliveryOutcome.Delivered>(outcome);
+        var slack = Notifier();
+        var throttled = Assert.IsType<DeliveryOutcome.Retryable>(await Resilience().ExecuteAsync(slack, Fire(), default));
+        Assert.Equal(TimeSpan.FromSeconds(1), throttled.RetryAfter);
+        Assert.True(Webhook.Notify.Delivery.DeliveryReasons.IsThrottled(throttled), throttled.Reason);
+        Assert.IsType<DeliveryOutcome.Delivered>(await Resilience().ExecuteAsync(slack, Fire(), default));
         Assert.Single(_chat.SlackApiAccepted);
     }
 }
