@@ -37,7 +37,10 @@ public sealed class ChatStandIn : IAsyncDisposable
     /// <summary>Every message the Web API took, top-level and in threads, in the order posted.</summary>
     public ConcurrentQueue<JsonObject> SlackTimeline { get; } = new();
 
-    public sealed record Request(string Endpoint, string Path, IReadOnlyDictionary<string, string> Headers, string Body, int Status, bool Accepted);
+    public sealed record Request(string Endpoint, string Path, IReadOnlyDictionary<string, string> Headers, string Body, int Status, bool Accepted)
+    {
+        public DateTimeOffset At { get; } = DateTimeOffset.UtcNow;
+    }
     public sealed record SlackPost(string Method, string? Ts, string? ThreadTs, JsonObject Body);
 
     public ConcurrentQueue<Request> Requests { get; } = new();
