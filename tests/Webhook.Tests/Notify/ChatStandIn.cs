@@ -23,7 +23,7 @@ public sealed class ChatStandIn : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<(int Status, int? RetryAfter)>> _script = new();
     private readonly ConcurrentDictionary<string, int> _always = new();
-    private long _ts = 1_700_000_000_000100;
+    private long _ts;
     private readonly ConcurrentDictionary<string, (double Tokens, DateTime At)> _slackPace = new();
 
     /// <summary>Slack's posting pace per channel (per incoming webhook): this many at once, then one per second.</summary>
@@ -164,8 +164,9 @@ public sealed class ChatStandIn : IAsyncDisposable
             if (json["metadata"] is JsonObject metadata
                 && (metadata["event_type"]?.GetValueKind() != JsonValueKind.String || metadata["event_payload"] is not JsonObject))
                 return await Ok(false, "invalid_metadata_format");
-            // Integer arithmetic: as a double, 1.7e12 with six decimals loses the increments and repeats a ts.
-            var next = Interlocked.Increment(ref _ts);
+            // Like Slack's: the time of posting in microseconds, unique per channel. Integer arithmetic: as a
+            // double, 1.7e15 loses the increments and repeats a ts.
+            var next = NextTs();
             ts = $"{next / 1_000_000}.{next % 1_000_000:D6}";
             json["ts"] = ts;
             SlackMessagesByTs[ts] = json;
@@ -181,6 +182,15 @@ public sealed class ChatStandIn : IAsyncDisposable
         SlackApiAccepted.Enqueue(new SlackPost(method, ts, (string?)json["thread_ts"], json));
         if (HoldSlackApiAnswers is { } hold) await hold;
         return (200, JsonSerializer.Serialize(new { ok = true, channel = Channel, ts }), true);
+    }
+
+    private long NextTs()
+    {
+        lock (_slackPace)
+        {
+            _ts = Math.Max(_ts + 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
+            return _ts;
+        }
     }
 
     /// <summary>
