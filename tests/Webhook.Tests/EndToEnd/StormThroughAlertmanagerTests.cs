@@ -85,6 +85,17 @@ public sealed partial class StormThroughAlertmanagerTests(ITestOutputHelper outp
                 $"last post {(lastPost - lastStormAlert).TotalSeconds:F1} s after the last alert; " +
                 $"{chat.To("slack-webhook").Count(r => r.Status == 429)} answered 429");
 
+            // Joining a digest and posting it are both counted by the delivery stage (the count follows the
+            // stand-in's answer by moments).
+            var singles = chat.AcceptedCount("slack-webhook") - digests;
+            string metrics = "";
+            await Eventually.TrueAsync(async () =>
+            {
+                metrics = await http.GetStringAsync($"{service.BaseUrl}/metrics");
+                return Counted(metrics, "slack", "delivered") == chat.AcceptedCount("slack-webhook");
+            }, TimeSpan.FromSeconds(30), "every Slack post to be counted as delivered");
+            Assert.Equal(Pods - singles, Counted(metrics, "slack", "digested"));
+
             Assert.Equal(Pods, PodsShown(chat));
             Assert.True(lastPost - lastStormAlert <= TimeSpan.FromSeconds(60), $"last Slack post {(lastPost - lastStormAlert).TotalSeconds:F1} s after the last alert");
             Assert.True(otherLatency <= TimeSpan.FromSeconds(5), $"the other route's alert took {otherLatency.TotalSeconds:F1} s");
@@ -99,6 +110,12 @@ public sealed partial class StormThroughAlertmanagerTests(ITestOutputHelper outp
     /// <summary>Pods counted in digest headlines, plus one per message about a single pod.</summary>
     static int PodsShown(ChatStandIn chat) => chat.To("slack-webhook").Where(r => r.Accepted)
         .Sum(r => Headline().Match(r.Body) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 1);
+
+    /// <summary>webhook_deliveries_total for one kind and outcome, from the Prometheus text.</summary>
+    static long Counted(string metrics, string kind, string outcome) => metrics.Split('\n')
+        .Where(l => l.StartsWith("webhook_deliveries_total{", StringComparison.Ordinal)
+            && l.Contains($"kind=\"{kind}\"") && l.Contains($"outcome=\"{outcome}\""))
+        .Sum(l => (long)double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
 
     [GeneratedRegex(@"(\d+) pods? crash looping")]
     private static partial Regex Headline();

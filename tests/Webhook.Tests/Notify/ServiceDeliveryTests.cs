@@ -85,6 +85,26 @@ public class ServiceDeliveryTests : IAsyncLifetime
         Assert.Equal(top.Ts, update.Ts);
     }
 
+    [Fact]
+    public async Task NoHttpHandlerRetriesAPostToAChatOrWebhook()
+    {
+        foreach (var endpoint in new[] { "slack-webhook", "teams", "webhook" }) _chat.FailAlways(endpoint, 503);
+        // A long backoff: after the first attempt the inbox waits, so any second request would be a handler's retry.
+        await using var service = ChatService.Start(new Dictionary<string, string?>
+        {
+            ["Routes:default:Slack:WebhookUrl"] = _chat.SlackWebhookUrl,
+            ["Routes:default:Teams:WorkflowUrl"] = _chat.TeamsUrl,
+            ["Routes:default:Webhook:Url"] = _chat.WebhookUrl,
+            ["Pipeline:BaseBackoff"] = "00:10:00",
+            ["Pipeline:MaxBackoff"] = "00:10:00",
+        });
+        await service.PostAsync("", ChatService.Group("g1", Payloads.Alert("once")));
+        await Eventually.True(() => service.LastErrors().Count == 1, "the first attempt to be recorded");
+        Assert.Single(_chat.To("slack-webhook"));
+        Assert.Single(_chat.To("teams"));
+        Assert.Single(_chat.To("webhook"));
+    }
+
     /// <summary>What the Kubernetes collector reports for a Deployment's pod.</summary>
     private sealed class WorkloadCollector : IPodCollector
     {
