@@ -33,7 +33,7 @@ public sealed class ChatDestinationFactory(IServiceProvider services, IHttpClien
             if (string.IsNullOrWhiteSpace(o.Channel)) Fail<SlackOptions>(prefix, $"{prefix}:Channel is required with {prefix}:BotToken");
             var apiBase = HttpUrl(o.ApiBaseUrl.EndsWith('/') ? o.ApiBaseUrl : o.ApiBaseUrl + "/", $"{prefix}:ApiBaseUrl");
             return new SlackApiNotifier(id, o.Channel!.Trim(), new SlackApiClient(token, apiBase, http),
-                services.GetRequiredService<SlackIncidentStore>(), content, time);
+                services.GetRequiredService<SlackIncidentStore>(), content, time) { MaxThreadReplies = storm.Value.MaxThreadReplies };
         }
         var url = HttpUrl(o.WebhookUrl, $"{prefix}:WebhookUrl");
         pacer.RegisterUrl(url.AbsoluteUri, "slack");

@@ -92,6 +92,21 @@ public class StormTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABigDigestsThreadNamesThePodsBeyondTheReplyLimitInOneReply()
+    {
+        var service = Start(new(SlackBot(threshold: "3")) { ["Storm:MaxThreadReplies"] = "2" });
+        var pods = Pods("api", 5).ToList();
+        await service.PostAsync("", ChatService.Group("g1", "firing", pods));
+
+        await Eventually.True(() => _chat.SlackApiAccepted.Count == 4, () => $"the digest, two replies and one naming the rest; {_chat.SlackApiAccepted.Count} so far", TimeSpan.FromSeconds(30));
+        var top = Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+        var thread = _chat.SlackApiAccepted.Where(p => p.ThreadTs == top.Ts).Select(p => p.Body.ToJsonString()).ToList();
+        Assert.Contains(thread, t => t.Contains("3 more pods"));
+        // Every pod is named in exactly one message of the thread: its own reply, or the one naming the rest.
+        Assert.All(pods, pod => Assert.Single(thread, t => t.Contains(pod)));
+    }
+
+    [Fact]
     public async Task WithABotTokenTheDigestIsAnIncidentThatRecoveriesReplyToAndFinallyUpdate()
     {
         var service = Start(SlackBot(threshold: "3"));

@@ -123,15 +123,24 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
             _gate.Release();
         }
         if (ts.Length == 0) return DeliveryOutcome.Success;
-        foreach (var entry in digest.Entries)
+        foreach (var entry in digest.Entries.Take(MaxThreadReplies))
         {
             if (store.StepDone(id, entry.IdempotencyKey, "digest-reply")) continue;
-            var reply = await StepAsync(entry.IdempotencyKey, "digest-reply", () => PostOnceAsync(entry.IdempotencyKey, "digest-reply", 
+            var reply = await StepAsync(entry.IdempotencyKey, "digest-reply", () => PostOnceAsync(entry.IdempotencyKey, "digest-reply",
                 SlackRenderer.Render(entry.Content) with { Channel = channel, ThreadTs = ts }, ct));
             if (reply is not DeliveryOutcome.Delivered) return reply;
         }
-        return DeliveryOutcome.Success;
+        var rest = digest.Entries.Skip(MaxThreadReplies).ToList();
+        if (rest.Count == 0) return DeliveryOutcome.Success;
+        return await StepAsync(digestKey, "more-pods", () => PostOnceAsync(digestKey, "more-pods",
+            SlackDigestRenderer.MorePods(rest) with { Channel = channel, ThreadTs = ts }, ct));
     }
+
+    /// <summary>
+    /// Per-pod replies in a digest's thread stop here and the rest are named in one reply: every reply takes the
+    /// channel's pace (one a second), and a thousand of them would hold the channel for a quarter of an hour.
+    /// </summary>
+    public int MaxThreadReplies { get; init; } = 20;
 
     /// <summary>Recovered pods leave their incidents; an incident left with no firing pod is marked resolved.</summary>
     private async Task<DeliveryOutcome> CloseIncidentsAsync(StormDigest digest, CancellationToken ct)
