@@ -112,4 +112,44 @@ public class SlackIncidentTests : IAsyncLifetime
         Assert.IsType<DeliveryOutcome.Delivered>(await Resilience().ExecuteAsync(slack, Fire(), default));
         Assert.Single(_chat.SlackApiAccepted);
     }
+
+    [Fact]
+    public async Task AnIncidentThatNeverResolvesGetsNoRepliesAfterItsMaximumAgeAndIsPurged()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var store = new SlackIncidentStore(_db, new SlackStoreOptions { IncidentMaxAge = TimeSpan.FromDays(7), StepRetention = TimeSpan.FromDays(14) }, clock);
+        var slack = new SlackApiNotifier("default/slack", ChatStandIn.Channel,
+            new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http()), store, Content, clock);
+        Assert.IsType<DeliveryOutcome.Delivered>(await slack.SendAsync(Fire(restarts: 12), default));
+
+        // Its resolve never came. A week and a day later the same crash is a new message, not a reply to an old one.
+        clock.Advance(TimeSpan.FromDays(8));
+        Assert.IsType<DeliveryOutcome.Delivered>(await slack.SendAsync(Fire(restarts: 400), default));
+        Assert.Equal(2, _chat.SlackApiAccepted.Count(p => p.ThreadTs is null));
+        Assert.Equal(1, Rows("slack_incidents"));
+
+        // A start later, the marks of alerts no inbox can still retry are gone too.
+        clock.Advance(TimeSpan.FromDays(15));
+        _ = new SlackIncidentStore(_db, new SlackStoreOptions(), clock);
+        Assert.Equal(0, Rows("slack_steps"));
+        Assert.Equal(0, Rows("slack_attempts"));
+        Assert.Equal(0, Rows("slack_incidents"));
+    }
+
+    private long Rows(string table)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_db};Pooling=False");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = $"SELECT count(*) FROM {table}";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>The BCL's clock abstraction, moved by hand.</summary>
+    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        private DateTimeOffset _now = now;
+        public override DateTimeOffset GetUtcNow() => _now;
+        public void Advance(TimeSpan by) => _now += by;
+    }
 }

@@ -109,7 +109,7 @@ public sealed class SlackIncidentStore
         SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_incidents VALUES($d,$k,$c,$t,$o,NULL,$m)",
             ("$d", destination), ("$k", incidentKey), ("$c", channel), ("$t", ts), ("$o", Stamp(now)), ("$m", messageJson));
         SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,1)", ("$d", destination), ("$t", ts), ("$f", fingerprint));
-        SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts) VALUES($d,$i,'post',$t)", ("$d", destination), ("$i", idempotencyKey), ("$t", ts));
+        SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts, done_at) VALUES($d,$i,'post',$t,$a)", ("$d", destination), ("$i", idempotencyKey), ("$t", ts), ("$a", Stamp(now)));
         tx.Commit();
     }
 
@@ -148,7 +148,7 @@ public sealed class SlackIncidentStore
     public void MarkStep(string destination, string idempotencyKey, string step, string? ts = null)
     {
         PurgeWhenDue();
-        Run("INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts) VALUES($d,$i,$s,$t)", ("$d", destination), ("$i", idempotencyKey), ("$s", step), ("$t", (object?)ts ?? DBNull.Value));
+        Run("INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts, done_at) VALUES($d,$i,$s,$t,$a)", ("$d", destination), ("$i", idempotencyKey), ("$s", step), ("$t", (object?)ts ?? DBNull.Value), ("$a", Stamp(_time.GetUtcNow())));
     }
 
     private Incident? One(string sql, params (string, object)[] args)
