@@ -172,7 +172,7 @@ public class StormTests : IAsyncLifetime
         await service.PostAsync("", ChatService.Group("g1", "firing", Pods("api", 11)));
 
         await Eventually.True(() => service.Logs.Entries.Any(e => e.Message.Contains("Storm digest of 11 pods to default/teams refused")),
-            "the digest to be given up");
+            "the digest to be given up", TimeSpan.FromSeconds(60));
         await Eventually.True(() => service.Get<StormGates>().Running == 0, "no digest loop left running");
         Assert.Empty(service.Get<StormStore>().Pending("default/teams"));
         var attempts = _chat.To("teams").Count();

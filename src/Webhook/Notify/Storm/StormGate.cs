@@ -29,8 +29,9 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     {
         foreach (var pending in store.Pending(destinationId))
         {
-            var batch = new Batch(pending.BatchId, pending.Key, time.GetUtcNow(), pending.Expected);
-            foreach (var entry in pending.Entries) batch.Add(entry, time.GetUtcNow());
+            // Its first pod's time: a digest held past MaxHold is posted at once, and its age counts across restarts.
+            var batch = new Batch(pending.BatchId, pending.Key, pending.FirstAdded, pending.Expected);
+            foreach (var entry in pending.Entries) batch.Add(entry, pending.FirstAdded);
             loops.Track(ct => HoldThenPostAsync(batch, ct));
         }
     }
@@ -78,7 +79,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             }
             if (entries.Count == 0) return;
             var digest = StormDigest.From(entries);
-            var giveUpAt = time.GetUtcNow() + _options.MaxRetryAge;
+            var giveUpAt = batch.First + _options.MaxRetryAge;
             var backoff = _options.RetryDelay;
             while (true)
             {
@@ -144,6 +145,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
 
         public string Id => id;
         public string Key => key;
+        public DateTimeOffset First => _first;
         public int Expected => expected;
         public Task Completed => _completed.Task;
         public bool Complete => _completed.Task.IsCompleted;
