@@ -79,6 +79,15 @@ public sealed class ChatStandIn : IAsyncDisposable
 
     public void FailAlways(string endpoint, int status) => _always[endpoint] = status;
 
+    private readonly ConcurrentDictionary<string, Task> _slow = new();
+    private readonly ConcurrentDictionary<string, int> _arrived = new();
+
+    /// <summary>Requests that reached the endpoint, answered or not yet.</summary>
+    public int Arrived(string endpoint) => _arrived.GetValueOrDefault(endpoint);
+
+    /// <summary>Every request to the endpoint waits for <paramref name="until"/> before it is answered: a destination that hangs.</summary>
+    public void Slow(string endpoint, Task until) => _slow[endpoint] = until;
+
     /// <summary>Failure bodies quote the request's URL and Authorization header, as some proxies do.</summary>
     public bool EchoOnFailure { get; set; }
     public void Heal(string endpoint) => _always.TryRemove(endpoint, out _);
@@ -93,6 +102,8 @@ public sealed class ChatStandIn : IAsyncDisposable
     {
         using var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8);
         var body = await reader.ReadToEndAsync();
+        _arrived.AddOrUpdate(endpoint, 1, (_, n) => n + 1);
+        if (_slow.TryGetValue(endpoint, out var slow)) await slow.WaitAsync(ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
         var headers = ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         int status; string text; bool accepted;
         if (_always.TryGetValue(endpoint, out var always))
