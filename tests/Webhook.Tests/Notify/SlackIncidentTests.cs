@@ -136,6 +136,47 @@ public class SlackIncidentTests : IAsyncLifetime
         Assert.Equal(0, Rows("slack_incidents"));
     }
 
+    [Fact]
+    public async Task APostIsFoundByItsMetadataKeyInTheChannelOrItsThreadAcrossPages()
+    {
+        _chat.EnforceSlackPace = false; // 250 posts at once: this is about finding them, not the pace
+        var api = new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http());
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var first = await api.PostMessageAsync(new SlackMessage { Channel = ChatStandIn.Channel, Text = "first", Metadata = SlackMetadata.For("key-first") }, default);
+        var reply = await api.PostMessageAsync(new SlackMessage { Channel = ChatStandIn.Channel, Text = "reply", ThreadTs = first.Ts, Metadata = SlackMetadata.For("key-reply") }, default);
+        for (var i = 0; i < 250; i++)
+            await api.PostMessageAsync(new SlackMessage { Channel = ChatStandIn.Channel, Text = $"later {i}", Metadata = SlackMetadata.For($"key-{i}") }, default);
+
+        // Newest first, 200 a page: the first message is on the second page.
+        Assert.Equal(first.Ts, (await api.FindPostedAsync(ChatStandIn.Channel, null, "key-first", since, default)).Ts);
+        // conversations.history leaves thread replies out; conversations.replies has them.
+        Assert.Null((await api.FindPostedAsync(ChatStandIn.Channel, null, "key-reply", since, default)).Ts);
+        Assert.Equal(reply.Ts, (await api.FindPostedAsync(ChatStandIn.Channel, first.Ts, "key-reply", since, default)).Ts);
+        // Nothing posted after the time asked for: nothing found, and that is an answer, not a failure.
+        var none = await api.FindPostedAsync(ChatStandIn.Channel, null, "key-first", DateTimeOffset.UtcNow.AddMinutes(1), default);
+        Assert.IsType<DeliveryOutcome.Delivered>(none.Outcome);
+        Assert.Null(none.Ts);
+        Assert.Contains(_chat.Requests, r => r.Path.Contains("cursor=200"));
+    }
+
+    [Fact]
+    public async Task TheSlackStandInShowsMetadataOnlyWhenAskedAndRejectsMalformedMetadata()
+    {
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", ChatStandIn.BotToken);
+        var post = await http.PostAsync(_chat.SlackApiBase + "chat.postMessage", new StringContent(
+            """{"channel":"C0STANDIN","text":"x","metadata":{"event_type":"t","event_payload":{"k":"v"}}}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Contains("\"ok\":true", await post.Content.ReadAsStringAsync());
+        var plain = await http.GetStringAsync(_chat.SlackApiBase + "conversations.history?channel=C0STANDIN");
+        var withMetadata = await http.GetStringAsync(_chat.SlackApiBase + "conversations.history?channel=C0STANDIN&include_all_metadata=true");
+        Assert.DoesNotContain("event_payload", plain);
+        Assert.Contains("\"event_payload\":{\"k\":\"v\"}", withMetadata);
+
+        var bad = await http.PostAsync(_chat.SlackApiBase + "chat.postMessage", new StringContent(
+            """{"channel":"C0STANDIN","text":"x","metadata":{"event_payload":{"k":"v"}}}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Contains("invalid_metadata_format", await bad.Content.ReadAsStringAsync());
+    }
+
     private long Rows(string table)
     {
         using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_db};Pooling=False");
