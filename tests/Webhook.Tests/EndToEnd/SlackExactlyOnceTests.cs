@@ -11,7 +11,7 @@ namespace Webhook.Tests.EndToEnd;
 /// the message by its metadata (conversations.history for a new message, conversations.replies for a thread reply)
 /// and adopts it instead of posting again.
 /// </summary>
-public sealed class SlackExactlyOnceTests
+public sealed class SlackExactlyOnceTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task APostInterruptedByKill9IsFoundInTheChannelAndNotRepeated()
@@ -63,17 +63,76 @@ public sealed class SlackExactlyOnceTests
         }
     }
 
+    [Fact]
+    public async Task ThreeKillsDuringAStormDigestAndItsThreadLeaveNoSlackMessageTwice()
+    {
+        await using var chat = await ChatStandIn.StartAsync();
+        var folder = LoopbackTool.NewDirectory("slack-storm-once");
+        var settings = new Dictionary<string, string>
+        {
+            ["Inbox:Path"] = Path.Combine(folder, "inbox.db"),
+            ["Auth:BearerToken"] = WebhookApp.Token,
+            ["Routes:default:Slack:BotToken"] = ChatStandIn.BotToken,
+            ["Routes:default:Slack:Channel"] = ChatStandIn.Channel,
+            ["Routes:default:Slack:ApiBaseUrl"] = chat.SlackApiBase,
+        };
+        var port = ServiceProcess.FreePort();
+        var service = ServiceProcess.Start(settings, port);
+        try
+        {
+            await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+            var pods = Enumerable.Range(0, 30).Select(i => $"api-{i:D2}").ToList();
+            var group = Payloads.Group([.. pods.Select(p => Payloads.Alert("fp-" + p, pod: p))]);
+            using (var http = new HttpClient())
+            {
+                http.DefaultRequestHeaders.Authorization = new("Bearer", WebhookApp.Token);
+                (await http.PostAsync($"http://127.0.0.1:{port}/alerts", new StringContent(group.ToJsonString(), Encoding.UTF8, "application/json")))
+                    .EnsureSuccessStatusCode();
+            }
+
+            // The digest, then replies: kill while Slack holds the answer to the 1st, 6th and 12th post.
+            try
+            {
+                foreach (var nth in new[] { 1, 6, 12 })
+                    service = await KillDuringPostAsync(chat, () => Task.CompletedTask, service, settings, port, nth);
+            }
+            catch
+            {
+                output.WriteLine(service.Output);
+                foreach (var r in chat.Requests) output.WriteLine($"{r.At:HH:mm:ss.fff} {r.Path} {r.Status}");
+                throw;
+            }
+
+            // The digest, 20 replies of their own and one naming the other 10.
+            await Eventually.True(() => chat.SlackApiAccepted.Count(p => p.Method == "chat.postMessage") >= 22,
+                () => $"the digest and its thread; {chat.SlackApiAccepted.Count} posts so far", TimeSpan.FromSeconds(120));
+            var keys = chat.SlackApiAccepted.Where(p => p.Method == "chat.postMessage")
+                .Select(p => (string)p.Body["metadata"]!["event_payload"]!["idempotency_key"]!).ToList();
+            Assert.Equal(keys.Count, keys.Distinct().Count());
+            Assert.Equal(22, keys.Count);
+            var thread = chat.SlackApiAccepted.Where(p => p.ThreadTs is not null).Select(p => p.Body.ToJsonString()).ToList();
+            Assert.All(pods, pod => Assert.Single(thread, t => t.Contains(pod)));
+        }
+        finally
+        {
+            await service.DisposeAsync();
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+    }
+
     const string Pod = "api-7d9f8c6b5-aaaaa";
 
     /// <summary>Slack stores the post and holds its answer; the service dies in that moment and starts again.</summary>
     private static async Task<ServiceProcess> KillDuringPostAsync(ChatStandIn chat, Func<Task> send, ServiceProcess service,
-        Dictionary<string, string> settings, int port)
+        Dictionary<string, string> settings, int port, int? nth = null)
     {
         var hold = new TaskCompletionSource();
-        chat.HoldSlackApiAnswers = hold.Task;
         var before = chat.SlackApiAccepted.Count;
+        var target = nth ?? before + 1;
+        chat.HoldFromPost = target;
+        chat.HoldSlackApiAnswers = hold.Task;
         await send();
-        await Eventually.True(() => chat.SlackApiAccepted.Count > before, "Slack to take the post", TimeSpan.FromSeconds(60));
+        await Eventually.True(() => chat.SlackApiAccepted.Count >= target, $"Slack to take post {target}", TimeSpan.FromSeconds(60));
         service.KillHard();
         chat.HoldSlackApiAnswers = null;
         hold.SetResult();

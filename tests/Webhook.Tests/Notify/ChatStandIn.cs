@@ -33,6 +33,8 @@ public sealed class ChatStandIn : IAsyncDisposable
     /// <summary>When set, a Web API post is stored (it happened) and then its answer waits for this task: a crash test
     /// kills the service in that moment.</summary>
     public Task? HoldSlackApiAnswers { get; set; }
+    /// <summary>Only posts from this one on (counting every post taken) are held.</summary>
+    public int HoldFromPost { get; set; }
 
     /// <summary>Every message the Web API took, top-level and in threads, in the order posted.</summary>
     public ConcurrentQueue<JsonObject> SlackTimeline { get; } = new();
@@ -191,7 +193,7 @@ public sealed class ChatStandIn : IAsyncDisposable
         }
         else return await Ok(false, "unknown_method");
         SlackApiAccepted.Enqueue(new SlackPost(method, ts, (string?)json["thread_ts"], json));
-        if (HoldSlackApiAnswers is { } hold) await hold;
+        if (HoldSlackApiAnswers is { } hold && SlackApiAccepted.Count >= HoldFromPost) await hold;
         return (200, JsonSerializer.Serialize(new { ok = true, channel = Channel, ts }), true);
     }
 
