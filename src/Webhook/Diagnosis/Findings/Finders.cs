@@ -14,6 +14,7 @@ public static class Finders
         new LogFinder(),
         new MountShadowFinder(),
         new QuotedValueFinder(),
+        new MemoryHistoryFinder(),
     ];
 
     public static Findings Collect(CrashFacts facts, RuleMatch match) =>

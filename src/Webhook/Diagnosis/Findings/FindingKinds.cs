@@ -68,4 +68,8 @@ public static class FindingKinds
     public const string MissingObject = "missing-object";
     public const string MountShadow = "mount-shadow";
     public const string QuotedValue = "quoted-value";
+
+    // Memory over time (Prometheus) and now (metrics.k8s.io).
+    public const string MemoryHistory = "memory-history";
+    public const string MemoryUsage = "memory-usage";
 }

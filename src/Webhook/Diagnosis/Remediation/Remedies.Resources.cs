@@ -4,8 +4,15 @@ namespace Webhook.Diagnosis;
 
 public static partial class Remedies
 {
-    static IEnumerable<string> OomKilled(CrashFacts facts)
+    static IEnumerable<string> OomKilled(CrashFacts facts, Findings findings)
     {
+        if (findings.First(FindingKinds.MemoryHistory) is { } history)
+        {
+            foreach (var step in FromMemoryHistory(facts, history)) yield return step;
+            if (RuntimeHint(facts) is { } runtime) yield return runtime;
+            yield break;
+        }
+        if (findings.First(FindingKinds.MemoryUsage) is { } usage) yield return UsageNow(usage);
         var limit = facts.MemoryLimit();
         var bytes = facts.MemoryLimitBytes();
         if (limit is null || bytes is null)
@@ -25,7 +32,7 @@ public static partial class Remedies
         if (RuntimeHint(facts) is { } hint) yield return hint;
     }
 
-    static IEnumerable<string> RuntimeOutOfMemory(RuleMatch match, CrashFacts facts)
+    static IEnumerable<string> RuntimeOutOfMemory(RuleMatch match, CrashFacts facts, Findings findings)
     {
         var line = match.Detail ?? "";
         var limit = facts.MemoryLimit()?.ToString() ?? "not set";
@@ -36,7 +43,9 @@ public static partial class Remedies
         else
             yield return $"The runtime could not allocate memory under the container limit ({limit}): raise the limit or the runtime's heap setting";
         yield return "If memory grows with time or load rather than at startup, take a heap dump and look for a leak";
-        if (facts.MemoryLimitBytes() is { } bytes)
+        if (RuntimeLimitFromHistory(findings) is { } fromHistory)
+            yield return fromHistory;
+        else if (facts.MemoryLimitBytes() is { } bytes)
             yield return $"A concrete larger limit to try: {Suggest(bytes, facts.Options.MemoryIncreaseFactor)} (from {limit})";
     }
 

@@ -7,8 +7,8 @@ public static partial class Remedies
     {
         var steps = match.Cause switch
         {
-            Causes.OomKilled => OomKilled(facts),
-            Causes.RuntimeOutOfMemory => RuntimeOutOfMemory(match, facts),
+            Causes.OomKilled => OomKilled(facts, findings),
+            Causes.RuntimeOutOfMemory => RuntimeOutOfMemory(match, facts, findings),
             Causes.ProbeFailure => ProbeFailure(match, facts),
             Causes.BadCommand => BadCommand(match, facts, findings),
             Causes.WrongArchitecture => WrongArchitecture(facts),
