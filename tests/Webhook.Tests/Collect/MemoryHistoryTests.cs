@@ -1,5 +1,11 @@
-using System.Text.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s.Models;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http;
 using Webhook.Collect;
 using Webhook.Collect.Prometheus;
@@ -72,7 +78,7 @@ public class MemoryHistoryTests
         Assert.Equal(proposed, history.Get("proposedLimit"));
         Assert.Equal($"peak {history.Get("peak")} × 1.25 headroom, rounded up to {proposed}", history.Get("rule"));
         Assert.True(int.Parse(history.Get("oomEvents")!) >= 2, history.Text);
-        Assert.Contains(leak.Remediation, r => r.Contains("a leak: a larger limit only delays the kill", StringComparison.Ordinal));
+        Assert.Contains(leak.Remediation, r => r.StartsWith("Memory grew steadily until each kill", StringComparison.Ordinal) && r.Contains("a leak: a larger limit only delays the kill", StringComparison.Ordinal));
 
         var spike = new CrashClassifier().Classify(spiky);
         var spikeHistory = Assert.Single(spike.Findings, f => f.Kind == "memory-history");
@@ -81,6 +87,35 @@ public class MemoryHistoryTests
         Assert.Equal("peak 242Mi × 1.25 headroom, rounded up to 320Mi", spikeHistory.Get("rule"));
         Assert.Contains(spike.Remediation, r => r.Contains("(a start-up spike, not a leak): raise resources.limits.memory of app from 256Mi to 320Mi", StringComparison.Ordinal));
         Assert.DoesNotContain(spike.Remediation, r => r.Contains("only delays the kill", StringComparison.Ordinal));
+
+        // The service: an alert for leaky-0 (OOMKilled at 256Mi on the replay API server) reaches the generic webhook
+        // with the history's finding and step, read by the pipeline from the same Prometheus.
+        await using var replay = new ReplayHarness();
+        var app = TestPods.Container("app");
+        app.Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("256Mi") } };
+        var pod = TestPods.Pod("leaky-0", app);
+        pod.Status.ContainerStatuses = [TestPods.CrashLooping("app", 5, 137, "OOMKilled")];
+        replay.Bundle(pod);
+        await replay.StartAsync();
+        await using var receiver = await TestReceiver.StartAsync();
+        await using var service = new WebhookApp(new Dictionary<string, string?>
+        {
+            ["Kubernetes:Enabled"] = "true",
+            ["Kubernetes:Server"] = replay.Server!.Url.ToString(),
+            ["Prometheus:Url"] = prometheus.BaseUrl,
+            ["Prometheus:Window"] = "00:01:00",
+            ["Prometheus:Step"] = "00:00:01",
+            ["Routes:default:Webhook:Url"] = receiver.Url(),
+        });
+        var alert = Payloads.Alert("leak-1", pod: "leaky-0");
+        alert["labels"]!["container"] = "app";
+        await service.CreateAuthorizedClient().PostAsync("/alerts", new StringContent(Payloads.Group(alert).ToJsonString(), Encoding.UTF8, "application/json"));
+        await Eventually.TrueAsync(() => receiver.Accepted.Count == 1, TimeSpan.FromSeconds(30), "the diagnosis document");
+        var document = JsonNode.Parse(receiver.Accepted[0].Body)!;
+        Assert.Equal("oom-killed", (string?)document["cause"]);
+        // The document carries no findings (yet); the steps written from the history show it was read.
+        Assert.Contains(document["remediation"]!.AsArray(), r => ((string?)r)!.StartsWith("Memory grew steadily until each kill", StringComparison.Ordinal));
+        Assert.Contains(document["remediation"]!.AsArray(), r => ((string?)r)!.Contains("× 1.25 headroom, rounded up to", StringComparison.Ordinal));
 
         // No samples for a pod Prometheus never saw: a named gap, and the stage goes on.
         var unknown = await stage.AddAsync(OomKilled("gone-0"), null, CancellationToken.None);
@@ -149,6 +184,17 @@ public class MemoryHistoryTests
         var none = new MemoryHistory(null, new PrometheusOptions(), collector.Connections, limiter, TimeSpan.FromSeconds(10), TimeProvider.System);
         var alone = await none.AddAsync(OomKilled("api-7d9f") with { Namespace = TestPods.Ns }, null, CancellationToken.None);
         Assert.Equal(["memory history: Prometheus:Url is not set (only the current usage from metrics.k8s.io)", "memory usage now (metrics.k8s.io): not found"], alone.Gaps);
+    }
+
+    [Fact]
+    public async Task ABadPrometheusUrlStopsTheHostAtStartWithOneLine()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Prometheus:Url"] = "prometheus.monitoring.svc:9090" });
+        builder.Services.AddMemoryHistory(builder.Configuration);
+        using var host = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Equal(["Prometheus:Url: 'prometheus.monitoring.svc:9090' is not an absolute http(s) URL (e.g. http://kube-prometheus-stack-prometheus.monitoring.svc:9090)."], error.Failures);
     }
 
     [Theory]
