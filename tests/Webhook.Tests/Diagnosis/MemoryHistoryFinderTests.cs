@@ -173,6 +173,16 @@ public class MemoryHistoryFinderTests
     }
 
     [Fact]
+    public void TheOomSampleBundleShowsAStartUpSpikeCutAtTheLimit()
+    {
+        var d = new CrashClassifier().Classify(BundleReader.Read(Path.Combine(CorpusCase.RepoRoot(), "tests", "samples", "oom-killed")));
+        Assert.Equal("oom-killed", d.Cause);
+        var history = Assert.Single(d.Findings, f => f.Kind == "memory-history");
+        Assert.Equal(("spike", "10", "256Mi", "true"), (history.Get("growth"), history.Get("kills"), history.Get("peak"), history.Get("atLimit")));
+        Assert.Equal("peak 256Mi × 1.25 headroom, rounded up to 320Mi", history.Get("rule"));
+    }
+
+    [Fact]
     public void TheMemoryHistoryStageRunsOnlyForOomLikeDiagnoses()
     {
         Assert.True(Webhook.Collect.Prometheus.MemoryHistory.Wants(new Crash { ExitCode = 137, Reason = "OOMKilled" }.Classify()));
