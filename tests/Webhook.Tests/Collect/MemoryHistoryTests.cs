@@ -168,6 +168,29 @@ public class MemoryHistoryTests
     }
 
     [Fact]
+    public async Task AlertsForOneContainerWithinAStepAskPrometheusOnce()
+    {
+        var hits = 0;
+        var app = LoopbackApp.Create();
+        app.MapGet("/api/v1/query_range", () =>
+        {
+            Interlocked.Increment(ref hits);
+            return Results.Text(MemoryHistoryFinderTests.Leak(), "application/json");
+        });
+        await app.StartAsync();
+        await using var _ = app;
+        var options = new PrometheusOptions { Url = app.BaseUrl().ToString(), Step = TimeSpan.FromMinutes(5) };
+        using var http = Http(options);
+        using var limiter = new ApiCallLimiter(4);
+        var stage = Stage(options, http, limiter);
+        var first = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => stage.AddAsync(OomKilled("api-7d9f"), null, CancellationToken.None)));
+        Assert.Equal(3, hits);
+        Assert.All(first, s => Assert.Equal(MemoryHistoryFinderTests.Leak(), s.Metrics["memory_working_set"]));
+        await stage.AddAsync(OomKilled("api-other"), null, CancellationToken.None);
+        Assert.Equal(6, hits);
+    }
+
+    [Fact]
     public async Task AnUnreachablePrometheusIsAGapAndMetricsServerIsAskedInstead()
     {
         await using var replay = new ReplayHarness();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Polly.Timeout;
@@ -15,6 +16,9 @@ public sealed class MemoryHistory(
     IPrometheusApi? prometheus, PrometheusOptions options, KubernetesConnections? connections, ApiCallLimiter limiter, TimeSpan deadline, TimeProvider clock)
 {
     const string Part = "memory history";
+
+    /// <summary>Answers of the last <see cref="PrometheusOptions.Step"/> by query: alerts for one container in a storm (or a re-fire) ask once.</summary>
+    readonly ConcurrentDictionary<string, (DateTimeOffset At, Task<(string? Body, string? Gap)> Answer)> recent = new();
 
     public bool HasPrometheus => prometheus is not null;
 
@@ -43,7 +47,7 @@ public sealed class MemoryHistory(
             var end = clock.GetUtcNow();
             var start = end - options.Window;
             var queries = MemoryMetrics.Queries(snapshot.Namespace, snapshot.PodName, container);
-            var answers = await Task.WhenAll(queries.Select(q => QueryAsync(q.Query, start, end, timer.Token, cancellationToken)));
+            var answers = await Task.WhenAll(queries.Select(q => Reused(q.Query, end, () => QueryAsync(q.Query, start, end, timer.Token, cancellationToken))));
             for (var i = 0; i < queries.Count; i++)
             {
                 var (body, error) = answers[i];
@@ -80,6 +84,18 @@ public sealed class MemoryHistory(
         }
 
         return snapshot with { Metrics = metrics, Objects = objects, Gaps = [.. snapshot.Gaps, .. gaps] };
+    }
+
+    Task<(string? Body, string? Gap)> Reused(string query, DateTimeOffset now, Func<Task<(string? Body, string? Gap)>> fetch)
+    {
+        if (recent.TryGetValue(query, out var hit) && now - hit.At < options.Step && !(hit.Answer.IsCompleted && hit.Answer.Result.Body is null))
+            return hit.Answer;
+        if (recent.Count > 1000)
+            foreach (var (key, old) in recent)
+                if (now - old.At >= options.Step) recent.TryRemove(key, out _);
+        var answer = fetch();
+        recent[query] = (now, answer);
+        return answer;
     }
 
     async Task<(string? Body, string? Gap)> QueryAsync(string query, DateTimeOffset start, DateTimeOffset end, CancellationToken deadlineToken, CancellationToken callerToken)

@@ -11,9 +11,15 @@ namespace Webhook.Collect.Prometheus;
 /// <see cref="IPrometheusApi"/> over a plain HttpClient: GET /api/v1/query_range, with the Kubernetes GETs' resilience
 /// (a per-attempt timeout, bounded jittered retries on 429/5xx/timeouts/transport errors, never for unsafe methods).
 /// </summary>
-public sealed class PrometheusApi(HttpClient http, Uri baseUrl) : IPrometheusApi
+public sealed class PrometheusApi(Func<HttpClient> client, Uri baseUrl) : IPrometheusApi
 {
     public const string HttpClientName = "prometheus";
+
+    /// <summary>Over one client the caller owns (the command line, tests).</summary>
+    public PrometheusApi(HttpClient http, Uri baseUrl) : this(() => http, baseUrl) { }
+
+    /// <summary>A client from the factory per query, so its handlers (and DNS) are rotated as the factory intends.</summary>
+    public PrometheusApi(IHttpClientFactory factory, Uri baseUrl) : this(() => factory.CreateClient(HttpClientName), baseUrl) { }
 
     /// <summary>A range answer larger than this is not one container's hour of memory: refuse it rather than buffer it.</summary>
     const int MaxBodyBytes = 8 * 1024 * 1024;
@@ -23,7 +29,7 @@ public sealed class PrometheusApi(HttpClient http, Uri baseUrl) : IPrometheusApi
         var url = new Uri(Base(baseUrl), "api/v1/query_range?query=" + Uri.EscapeDataString(query)
             + "&start=" + Unix(start) + "&end=" + Unix(end)
             + "&step=" + step.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture));
-        using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
+        using var response = await client().GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
         var body = await ReadBoundedAsync(response.Content, ct);
         if (!response.IsSuccessStatusCode)
             throw new PrometheusException(ErrorOf(body) is { } error

@@ -21,7 +21,7 @@ public static class PrometheusServiceExtensions
             var options = Options(sp);
             var kubernetes = sp.GetService<IOptions<KubernetesOptions>>()?.Value ?? new KubernetesOptions();
             IPrometheusApi? api = options.Enabled
-                ? new PrometheusApi(sp.GetRequiredService<IHttpClientFactory>().CreateClient(PrometheusApi.HttpClientName), new Uri(options.Url!))
+                ? new PrometheusApi(sp.GetRequiredService<IHttpClientFactory>(), new Uri(options.Url!))
                 : null;
             return new MemoryHistory(api, options, sp.GetService<KubernetesConnections>(),
                 sp.GetService<ApiCallLimiter>() ?? new ApiCallLimiter(kubernetes.MaxConcurrentCalls), kubernetes.Deadline,
