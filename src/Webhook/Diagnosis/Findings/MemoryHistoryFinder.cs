@@ -77,7 +77,9 @@ public sealed class MemoryHistoryFinder : IFinder
         var basis = kills.Count > 0 ? kills : [instances.OrderByDescending(x => x.Samples.Count).First()];
 
         var peak = basis.Max(x => x.Peak.Value);
-        var limit = (double?)facts.MemoryLimitBytes() ?? LastLimit(facts);
+        if (peak < Mi)
+            return null; // no real working set: an empty cgroup or a broken exporter, not a history
+        var limit = facts.MemoryLimitBytes() is > 0 and var bytes ? bytes : LastLimit(facts);
         var growths = basis.Select(x => (Instance: x, Growth: Classify(x))).ToList();
         var known = growths.Where(g => g.Growth != Growth.Unknown).ToList();
         var growth = known.Count == 0 ? Growth.Unknown
@@ -108,7 +110,7 @@ public sealed class MemoryHistoryFinder : IFinder
         {
             0 => $"working set peaked at {Format(peak)} with no kill in the samples",
             1 => $"working set peaked at {Format(peak)} before the kill",
-            _ => $"working set peaked at {Format(peak)} before {kills.Count} kills ({values["peaks"]})",
+            _ => $"working set peaked at {Format(peak)} before {kills.Count} kills ({Peaks(kills)})",
         } + (limit is { } lim ? $" against a limit of {Format(lim)}" : ""));
 
         var sinceStart = exemplar.Peak.At - exemplar.Start;
@@ -149,6 +151,15 @@ public sealed class MemoryHistoryFinder : IFinder
         }
 
         return new Finding(FindingKinds.MemoryHistory, "Memory history: " + string.Join("; ", text), $"metrics/{MemoryMetrics.WorkingSet}") { Values = values };
+    }
+
+    /// <summary>"each 256Mi", "248Mi to 256Mi" for many kills, else the list.</summary>
+    static string Peaks(List<Instance> kills)
+    {
+        var peaks = kills.Select(k => Format(k.Peak.Value)).ToList();
+        if (peaks.Distinct().Count() == 1) return $"each {peaks[0]}";
+        if (peaks.Count > 4) return $"{Format(kills.Min(k => k.Peak.Value))} to {Format(kills.Max(k => k.Peak.Value))}";
+        return string.Join(", ", peaks);
     }
 
     /// <summary>The instances in time order: each series split where the value drops to a fresh baseline; overlapping duplicates merged.</summary>
@@ -250,7 +261,7 @@ public sealed class MemoryHistoryFinder : IFinder
                 if (!c.TryGetProperty("name", out var n) || n.GetString() != name) continue;
                 if (!c.TryGetProperty("usage", out var usage) || !usage.TryGetProperty("memory", out var memory) || memory.GetString() is not { } quantity) return null;
                 var bytes = (double)new ResourceQuantity(quantity).ToInt64();
-                var limit = (double?)facts.MemoryLimitBytes();
+                var limit = facts.MemoryLimitBytes() is > 0 and var limitBytes ? (double?)limitBytes : null;
                 var values = new Dictionary<string, string> { ["usage"] = Format(bytes), ["usageBytes"] = ((long)bytes).ToString(CultureInfo.InvariantCulture) };
                 if (doc.RootElement.TryGetProperty("timestamp", out var ts) && ts.ValueKind == JsonValueKind.String) values["at"] = ts.GetString()!;
                 var text = $"{name} uses {Format(bytes)} now (metrics.k8s.io; no history)";
