@@ -206,7 +206,7 @@ public class MemoryHistoryTests
         // Without Prometheus at all, the same fallback, and the gap says why there is no history.
         var none = new MemoryHistory(null, new PrometheusOptions(), collector.Connections, limiter, TimeSpan.FromSeconds(10), TimeProvider.System);
         var alone = await none.AddAsync(OomKilled("api-7d9f") with { Namespace = TestPods.Ns }, null, CancellationToken.None);
-        Assert.Equal(["memory history: Prometheus:Url is not set (only the current usage from metrics.k8s.io)", "memory usage now (metrics.k8s.io): not found"], alone.Gaps);
+        Assert.Equal(["memory history: Prometheus:Url is not set, and metrics.k8s.io has no current usage either", "memory usage now (metrics.k8s.io): not found"], alone.Gaps);
     }
 
     [Fact]

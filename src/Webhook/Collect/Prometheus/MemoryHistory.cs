@@ -22,10 +22,8 @@ public sealed class MemoryHistory(
 
     public bool HasPrometheus => prometheus is not null;
 
-    /// <summary>OOM-like: killed at the limit, 137 read as the OOM killer, or a runtime out of heap.</summary>
-    public static bool Wants(CrashDiagnosis diagnosis) =>
-        diagnosis.Cause is Causes.OomKilled or Causes.RuntimeOutOfMemory
-        || (diagnosis.ExitCode == 137 && diagnosis.Alternatives.Any(a => a.Cause is Causes.OomKilled or Causes.RuntimeOutOfMemory));
+    /// <summary>OOM-like: killed at the limit, 137 read as the OOM killer (no probe kill), or a runtime out of heap.</summary>
+    public static bool Wants(CrashDiagnosis diagnosis) => diagnosis.Cause is Causes.OomKilled or Causes.RuntimeOutOfMemory;
 
     /// <summary>The snapshot with the memory answers and gaps added. Never throws but for the caller's cancellation.</summary>
     public async Task<PodSnapshot> AddAsync(PodSnapshot snapshot, string? cluster, CancellationToken cancellationToken)
@@ -63,10 +61,6 @@ public sealed class MemoryHistory(
                     gaps.Add($"{Part}: Prometheus has no container_memory_working_set_bytes for {snapshot.Namespace}/{snapshot.PodName}/{container} in the last {Describe(options.Window)} (is the kubelet's cAdvisor scraped?)");
             }
         }
-        else
-        {
-            gaps.Add($"{Part}: Prometheus:Url is not set (only the current usage from metrics.k8s.io)");
-        }
 
         if (!haveHistory && connections?.Resolve(cluster).Api is { } api)
         {
@@ -79,6 +73,8 @@ public sealed class MemoryHistory(
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 KubernetesMetrics.Record(e);
+                if (prometheus is null)
+                    gaps.Add($"{Part}: Prometheus:Url is not set, and metrics.k8s.io has no current usage either");
                 gaps.Add(ApiGaps.Describe("memory usage now (metrics.k8s.io)", e, timer.IsCancellationRequested ? deadline : null));
             }
         }
