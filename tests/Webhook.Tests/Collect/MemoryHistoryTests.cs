@@ -20,7 +20,7 @@ namespace Webhook.Tests.Collect;
 /// start-up spike in compressed time), then our client and the pure finder; and the gaps when Prometheus times out,
 /// fails, or is not there, and metrics.k8s.io is not served.
 /// </summary>
-public class MemoryHistoryTests
+public class MemoryHistoryTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     static PodSnapshot OomKilled(string pod) =>
         new Crash { ExitCode = 137, Reason = "OOMKilled", MemoryLimit = "256Mi" }.Snapshot() with { PodName = pod };
@@ -61,7 +61,9 @@ public class MemoryHistoryTests
             return series.Count == 2 && MemorySeries.Parse(ids).Count >= 4;
         }, TimeSpan.FromSeconds(90), "Prometheus to hold three finished instances of each pod");
 
+        var timer = System.Diagnostics.Stopwatch.StartNew();
         var leaky = await stage.AddAsync(OomKilled("leaky-0"), null, CancellationToken.None);
+        output.WriteLine($"memory history stage (3 range queries, real Prometheus): {timer.Elapsed.TotalMilliseconds:0} ms, {leaky.Metrics["memory_working_set"].Length} bytes of working set");
         var spiky = await stage.AddAsync(OomKilled("spiky-0"), null, CancellationToken.None);
         Assert.Empty(leaky.Gaps);
         Assert.Equal(["memory_limit", "memory_working_set", "oom_events"], leaky.Metrics.Keys.Order());
