@@ -46,7 +46,15 @@ public sealed class MemoryHistoryCli : IDisposable
     /// <summary>Adds the memory answers to a bundle just captured; the files written (relative) and the gaps.</summary>
     public async Task<(IReadOnlyList<string> Files, IReadOnlyList<string> Gaps)> CaptureAsync(string folder, CancellationToken ct)
     {
-        var before = BundleReader.Read(folder);
+        PodSnapshot before;
+        try
+        {
+            before = BundleReader.Read(folder);
+        }
+        catch (BundleException e)
+        {
+            return ([], [$"memory history: the captured bundle cannot be read back ({e.Message})"]);
+        }
         var after = await EnrichAsync(before, ct);
         var files = new List<string>();
         foreach (var (name, json) in after.Metrics.Where(m => !before.Metrics.ContainsKey(m.Key)))
