@@ -65,6 +65,7 @@ public sealed class ReplayServer : IAsyncDisposable
             await next(http);
         });
         ReplayEndpoints.Map(app, store, stats);
+        ReplayMemory.Map(app, store);
         await app.StartAsync(ct);
         var url = new Uri(app.Urls.First().TrimEnd('/') + "/");
         return new ReplayServer(app, url, store, faults, stats, stopping);

@@ -1,6 +1,7 @@
 using Webhook.Alerts;
 using Webhook.Cli;
 using Webhook.Collect;
+using Webhook.Collect.Prometheus;
 using Webhook.Demo;
 using Webhook.Diagnosis;
 using Webhook.Inbox;
@@ -33,6 +34,8 @@ return await StartupGuard.RunAsync(async () =>
     builder.Services.AddChatNotifiers(builder.Configuration);
     // Kubernetes enrichment: pod, events, --previous logs, owner chain, node.
     builder.Services.AddPodCollector(builder.Configuration);
+    // Memory history for OOM-like diagnoses: Prometheus (Prometheus:Url), else metrics.k8s.io.
+    builder.Services.AddMemoryHistory(builder.Configuration);
     // The crash-cause classifier (pure rules over the snapshot).
     builder.Services.AddCrashClassifier();
     // Pipeline: collect → classify → render → deliver, with durable retries.

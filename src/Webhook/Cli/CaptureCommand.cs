@@ -35,10 +35,12 @@ public static class CaptureCommand
                 Console.Error.WriteLine($"capture: {collector.Connections.Unavailable}");
                 return 1;
             }
+            using var memory = MemoryHistoryCli.Create(result.GetValue(cluster.Prometheus), collector);
             var capture = await new BundleCapture(api, collector.Options.Logs).WriteAsync(ns, pod, output, ct);
-            foreach (var file in capture.Files)
+            var (memoryFiles, memoryGaps) = await memory.CaptureAsync(output, ct);
+            foreach (var file in capture.Files.Concat(memoryFiles))
                 Console.WriteLine(Path.Combine(output, file));
-            foreach (var gap in capture.Gaps)
+            foreach (var gap in capture.Gaps.Concat(memoryGaps))
                 Console.Error.WriteLine($"capture: not captured: {gap}");
             return 0;
         }

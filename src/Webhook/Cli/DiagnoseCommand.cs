@@ -50,6 +50,16 @@ public static class DiagnoseCommand
                 return 1;
             }
             var snapshot = await collector.CollectAsync(namespaceName, parse.GetValue(target)!, parse.GetValue(container), cancellationToken);
+            try
+            {
+                using var memory = MemoryHistoryCli.Create(parse.GetValue(cluster.Prometheus), collector);
+                snapshot = await memory.EnrichAsync(snapshot, cancellationToken);
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException e)
+            {
+                stderr.WriteLine($"diagnose: {string.Join("; ", e.Failures)}");
+                return 1;
+            }
             Write(new CrashClassifier().Classify(snapshot), format, stdout, snapshot);
             return 0;
         });

@@ -21,6 +21,8 @@ public interface IKubernetesApi
     Task<V1Job> GetJobAsync(string ns, string name, CancellationToken ct);
     Task<V1CronJob> GetCronJobAsync(string ns, string name, CancellationToken ct);
     Task<V1Node> GetNodeAsync(string name, CancellationToken ct);
+    /// <summary>metrics-server's current usage of the pod (<c>metrics.k8s.io/v1beta1</c> PodMetrics), as JSON.</summary>
+    Task<string> GetPodMetricsAsync(string ns, string name, CancellationToken ct);
 }
 
 public sealed record LogQuery(string Container, bool Previous, int TailLines, int LimitBytes);

@@ -50,5 +50,9 @@ public sealed class KubernetesApi(IKubernetes client) : IKubernetesApi, IDisposa
     public Task<V1Node> GetNodeAsync(string name, CancellationToken ct) =>
         client.CoreV1.ReadNodeAsync(name, cancellationToken: ct);
 
+    public async Task<string> GetPodMetricsAsync(string ns, string name, CancellationToken ct) =>
+        System.Text.Json.JsonSerializer.Serialize(
+            await client.CustomObjects.GetNamespacedCustomObjectAsync("metrics.k8s.io", "v1beta1", ns, "pods", name, cancellationToken: ct));
+
     public void Dispose() => client.Dispose();
 }

@@ -22,7 +22,8 @@ public static partial class DemoMode
             ?? throw new InvalidOperationException("demo: tests/samples not found; run it from the repository.");
         var replay = await DemoCommand.StartReplayAsync(samples);
         Console.WriteLine($"demo: replay Kubernetes API on {replay.Url} serving {samples}");
-        return ([.. args[1..], $"--Kubernetes:Server={replay.Url}", "--Demo:PostSamples=true"], replay);
+        // The replay server also answers Prometheus' query_range from the samples' metrics/ (memory history).
+        return ([.. args[1..], $"--Kubernetes:Server={replay.Url}", $"--Prometheus:Url={replay.Url}", "--Demo:PostSamples=true"], replay);
     }
 
     public static IServiceCollection AddDemo(this IServiceCollection services, ReplayServer? replay)

@@ -9,7 +9,7 @@ namespace Webhook.Observability;
 
 public static class ObservabilityExtensions
 {
-    static readonly string[] Meters = [AlertsMetrics.MeterName, PipelineMetrics.MeterName, InboxMetrics.MeterName, Webhook.Collect.KubernetesMetrics.MeterName];
+    static readonly string[] Meters = [AlertsMetrics.MeterName, PipelineMetrics.MeterName, InboxMetrics.MeterName, Webhook.Collect.KubernetesMetrics.MeterName, Webhook.Collect.Prometheus.PrometheusMetrics.MeterName];
     static readonly string[] QuietPaths = ["/healthz", "/readyz", "/metrics"];
 
     /// <summary>Traces and metrics with OpenTelemetry: /metrics always, OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.</summary>

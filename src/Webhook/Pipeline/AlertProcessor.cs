@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Webhook.Collect;
+using Webhook.Collect.Prometheus;
 using Webhook.Diagnosis;
 using Webhook.Inbox;
 using Webhook.Notify;
@@ -18,7 +19,8 @@ public sealed partial class AlertProcessor(
     PipelineMetrics metrics,
     IOptions<PipelineOptions> options,
     TimeProvider clock,
-    ILogger<AlertProcessor> logger)
+    ILogger<AlertProcessor> logger,
+    MemoryHistory? memoryHistory = null)
 {
     readonly PipelineOptions _options = options.Value;
 
@@ -41,6 +43,7 @@ public sealed partial class AlertProcessor(
         }
 
         var snapshot = await CollectAsync(item, cancellationToken);
+        snapshot = await MemoryHistoryAsync(snapshot, alert.Cluster, cancellationToken);
         var diagnosis = Classify(snapshot);
         var notification = new Notification(alert, snapshot, diagnosis, item.IdempotencyKey);
 
@@ -102,6 +105,28 @@ public sealed partial class AlertProcessor(
         {
             metrics.Stage("collect", Stopwatch.GetElapsedTime(started));
         }
+    }
+
+    /// <summary>For an OOM-like first diagnosis: the container's memory history (Prometheus) or current usage (metrics.k8s.io), added to the snapshot.</summary>
+    async Task<PodSnapshot> MemoryHistoryAsync(PodSnapshot snapshot, string? cluster, CancellationToken cancellationToken)
+    {
+        if (memoryHistory is null)
+            return snapshot;
+        try
+        {
+            if (!MemoryHistory.Wants(classifier.Classify(snapshot)))
+                return snapshot;
+        }
+        catch (Exception)
+        {
+            return snapshot; // the real classification below reports it
+        }
+        var started = Stopwatch.GetTimestamp();
+        using var span = Telemetry.Source.StartActivity("memory history");
+        var enriched = await memoryHistory.AddAsync(snapshot, cluster, cancellationToken);
+        span?.SetTag("webhook.memory.series", enriched.Metrics.Count);
+        metrics.Stage("memory-history", Stopwatch.GetElapsedTime(started));
+        return enriched;
     }
 
     CrashDiagnosis Classify(PodSnapshot snapshot)

@@ -18,6 +18,7 @@ public static class Finders
         new CapabilityFinder(),
         new ProbeFinder(),
         new MemoryFinder(),
+        new MemoryHistoryFinder(),
     ];
 
     public static Findings Collect(CrashFacts facts, RuleMatch match) =>

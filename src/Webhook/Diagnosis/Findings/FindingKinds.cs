@@ -72,4 +72,8 @@ public static class FindingKinds
     public const string MountShadow = "mount-shadow";
     public const string QuotedValue = "quoted-value";
     public const string DroppedCapability = "dropped-capability";
+
+    // Memory over time (Prometheus) and now (metrics.k8s.io).
+    public const string MemoryHistory = "memory-history";
+    public const string MemoryUsage = "memory-usage";
 }
