@@ -7,6 +7,8 @@ public static class Finders
     [
         new InstanceFinder(),
         new ChangeFinder(),
+        new ConfigFinder(),
+        new PermissionFinder(),
     ];
 
     public static Findings Collect(CrashFacts facts, RuleMatch match) =>

@@ -6,5 +6,6 @@ namespace Webhook.Diagnosis;
 /// </summary>
 public static class ProposedChanges
 {
-    public static ProposedChange? For(RuleMatch match, CrashFacts facts, Findings findings) => null;
+    public static ProposedChange? For(RuleMatch match, CrashFacts facts, Findings findings) =>
+        ConfigChanges.For(match, facts, findings);
 }

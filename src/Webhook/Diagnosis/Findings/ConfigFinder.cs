@@ -1,0 +1,347 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using k8s.Models;
+
+namespace Webhook.Diagnosis;
+
+/// <summary>
+/// Configuration faults and where their values come from: a missing ConfigMap/Secret (or key) and where the spec
+/// uses it; a service-link variable colliding with the app's own setting; an unknown flag and its args entry; an
+/// unknown field and the file (and ConfigMap) it is in; a config file and the volume behind it; a variable and its
+/// env source; the variable and Secret key behind a rejected login.
+/// </summary>
+public sealed partial class ConfigFinder : IFinder
+{
+    /// <summary>How many message lines from the end are read for the fault when the decisive line does not name it.</summary>
+    const int RecentLines = 40;
+
+    public IEnumerable<Finding> Find(CrashFacts facts, RuleMatch match)
+    {
+        if (match.Cause != Causes.ConfigError) return [];
+        var detail = match.Detail ?? "";
+        var findings = new List<Finding>();
+
+        if (ConfigRefs.Parse(detail) is { } missing)
+        {
+            findings.Add(MissingReference(missing, facts));
+            return findings;
+        }
+
+        var recent = Recent(facts, detail);
+        var serviceLink = ServiceLink(facts, recent);
+        if (serviceLink is not null) findings.Add(serviceLink);
+
+        foreach (var flag in recent.Select(ConfigText.UnknownFlags).FirstOrDefault(f => f.Count > 0) ?? [])
+            findings.Add(UnknownFlag(facts, flag));
+
+        var field = UnknownField(recent);
+        if (field is { } f)
+        {
+            var file = ConfigFileOf(facts, recent, f.Index);
+            findings.Add(new Finding(FindingKinds.UnknownField,
+                $"the config loader rejects field {f.Field.Field}{(f.Field.Type is null ? "" : $" (not in type {f.Field.Type})")}{(f.Field.Line is null ? "" : $" at line {f.Field.Line}")}"
+                + (file is null ? "" : $" of {file.Get("path")}"), "log")
+            {
+                Values = Values(("field", f.Field.Field), ("type", f.Field.Type), ("line", f.Field.Line), ("path", file?.Get("path")), ("image", facts.Spec?.Image)),
+            });
+            if (file is not null) findings.Add(file);
+        }
+
+        if (recent.Select(ConfigText.IsCredentialRejection).Any(x => x) && Credential(facts, recent) is { } credential)
+            findings.Add(credential);
+
+        if (serviceLink is null && field is null && !findings.Any(x => x.Kind is FindingKinds.UnknownFlag or FindingKinds.RejectedCredential))
+        {
+            var variable = Targets.Variable(detail);
+            if (variable is not null && !IsFileName(detail, variable))
+            {
+                var origin = SpecSources.Origin(facts.Spec, variable);
+                findings.Add(new Finding(FindingKinds.MissingVariable, $"the app reports {variable} missing or invalid", "log")
+                {
+                    Values = Values(("variable", variable), ("container", facts.ContainerName)),
+                });
+                findings.Add(new Finding(FindingKinds.VariableSource, origin.Text, "pod.spec") { Values = origin.Values });
+            }
+            else if (MissingKey().Match(detail) is { Success: true } key && ConfigFileOf(facts, recent, recent.Count - 1, key.Groups["k"].Value) is { } keyed)
+            {
+                findings.Add(keyed);
+            }
+            else if (ConfigFileOf(facts, [detail], 0) is { } file)
+            {
+                findings.Add(file);
+            }
+            else if (Placeholder().Match(detail) is { Success: true } placeholder)
+            {
+                var property = placeholder.Groups["p"].Value;
+                var envName = Regex.Replace(property, @"[.\-\[\]]", "_").ToUpperInvariant();
+                var origin = SpecSources.Origin(facts.Spec, envName);
+                findings.Add(new Finding(FindingKinds.MissingVariable,
+                    $"property {property} is not defined; the environment variable {envName} would set it", "log")
+                {
+                    Values = Values(("variable", envName), ("property", property), ("container", facts.ContainerName)),
+                });
+                findings.Add(new Finding(FindingKinds.VariableSource, origin.Text, "pod.spec") { Values = origin.Values });
+            }
+        }
+        return findings;
+    }
+
+    /// <summary>The decisive line, then the last message lines from the end backwards.</summary>
+    static List<string> Recent(CrashFacts facts, string detail)
+    {
+        var list = new List<string> { detail };
+        var lines = facts.Log.Lines;
+        for (var i = lines.Count - 1; i >= 0 && list.Count <= RecentLines; i--)
+            if (!lines[i].IsFrame && !string.IsNullOrWhiteSpace(lines[i].Text)) list.Add(lines[i].Text.Trim());
+        return list;
+    }
+
+    static Finding MissingReference(ConfigRefs.Missing missing, CrashFacts facts)
+    {
+        var uses = ConfigRefs.UsesOf(missing, facts.Spec, facts.Snapshot.Pod?.Spec);
+        var kind = missing.Kind == "secret" ? "Secret" : "ConfigMap";
+        var what = missing.Key is null ? $"{kind} {missing.Name}" : $"key {missing.Key} of {kind} {missing.Name}";
+        return new Finding(FindingKinds.MissingReference,
+            $"{what} does not exist in namespace {facts.Namespace}{(uses.Count > 0 ? $"; the spec uses it in {string.Join(", ", uses)}" : "")}", "pod.status")
+        {
+            Values = Values(("kind", missing.Kind), ("name", missing.Name), ("key", missing.Key), ("uses", string.Join("; ", uses))),
+        };
+    }
+
+    static Finding? ServiceLink(CrashFacts facts, List<string> recent)
+    {
+        if (facts.Snapshot.Pod?.Spec?.EnableServiceLinks == false) return null;
+        for (var i = 0; i < Math.Min(recent.Count, 12); i++)
+        {
+            if (ConfigText.ServiceLink(recent[i]) is not { } link) continue;
+            // The variable is on the line, or on the line just before it ("reading API_PORT").
+            var variable = link.Variable ?? (i + 1 < recent.Count ? ConfigText.PortVariableIn(recent[i + 1]) : null);
+            var explicitEnv = (facts.Spec?.Env ?? []).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+            var certain = variable is not null;
+            variable ??= Candidates(facts).Select(n => n + "_PORT").FirstOrDefault(v => !explicitEnv.Contains(v));
+            if (variable is null || explicitEnv.Contains(variable)) return null;
+            var service = ServiceOf(variable);
+            return new Finding(FindingKinds.ServiceLinkCollision,
+                $"{variable}={link.Value} is the service-link variable Kubernetes injects for Service {service} in namespace {facts.Namespace}"
+                + (certain ? "" : $" (the log shows {link.Value} where a port or number was expected; {variable} is the likely variable)")
+                + "; the app reads it as its own setting", "log")
+            {
+                Values = Values(("variable", variable), ("service", service), ("value", link.Value), ("port", link.Port), ("certain", certain ? "true" : "false")),
+            };
+        }
+        return null;
+    }
+
+    /// <summary>SVC of SVC_PORT / SVC_PORT_80_TCP: the Service name, lower-cased with '-' for '_'.</summary>
+    static string ServiceOf(string variable)
+    {
+        var cut = variable.IndexOf("_PORT", StringComparison.Ordinal);
+        return variable[..cut].ToLowerInvariant().Replace('_', '-');
+    }
+
+    /// <summary>Names a Service of this app would likely have: the container, the app labels, the workload.</summary>
+    static IEnumerable<string> Candidates(CrashFacts facts)
+    {
+        var labels = facts.Snapshot.Pod?.Metadata?.Labels ?? new Dictionary<string, string>();
+        string? Label(string key) => labels.TryGetValue(key, out var v) ? v : null;
+        var names = new[] { Label("app.kubernetes.io/name"), Label("app"), Label("app.kubernetes.io/instance"), SpecSources.Owner(facts)?.Name, facts.ContainerName };
+        return names.Where(n => !string.IsNullOrEmpty(n)).Select(n => n!.ToUpperInvariant().Replace('-', '_').Replace('.', '_')).Distinct();
+    }
+
+    static Finding UnknownFlag(CrashFacts facts, string flag)
+    {
+        var name = ConfigText.FlagName(flag);
+        var (field, index, entry) = Locate(facts.Spec, name);
+        var image = facts.Spec?.Image ?? "";
+        string where;
+        if (field is not null) where = $"{field}[{index}] of container {facts.ContainerName} is \"{entry}\"";
+        else if ((facts.Spec?.Env ?? []).FirstOrDefault(e => e.Value is { } v && Mentions(v, name)) is { } env)
+            where = $"env {env.Name} of container {facts.ContainerName} passes it (\"{Text.Clip(env.Value!, 80)}\")";
+        else where = $"it is not in the spec's command or args: the image's ENTRYPOINT/CMD or an entrypoint script passes it";
+        return new Finding(FindingKinds.UnknownFlag, $"{flag} is not a flag of the program in {image}: {where}", "log")
+        {
+            Values = Values(("flag", flag), ("field", field), ("index", index?.ToString(CultureInfo.InvariantCulture)), ("entry", entry),
+                ("container", facts.ContainerName), ("image", image), ("containerIndex", ContainerIndex(facts)?.ToString(CultureInfo.InvariantCulture)),
+                ("containerList", facts.IsInitContainer ? "initContainers" : "containers")),
+        };
+    }
+
+    static (string? Field, int? Index, string? Entry) Locate(V1Container? spec, string name)
+    {
+        foreach (var (field, list) in new[] { ("args", spec?.Args), ("command", spec?.Command) })
+        {
+            if (list is null) continue;
+            for (var i = 0; i < list.Count; i++)
+                if (list[i].StartsWith('-') && ConfigText.FlagName(list[i]) == name) return (field, i, list[i]);
+            for (var i = 0; i < list.Count; i++)
+                if (Mentions(list[i], name)) return (field, i, list[i]);
+        }
+        return (null, null, null);
+    }
+
+    static bool Mentions(string text, string flagName) =>
+        Regex.IsMatch(text, $@"(^|\s)-{{1,2}}{Regex.Escape(flagName)}(=|\s|$)");
+
+    public static int? ContainerIndex(CrashFacts facts)
+    {
+        var list = facts.IsInitContainer ? facts.Snapshot.Pod?.Spec?.InitContainers : facts.Snapshot.Pod?.Spec?.Containers;
+        if (list is null) return null;
+        for (var i = 0; i < list.Count; i++) if (list[i].Name == facts.ContainerName) return i;
+        return null;
+    }
+
+    static (ConfigText.UnknownFieldText Field, int Index)? UnknownField(List<string> recent)
+    {
+        for (var i = 0; i < Math.Min(recent.Count, 20); i++)
+            if (ConfigText.UnknownField(recent[i], i + 1 < recent.Count ? recent[i + 1] : null) is { } f) return (f, i);
+        return null;
+    }
+
+    /// <summary>
+    /// The config file a fault is about and where it comes from: a path on the line or just before it, else the
+    /// --config argument; resolved to its volumeMount, volume and ConfigMap/Secret key.
+    /// </summary>
+    static Finding? ConfigFileOf(CrashFacts facts, List<string> recent, int index, string? missingKey = null)
+    {
+        string? path = null;
+        for (var i = index; i < Math.Min(recent.Count, index + 6) && path is null; i++)
+            path = ConfigText.ConfigPath(recent[i]) ?? (i == index && missingKey is null ? AbsolutePath(recent[i]) : null);
+        var fromArgs = false;
+        if (path is null)
+        {
+            var words = (facts.Spec?.Command ?? []).Concat(facts.Spec?.Args ?? []).ToList();
+            path = ConfigText.ConfigArgument(words);
+            fromArgs = path is not null;
+        }
+        if (path is null) return SoleConfigMount(facts, missingKey);
+
+        var pod = facts.Snapshot.Pod?.Spec;
+        var absolute = path.StartsWith('/') ? path : Resolve(facts.Spec, path);
+        var mount = absolute is null ? null : SpecSources.MountOf(facts.Spec, pod, absolute);
+        var shown = absolute ?? path;
+        var values = Values(("path", shown), ("key", mount?.Key), ("missingKey", missingKey), ("fromArgs", fromArgs ? "true" : null));
+        string text;
+        if (mount is null)
+        {
+            var others = ConfigMounts(facts).Select(m => $"{m.Source} at {m.MountPath}").ToList();
+            text = $"{shown} is on no volume of container {facts.ContainerName}: it must come from the image"
+                + (others.Count > 0 ? $" (the container mounts {string.Join(", ", others)})" : "");
+            values["mounted"] = "false";
+            if (others.Count > 0) values["otherMounts"] = string.Join("; ", others);
+        }
+        else
+        {
+            values["mountPath"] = mount.MountPath; values["volume"] = mount.Mount.Name; values["volumeKind"] = mount.Kind; values["object"] = mount.Source;
+            if (!string.IsNullOrEmpty(mount.Mount.SubPath)) values["subPath"] = mount.Mount.SubPath;
+            var items = mount.Volume?.ConfigMap?.Items ?? mount.Volume?.Secret?.Items;
+            if (items is { Count: > 0 }) values["items"] = string.Join(", ", items.Select(i => i.Key == i.Path ? i.Key : $"{i.Key}→{i.Path}"));
+            text = mount.Key switch
+            {
+                "" => $"{shown} is on volume {mount.Mount.Name} ({mount.Source}, mounted at {mount.MountPath}), whose items ({values["items"]}) do not project it",
+                { } key => $"{shown} is key {key} of {mount.Source} (volume {mount.Mount.Name} mounted at {mount.MountPath}{(values.ContainsKey("subPath") ? $", subPath {mount.Mount.SubPath}" : "")})",
+                null => $"{shown} is on {mount.Source} (volume {mount.Mount.Name} mounted at {mount.MountPath})",
+            };
+        }
+        if (missingKey is not null) text = $"key '{missingKey}' is missing from the config file: {text}";
+        return new Finding(FindingKinds.ConfigFile, text, "pod.spec") { Values = values };
+    }
+
+    /// <summary>With no path named, the one ConfigMap/Secret the container mounts is where its config file comes from.</summary>
+    static Finding? SoleConfigMount(CrashFacts facts, string? missingKey)
+    {
+        var mounts = ConfigMounts(facts).ToList();
+        if (mounts.Count != 1) return null;
+        var m = mounts[0];
+        return new Finding(FindingKinds.ConfigFile,
+            $"{(missingKey is null ? "" : $"key '{missingKey}' is missing from the config file; ")}the container's config comes from {m.Source}, mounted at {m.MountPath} (volume {m.Mount.Name})", "pod.spec")
+        {
+            Values = Values(("path", m.MountPath), ("mountPath", m.MountPath), ("volume", m.Mount.Name), ("volumeKind", m.Kind), ("object", m.Source), ("missingKey", missingKey)),
+        };
+    }
+
+    /// <summary>The container's ConfigMap and Secret mounts, without the service account token projection.</summary>
+    static IEnumerable<SpecSources.MountInfo> ConfigMounts(CrashFacts facts) =>
+        (facts.Spec?.VolumeMounts ?? [])
+            .Select(m => SpecSources.MountOf(facts.Spec, facts.Snapshot.Pod?.Spec, m.MountPath))
+            .Where(m => m is { Kind: "configMap" or "secret" })
+            .Select(m => m!);
+
+    /// <summary>A relative path against the container's workingDir, else against the mount whose path ends with its directory.</summary>
+    static string? Resolve(V1Container? spec, string relative)
+    {
+        relative = relative.StartsWith("./", StringComparison.Ordinal) ? relative[2..] : relative;
+        if (spec?.WorkingDir is { Length: > 0 } dir) return dir.TrimEnd('/') + "/" + relative;
+        var slash = relative.LastIndexOf('/');
+        if (slash <= 0) return null;
+        var directory = "/" + relative[..slash];
+        var mount = spec?.VolumeMounts?.FirstOrDefault(m => m.MountPath.TrimEnd('/').EndsWith(directory, StringComparison.Ordinal));
+        return mount is null ? null : mount.MountPath.TrimEnd('/') + relative[slash..];
+    }
+
+    static string? AbsolutePath(string line) => Targets.Path(line) is { } p && p.Count(c => c == '/') >= 2 ? p : null;
+
+    /// <summary>ENV_FILE in "/app/.env" is a path, not a variable.</summary>
+    static bool IsFileName(string line, string variable) => line.Contains("/" + variable, StringComparison.Ordinal);
+
+    static Finding? Credential(CrashFacts facts, List<string> recent)
+    {
+        var user = recent.Take(12).Select(ConfigText.RejectedUser).FirstOrDefault(u => u is not null);
+        var env = facts.Spec?.Env ?? [];
+        var userVar = user is null ? null : env.FirstOrDefault(e => e.Value == user && UserName().IsMatch(e.Name));
+        userVar ??= user is null ? null : env.FirstOrDefault(e => e.Value == user);
+        var passwords = env.Where(e => PasswordName().IsMatch(e.Name)).ToList();
+        // The password variable that shares the user variable's prefix (KC_DB_USERNAME → KC_DB_PASSWORD), else the one the line's words point at.
+        var words = string.Join(' ', recent.Take(6)).ToUpperInvariant();
+        var password = userVar is not null
+            ? passwords.OrderByDescending(p => CommonPrefix(p.Name, userVar.Name)).FirstOrDefault()
+            : passwords.OrderByDescending(p => p.Name.Split('_').Count(w => w.Length > 2 && words.Contains(w, StringComparison.Ordinal))).FirstOrDefault();
+        var envFrom = (facts.Spec?.EnvFrom ?? []).Where(f => f.SecretRef is not null).Select(f => $"Secret {f.SecretRef.Name}").ToList();
+        if (password is null && userVar is null && user is null && envFrom.Count == 0) return null;
+
+        var values = Values(("user", user), ("userVariable", userVar?.Name), ("passwordVariable", password?.Name));
+        var parts = new List<string>();
+        if (userVar is not null) parts.Add($"user: {SpecSources.Origin(facts.Spec, userVar.Name).Text}");
+        if (password is not null)
+        {
+            var origin = SpecSources.Origin(facts.Spec, password.Name);
+            parts.Add($"password: {origin.Text}");
+            if (origin.Get("name") is { } secret) values["secret"] = secret;
+            if (origin.Get("key") is { } key) values["key"] = key;
+            values["passwordSource"] = origin.Kind;
+        }
+        else if (envFrom.Count > 0)
+        {
+            parts.Add($"the password can only come from envFrom {string.Join(", ", envFrom)}");
+            values["envFrom"] = string.Join(", ", envFrom);
+        }
+        return new Finding(FindingKinds.RejectedCredential,
+            $"the server rejects the login{(user is null ? "" : $" of user \"{user}\"")}" + (parts.Count > 0 ? ": " + string.Join("; ", parts) : ""), "log")
+        { Values = values };
+    }
+
+    static int CommonPrefix(string a, string b)
+    {
+        var n = 0;
+        while (n < a.Length && n < b.Length && a[n] == b[n]) n++;
+        return n;
+    }
+
+    static Dictionary<string, string> Values(params (string Key, string? Value)[] pairs)
+    {
+        var values = new Dictionary<string, string>();
+        foreach (var (key, value) in pairs) if (!string.IsNullOrEmpty(value)) values[key] = value;
+        return values;
+    }
+
+    [GeneratedRegex(@"PASS|PWD|SECRET|TOKEN|CREDENTIAL|API_?KEY", RegexOptions.IgnoreCase)]
+    private static partial Regex PasswordName();
+
+    [GeneratedRegex(@"USER|LOGIN", RegexOptions.IgnoreCase)]
+    private static partial Regex UserName();
+
+    [GeneratedRegex(@"KeyError: '(?<k>[^']+)'|key '(?<k>[^']+)' (is )?(missing|not found)|missing (required )?key:? [""'](?<k>[^""']+)[""']")]
+    private static partial Regex MissingKey();
+
+    [GeneratedRegex(@"Could not resolve placeholder '(?<p>[^':]+)")]
+    private static partial Regex Placeholder();
+}

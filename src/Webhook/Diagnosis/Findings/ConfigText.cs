@@ -1,0 +1,162 @@
+using System.Text.RegularExpressions;
+
+namespace Webhook.Diagnosis;
+
+/// <summary>
+/// Reads configuration and permission faults out of log lines: a service-link value where a number was expected,
+/// an unknown flag, an unknown field of a config file, the user whose credentials were rejected, a privileged port.
+/// General signals (the shapes common parsers print), not one product's sentence.
+/// </summary>
+public static partial class ConfigText
+{
+    /// <summary>A service-link value (tcp://IP:PORT) where a number or host was expected, and the variable when the log names it.</summary>
+    public sealed record ServiceLinkValue(string Value, string Port, string? Variable);
+
+    public static ServiceLinkValue? ServiceLink(string line)
+    {
+        var m = TcpValue().Match(line);
+        if (!m.Success || !ParseContext().IsMatch(line) || Connecting().IsMatch(line)) return null;
+        var variable = PortVariable().Match(line);
+        return new(m.Value, m.Groups["port"].Value, variable.Success ? variable.Value : null);
+    }
+
+    /// <summary>A variable named like a service link (X_PORT, X_PORT_80_TCP...) on a line, if any.</summary>
+    public static string? PortVariableIn(string line) => PortVariable().Match(line) is { Success: true } m ? m.Value : null;
+
+    /// <summary>The flags a parser rejected ("flag provided but not defined: -foo", "unknown flag: --foo", "unrecognized arguments: --a --b").</summary>
+    public static IReadOnlyList<string> UnknownFlags(string line)
+    {
+        var m = UnknownFlag().Match(line);
+        if (!m.Success) return [];
+        var raw = m.Groups["f"].Value.Trim().Trim('\'', '"', '`');
+        if (m.Groups["short"].Success) return [$"-{m.Groups["short"].Value}"];
+        return raw.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(f => f.StartsWith('-') || m.Groups["bare"].Success).Select(f => f.Trim('\'', '"', '`', ',')).Take(4).ToList() is { Count: > 0 } flags
+            ? flags : [raw];
+    }
+
+    /// <summary>The same flag with its dashes and value cut off, for matching args entries: "--zap-level=info" → "zap-level".</summary>
+    public static string FlagName(string flag)
+    {
+        var name = flag.TrimStart('-');
+        var eq = name.IndexOf('=');
+        return eq >= 0 ? name[..eq] : name;
+    }
+
+    /// <summary>A field a strict config loader rejected, with the type or line when printed.</summary>
+    public sealed record UnknownFieldText(string Field, string? Type, string? Line);
+
+    public static UnknownFieldText? UnknownField(string line, string? previous)
+    {
+        var m = UnknownFieldPattern().Match(line);
+        if (m.Success)
+        {
+            var field = m.Groups["f"].Value.Trim().Trim('\'', '"', '`', '[', ']').TrimEnd(',');
+            var lineNo = LineNumber().Match(line);
+            return new(field, m.Groups["t"].Success ? m.Groups["t"].Value : null, lineNo.Success ? lineNo.Groups[1].Value : null);
+        }
+        // pydantic: the field stands on the line above "Extra inputs are not permitted".
+        if (ExtraForbidden().IsMatch(line) && previous is { } p && FieldLine().Match(p.Trim()) is { Success: true } f)
+            return new(f.Value, null, null);
+        return null;
+    }
+
+    /// <summary>The user named by a rejected login: password authentication failed for user "app", Access denied for user 'root'@'...'.</summary>
+    public static string? RejectedUser(string line) => RejectedUserPattern().Match(line) is { Success: true } m ? m.Groups["u"].Value : null;
+
+    public static bool IsCredentialRejection(string line) => CredentialRejected().IsMatch(line);
+
+    /// <summary>A privileged port (below 1024) a bind/listen was refused on.</summary>
+    public static int? PrivilegedPort(string line)
+    {
+        if (!BindRefused().IsMatch(line) || !Denied().IsMatch(line)) return null;
+        var m = PortOnLine().Match(line);
+        return m.Success && int.TryParse(m.Groups["p"].Value, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is > 0 and < 1024 ? port : null;
+    }
+
+    /// <summary>A privileged port refused on one of the last lines, or in a multi-line error object (Node's { syscall: 'listen', port: 80 }).</summary>
+    public static int? PrivilegedPortNear(IReadOnlyList<string> recent)
+    {
+        foreach (var line in recent)
+            if (PrivilegedPort(line) is { } port) return port;
+        var text = string.Join('\n', recent);
+        if (!SyscallBind().IsMatch(text) || !Denied().IsMatch(text)) return null;
+        var m = PortField().Match(text);
+        return m.Success && int.TryParse(m.Groups["p"].Value, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is > 0 and < 1024 ? p : null;
+    }
+
+    [GeneratedRegex(@"syscall['""]?:\s*['""](listen|bind)['""]", RegexOptions.IgnoreCase)]
+    private static partial Regex SyscallBind();
+
+    [GeneratedRegex(@"EACCES|permission denied|Errno 13", RegexOptions.IgnoreCase)]
+    private static partial Regex Denied();
+
+    [GeneratedRegex(@"^\s*""?port""?\s*[:=]\s*(?<p>\d{1,5})\b", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
+    private static partial Regex PortField();
+
+    /// <summary>chown/chmod (or a similar ownership change) refused: EPERM on a volume, even to root.</summary>
+    public static bool IsOwnershipChangeRefused(string line) => OwnershipRefused().IsMatch(line);
+
+    /// <summary>A config file path named on a line (by extension), absolute or relative.</summary>
+    public static string? ConfigPath(string line) => ConfigFilePath().Match(line) is { Success: true } m ? m.Groups["p"].Value : null;
+
+    /// <summary>The config file an argument or env value points at: --config=/etc/app/config.yaml, -c config.yml.</summary>
+    public static string? ConfigArgument(IReadOnlyList<string> words)
+    {
+        for (var i = 0; i < words.Count; i++)
+        {
+            var m = ConfigFlag().Match(words[i]);
+            if (!m.Success) continue;
+            if (m.Groups["v"].Success && m.Groups["v"].Value.Length > 0) return m.Groups["v"].Value;
+            if (i + 1 < words.Count && !words[i + 1].StartsWith('-')) return words[i + 1];
+        }
+        return words.Select(w => ConfigPath(w)).FirstOrDefault(p => p is not null);
+    }
+
+    [GeneratedRegex(@"tcp://(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):(?<port>\d{1,5})")]
+    private static partial Regex TcpValue();
+
+    [GeneratedRegex(@"pars|invalid|For input string|not a (valid )?(number|integer|port)|NaN|integer|number|numeric|convert|\bport\b|Atoi|ParseInt|int\(\)|literal|expected|malformed|out of range|BAD_PORT|unknown", RegexOptions.IgnoreCase)]
+    private static partial Regex ParseContext();
+
+    [GeneratedRegex(@"refused|timed? ?out|unreachable|no route|could not connect|cannot connect|failed to connect|unable to connect|connecting to|dial tcp", RegexOptions.IgnoreCase)]
+    private static partial Regex Connecting();
+
+    [GeneratedRegex(@"\b[A-Z][A-Z0-9_]*_PORT(?:_\d+_(?:TCP|UDP|SCTP)(?:_PORT|_ADDR|_PROTO)?)?\b")]
+    private static partial Regex PortVariable();
+
+    [GeneratedRegex(@"flag provided but not defined:\s*(?<f>-{0,2}[\w.-]+)|unknown shorthand flag:\s*'(?<short>\w)'|unknown flag:?\s*(?<f>-{1,2}[\w.-]+)|unrecognized arguments?:\s*(?<f>.+)$|unrecognized option:?\s*(?<f>['""`]?-{1,2}[\w.-]+)|unknown option:?\s*(?<f>['""`]?-{1,2}[\w.-]+)|no such option:\s*(?<f>-{1,2}[\w.-]+)|unexpected argument\s+(?<f>['""`]-{1,2}[\w.-]+)|invalid option -- '?(?<short>\w)|Unknown (?:command-line )?(?:argument|parameter|option|flag)s?:?\s*(?<f>['""`]?-{1,2}[\w.-]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex UnknownFlag();
+
+    [GeneratedRegex(@"field (?<f>[\w.-]+) not found in type (?<t>[\w.*\[\]]+)|unknown field\s*[""'`](?<f>[^""'`]+)[""'`]|(?:has )?invalid keys?:\s*(?<f>[\w.-]+(?:,\s*[\w.-]+)*)|Unrecognized field\s*""(?<f>[^""]+)""|unknown (?:setting|config(?:uration)? key|property|configuration property|key)\s*[\[""'`](?<f>[^\]""'`]+)[\]""'`]|unknown configuration (?:option|parameter)s?\s*[""'`]?(?<f>[\w.-]+)|(?:Unrecognized|unknown|unexpected) (?:config(?:uration)? )?(?:key|option|property|parameter)s?:\s*[""'`]?(?<f>[\w.-]+)|extra (?:fields|keys) not permitted:?\s*[""'`]?(?<f>[\w.-]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex UnknownFieldPattern();
+
+    [GeneratedRegex(@"Extra inputs are not permitted|extra fields not permitted", RegexOptions.IgnoreCase)]
+    private static partial Regex ExtraForbidden();
+
+    [GeneratedRegex(@"^[A-Za-z_][\w.-]*$")]
+    private static partial Regex FieldLine();
+
+    [GeneratedRegex(@"\bline (\d+)", RegexOptions.IgnoreCase)]
+    private static partial Regex LineNumber();
+
+    [GeneratedRegex(@"for user\s+[""'](?<u>[^""'@]+)[""']|for user\s+(?<u>[\w.-]+)|user(?:name)?\s*[""'](?<u>[^""'@]+)[""']\s*(?:@|failed|is not|not)", RegexOptions.IgnoreCase)]
+    private static partial Regex RejectedUserPattern();
+
+    [GeneratedRegex(@"password authentication failed|Access denied for user|authentication failed|Login failed for user|NOAUTH|WRONGPASS|invalid (username or )?password|password was incorrect|incorrect password|wrong password|bad credentials|invalid credentials|SASL authentication|401 Unauthorized|invalid (api[ _-]?key|token)", RegexOptions.IgnoreCase)]
+    private static partial Regex CredentialRejected();
+
+    [GeneratedRegex(@"bind|listen|EACCES.*(port|\d+\.\d+\.\d+\.\d+:\d+|:\d+\b)", RegexOptions.IgnoreCase)]
+    private static partial Regex BindRefused();
+
+    [GeneratedRegex(@"(?:\d{1,3}(?:\.\d{1,3}){3}|\]|\*|\blocalhost|::|(?<=[\s(""'=]|^)):(?<p>\d{1,5})(?![\d:.])|\bport[ :=]+(?<p>\d{1,5})\b", RegexOptions.IgnoreCase)]
+    private static partial Regex PortOnLine();
+
+    [GeneratedRegex(@"(chown|chmod|change (owner|permissions|ownership)|changing (ownership|permissions)|fchown|lchown|set(ting)? permissions).*(Operation not permitted|EPERM|not permitted)|(Operation not permitted|EPERM).*(chown|chmod|ownership|permissions)", RegexOptions.IgnoreCase)]
+    private static partial Regex OwnershipRefused();
+
+    [GeneratedRegex(@"(?<p>(?:[\w.@+-]*/)*[\w.@+-]+\.(?:ya?ml|json|toml|ini|conf|cfg|properties|xml|env|hcl))\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ConfigFilePath();
+
+    [GeneratedRegex(@"^-{1,2}(?:config(?:[._-]?file)?|conf|config[._-]?path|settings|c|f)(?:=(?<v>.*))?$", RegexOptions.IgnoreCase)]
+    private static partial Regex ConfigFlag();
+}

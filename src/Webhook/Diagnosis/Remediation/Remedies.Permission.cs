@@ -1,0 +1,142 @@
+namespace Webhook.Diagnosis;
+
+/// <summary>
+/// Permission next steps, written from the findings of <see cref="PermissionFinder"/>: the mount and its kind,
+/// the security context in force, the port. A step never contradicts them: no "read-only root filesystem" unless
+/// readOnlyRootFilesystem is true, no emptyDir over a ConfigMap mount, no fsGroup advice when it is set, no
+/// ownership change on a network volume.
+/// </summary>
+public static partial class Remedies
+{
+    static IEnumerable<string> PermissionSteps(RuleMatch match, CrashFacts facts, Findings findings)
+    {
+        var steps = new List<string>();
+        var security = findings.First(FindingKinds.SecurityContext)?.Values ?? new Dictionary<string, string>();
+        string? Sec(string key) => security.TryGetValue(key, out var v) ? v : null;
+        var uid = Sec("runAsUser");
+        var user = uid is null ? "the image's user" : $"user {uid}";
+        var gid = Sec("runAsGroup") ?? Sec("fsGroup") ?? uid;
+        var openShift = Sec("openshift") == "true";
+
+        if (findings.First(FindingKinds.PrivilegedPort) is { } port)
+        {
+            var p = port.Get("port");
+            var by = port.Get("source") is { } source ? $" (set by {source})" : "";
+            var root = uid == "0";
+            if (!root)
+            {
+                var setting = port.Get("source") is { } s && s.StartsWith("env ", StringComparison.Ordinal) ? $" ({s[4..s.IndexOf('=', StringComparison.Ordinal)]}=8080)" : "";
+                steps.Add($"Port {p}{by} is below 1024 and {user} is not root: make the app listen on a port ≥ 1024 such as 8080{setting}, and change the Service's targetPort{(port.Get("containerPort") is null ? "" : $" and containerPort {p}")} to match");
+                steps.Add($"Or let this pod's processes bind low ports: add the sysctl net.ipv4.ip_unprivileged_port_start=0 under the pod's securityContext.sysctls (a safe sysctl since Kubernetes 1.22); capability NET_BIND_SERVICE alone does not reach a non-root process unless the binary carries it (setcap cap_net_bind_service=+ep in the image)");
+            }
+            else
+            {
+                steps.Add($"The process runs as root and is still denied port {p}{by}: capability NET_BIND_SERVICE is dropped{(Sec("capabilities.drop") is { } drop ? $" (capabilities.drop: {drop})" : "")}; add it under securityContext.capabilities.add, or listen on a port ≥ 1024");
+            }
+            if (RecentChange(facts) is { } change1) steps.Add(change1);
+            return steps;
+        }
+
+        var mount = findings.First(FindingKinds.PathMount);
+        var readOnly = findings.First(FindingKinds.ReadOnlyPath);
+        var path = mount?.Get("path") ?? readOnly?.Get("path");
+        var dir = path is null ? null : PermissionFinder.Directory(path, match.Detail);
+
+        if (readOnly is not null)
+        {
+            switch (readOnly.Get("reason"))
+            {
+                case "configMap" or "secret" or "projected" or "downwardAPI":
+                    steps.Add($"{path} is inside {readOnly.Get("object")}, mounted at {readOnly.Get("mountPath")}: {readOnly.Get("reason")} volumes are read-only by design, whatever the user. "
+                        + "Make the app write somewhere else (an emptyDir mounted at another path, such as /tmp), or copy the files in an initContainer into an emptyDir and point the app at the copy");
+                    break;
+                case "readOnlyMount":
+                    steps.Add($"Volume {readOnly.Get("volume")} is mounted with readOnly: true at {readOnly.Get("mountPath")}: drop readOnly on that volumeMount if the app must write there, or point the app at a writable path");
+                    break;
+                case "readOnlyRootFilesystem":
+                    steps.Add($"The root filesystem is read-only (readOnlyRootFilesystem=true{(uid is null ? "" : $", runAsUser={uid}")}) and {path} is on no volume: mount an emptyDir at {readOnly.Get("directory") ?? dir} (volumes: [{{name: writable, emptyDir: {{}}}}], volumeMounts: [{{name: writable, mountPath: {readOnly.Get("directory") ?? dir}}}])");
+                    break;
+                default:
+                    steps.Add($"{path} is on {readOnly.Get("object")}, which is mounted read-only: check the PersistentVolume's accessModes and readOnly settings, or the export/share on the storage side");
+                    break;
+            }
+            if (RecentChange(facts) is { } change2) steps.Add(change2);
+            return steps;
+        }
+
+        if (mount is null)
+        {
+            steps.Add($"Make {user} able to write where the app writes: {(uid is null ? "run as the image's user or " : "")}chown the directory in the image (COPY --chown or RUN chown), or write to a mounted volume");
+            if (RecentChange(facts) is { } change3) steps.Add(change3);
+            return steps;
+        }
+
+        if (mount.Get("mounted") == "false")
+        {
+            if (match.Detail?.Contains("read-only", StringComparison.OrdinalIgnoreCase) == true)
+                steps.Add($"{path} is on the container's own filesystem, and readOnlyRootFilesystem is not set on container {facts.ContainerName}: the read-only filesystem comes from elsewhere (an admission policy that rewrote the pod, or the runtime); compare the running pod's securityContext with the template");
+            else if (openShift)
+                steps.Add(OpenShiftStep(dir!, uid));
+            else
+                steps.Add($"{dir} in image {facts.Spec?.Image} is not writable for {user}: chown it in the image (RUN chown -R {uid ?? "UID"}:{gid ?? "GID"} {dir}, or COPY --chown), or, if the app only needs scratch space there, mount an emptyDir at {dir}");
+            if (RecentChange(facts) is { } change4) steps.Add(change4);
+            return steps;
+        }
+
+        var network = mount.Get("network");
+        var ownershipRefused = mount.Get("ownershipRefused") == "true";
+        if (network is not null || ownershipRefused)
+        {
+            steps.Add(NetworkVolumeStep(mount, network, uid, gid, facts));
+            if (RecentChange(facts) is { } change5) steps.Add(change5);
+            return steps;
+        }
+
+        if (openShift)
+        {
+            steps.Add(OpenShiftStep(dir!, uid) + $"; for the volume {mount.Get("volume")}, let the SCC's fsGroup apply (do not pin runAsUser)");
+            return steps;
+        }
+
+        var fsGroup = Sec("fsGroup");
+        switch (mount.Get("volumeKind"))
+        {
+            case "hostPath":
+                steps.Add($"{path} is on {mount.Get("object")}: the kubelet applies no fsGroup to hostPath volumes; make the node directory writable for {user} on the node, or chown it in an initContainer that runs as root");
+                break;
+            case "emptyDir":
+                steps.Add($"{path} is on {mount.Get("object")}, which starts world-writable: something in the container changed its permissions; check the entrypoint for chmod/chown of {mount.Get("mountPath")}");
+                break;
+            case var _ when fsGroup is not null:
+                steps.Add($"fsGroup is already {fsGroup}{(uid is null ? "" : $" and runAsUser {uid}")}, yet {path} on {mount.Get("object")} (mounted at {mount.Get("mountPath")}) is not writable: the volume's driver may not apply fsGroup (kubectl get csidriver shows fsGroupPolicy), or fsGroupChangePolicy OnRootMismatch skipped files owned otherwise; fix the ownership once with an initContainer running as root: chown -R {uid ?? fsGroup}:{fsGroup} {mount.Get("mountPath")}");
+                break;
+            default:
+                var group = gid ?? "the image user's GID";
+                steps.Add($"{path} is on {mount.Get("object")} mounted at {mount.Get("mountPath")}, and the pod sets no fsGroup: set securityContext.fsGroup: {group} on the pod so the kubelet makes the volume group-writable for {user}"
+                    + (uid is null ? " (find the image's UID/GID with: docker run --rm --entrypoint id IMAGE)" : ""));
+                break;
+        }
+        if (RecentChange(facts) is { } change) steps.Add(change);
+        return steps;
+    }
+
+    static string OpenShiftStep(string dir, string? uid) =>
+        $"OpenShift runs the container as an arbitrary UID{(uid is null ? "" : $" ({uid})")} in group 0: make {dir} group-0 writable in the image: RUN chgrp -R 0 {dir} && chmod -R g=u {dir}";
+
+    static string NetworkVolumeStep(Finding mount, string? network, string? uid, string? gid, CrashFacts facts)
+    {
+        var who = uid is null ? "the app's UID/GID" : $"{uid}:{gid ?? uid}";
+        var head = $"{mount.Get("path")} is on {mount.Get("object")} (mounted at {mount.Get("mountPath")})"
+            + (network is null ? ", and ownership changes on it fail even as root" : $", a network volume ({network}): ownership changes from the pod fail there even as root, and fsGroup is not applied to it")
+            + "; do not change ownership from the pod; ";
+        var fix = network switch
+        {
+            "nfs" => $"make the export owned by {who} on the NFS server{(mount.Get("object") is { } o && o.StartsWith("NFS export ", StringComparison.Ordinal) ? $" ({o["NFS export ".Length..]})" : "")}, or export it with all_squash,anonuid={uid ?? "UID"},anongid={gid ?? uid ?? "GID"} (root_squash maps root to nobody)",
+            "efs" => $"give the volume an EFS access point whose PosixUser is {who} and whose RootDirectory is created owned by it (StorageClass parameters uid/gid with provisioningMode efs-ap)",
+            "azurefile" or "smb" or "cifs" => $"set mountOptions uid={uid ?? "UID"},gid={gid ?? uid ?? "GID"},dir_mode=0770,file_mode=0770 on the StorageClass or PersistentVolume",
+            null => $"this behaves like an NFS export with root_squash: make the directory owned by {who} on the storage side (the export, access point or mount options of the PersistentVolume), or point the app at a subdirectory it already owns",
+            _ => $"set the ownership to {who} on the storage side ({network})",
+        };
+        return head + fix;
+    }
+}
