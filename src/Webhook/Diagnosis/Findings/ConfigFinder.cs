@@ -234,6 +234,7 @@ public sealed partial class ConfigFinder : IFinder
             values["mountPath"] = mount.MountPath; values["volume"] = mount.Mount.Name; values["volumeKind"] = mount.Kind; values["object"] = mount.Source;
             if (!string.IsNullOrEmpty(mount.Mount.SubPath)) values["subPath"] = mount.Mount.SubPath;
             var items = mount.Volume?.ConfigMap?.Items ?? mount.Volume?.Secret?.Items;
+            if (mount.Key == "") values["notProjected"] = "true";
             if (items is { Count: > 0 }) values["items"] = string.Join(", ", items.Select(i => i.Key == i.Path ? i.Key : $"{i.Key}→{i.Path}"));
             text = mount.Key switch
             {

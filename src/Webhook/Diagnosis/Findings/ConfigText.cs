@@ -16,12 +16,13 @@ public static partial class ConfigText
     {
         var m = TcpValue().Match(line);
         if (!m.Success || !ParseContext().IsMatch(line) || Connecting().IsMatch(line)) return null;
-        var variable = PortVariable().Match(line);
-        return new(m.Value, m.Groups["port"].Value, variable.Success ? variable.Value : null);
+        return new(m.Value, m.Groups["port"].Value, PortVariableIn(line));
     }
 
-    /// <summary>A variable named like a service link (X_PORT, X_PORT_80_TCP...) on a line, if any.</summary>
-    public static string? PortVariableIn(string line) => PortVariable().Match(line) is { Success: true } m ? m.Value : null;
+    /// <summary>A variable named like a service link (X_PORT, X_PORT_80_TCP...) on a line, if any; error codes ([ERR_SOCKET_BAD_PORT]) are not variables.</summary>
+    public static string? PortVariableIn(string line) =>
+        PortVariable().Matches(line).Where(v => !v.Value.StartsWith("ERR_", StringComparison.Ordinal) && (v.Index == 0 || line[v.Index - 1] != '['))
+            .Select(v => v.Value).LastOrDefault();
 
     /// <summary>The flags a parser rejected ("flag provided but not defined: -foo", "unknown flag: --foo", "unrecognized arguments: --a --b").</summary>
     public static IReadOnlyList<string> UnknownFlags(string line)

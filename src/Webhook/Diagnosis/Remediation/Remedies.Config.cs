@@ -119,7 +119,7 @@ public static partial class Remedies
         }
         var obj = file.Get("object");
         var key = file.Get("key");
-        if (key == "")
+        if (file.Get("notProjected") == "true")
         {
             yield return $"Volume {file.Get("volume")} projects only the items {file.Get("items")} of {obj}: add an item for {FileName(path)} (key: KEY, path: {FileName(path)}), or drop items to project every key";
             yield break;
