@@ -12,9 +12,27 @@ public static partial class Targets
         if (m.Success) return m.Groups["h"].Value;
         m = Url().Match(line);
         if (m.Success) return m.Groups["host"].Value + (m.Groups["port"].Success ? ":" + m.Groups["port"].Value : "");
-        m = HostAndPort().Match(line);
-        return m.Success ? m.Value : null;
+        for (m = HostAndPort().Match(line); m.Success; m = m.NextMatch())
+            if (!IsSourceLocation(line, m)) return m.Value;
+        return null;
     }
+
+    /// <summary>"store.go:112" or "main.rs:14:5" is where the code failed, not a host the app tried to reach.</summary>
+    static bool IsSourceLocation(string line, Match m)
+    {
+        var host = m.Value[..m.Value.LastIndexOf(':')];
+        var dot = host.LastIndexOf('.');
+        if (dot >= 0 && SourceExtensions.Contains(host[(dot + 1)..]))
+            return true;
+        var end = m.Index + m.Length;
+        return end + 1 < line.Length && line[end] == ':' && char.IsAsciiDigit(line[end + 1]) && !host.Contains('.', StringComparison.Ordinal);
+    }
+
+    static readonly HashSet<string> SourceExtensions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "go", "rs", "py", "rb", "js", "mjs", "cjs", "ts", "java", "kt", "scala", "cs", "fs", "c", "cc", "cpp", "h", "hpp",
+        "ex", "exs", "erl", "php", "swift", "lua", "pl", "sh", "groovy", "clj", "dart", "zig", "nim", "hs", "ml",
+    };
 
     /// <summary>The host:port of the decisive line, else of the nearest line above it that names one.</summary>
     public static string? HostPortNear(LogView log, string? decisive)

@@ -7,6 +7,10 @@ public static class Finders
     [
         new InstanceFinder(),
         new ChangeFinder(),
+        new CommandFinder(),
+        new NativeFinder(),
+        new DependencyFinder(),
+        new ApplicationFinder(),
         new ConfigFinder(),
         new PermissionFinder(),
     ];

@@ -48,6 +48,7 @@ public static class FindingKinds
     public const string MountOverBinary = "mount-over-binary";
     public const string CrlfScript = "crlf-script";
     public const string NoCommand = "no-command";
+    public const string Background = "background-process";
 
     // Native crashes.
     public const string InstructionSet = "instruction-set";

@@ -36,13 +36,24 @@ public sealed class InstanceFinder : IFinder
             };
     }
 
-    /// <summary>"init container" or "sidecar" when the failing container is not the pod's only or main app container.</summary>
+    /// <summary>
+    /// "init container", "sidecar" (a native sidecar, or a well-known proxy/agent image) or "container" when the
+    /// failing container is not the pod's only or first one; null for the main container.
+    /// </summary>
     public static string? Role(CrashFacts facts)
     {
         if (facts.IsInitContainer)
             return facts.Spec?.RestartPolicy == "Always" ? "sidecar" : "init container";
         var containers = facts.Snapshot.Pod?.Spec?.Containers ?? [];
-        if (containers.Count < 2 || facts.ContainerName is null) return null;
-        return containers[0].Name == facts.ContainerName ? null : "sidecar";
+        if (containers.Count < 2 || facts.ContainerName is null || containers[0].Name == facts.ContainerName) return null;
+        return SidecarNames.Any(n => facts.ContainerName.Contains(n, StringComparison.OrdinalIgnoreCase) || (facts.Spec?.Image ?? "").Contains(n, StringComparison.OrdinalIgnoreCase))
+            ? "sidecar" : "container";
     }
+
+    static readonly string[] SidecarNames =
+    [
+        "istio-proxy", "envoy", "linkerd-proxy", "cloud-sql-proxy", "cloudsql-proxy", "oauth2-proxy", "config-reloader", "configmap-reload",
+        "vault-agent", "fluent-bit", "fluentbit", "fluentd", "filebeat", "promtail", "vector", "otel-collector", "opentelemetry-collector",
+        "jaeger-agent", "datadog", "dd-agent", "log-shipper", "sidecar", "exporter", "kube-rbac-proxy",
+    ];
 }

@@ -11,8 +11,11 @@ public sealed class LogRule : ICrashRule
         if (verdict is null || verdict.Score < facts.Options.MinLogScore)
             return null;
 
-        var line = WithContinuation(verdict.Line, facts.Log);
-        var evidence = verdict.Supporting.Select(s => new Evidence("log", s.Text.Trim())).Append(new Evidence("log", line)).ToList();
+        var line = DecisiveLine.Resolve(facts.Log, verdict.Line, verdict.Cause);
+        var times = DecisiveLine.Occurrences(facts.Log, verdict.Line.Text.Trim());
+        var quoted = times > 1 ? $"{line}  (× {times})" : line;
+        var evidence = verdict.Supporting.Select(s => new Evidence("log", s.Text.Trim())).Where(e => e.Text != line)
+            .Append(new Evidence("log", quoted)).ToList();
         if (facts.Terminated is not null) evidence.Insert(0, new("pod.status", StatusText.Terminated(facts)));
         // A log that is the termination message is already quoted by the status line.
         if (facts.Log.Source == Collect.LogSource.TerminationMessage && facts.Terminated?.Message?.Contains(line, StringComparison.Ordinal) == true)
@@ -41,14 +44,6 @@ public sealed class LogRule : ICrashRule
             Causes.PermissionDenied => $"{c} is denied access{PathText(line)}: {quoted}.",
             _ => $"{c} crashes with an unhandled error: {quoted}.",
         };
-    }
-
-    /// <summary>A line ending in ':' (Rust's "panicked at src/main.rs:14:5:") carries its message on the next line.</summary>
-    static string WithContinuation(LogLine line, LogView log)
-    {
-        var text = line.Text.Trim();
-        var next = line.Index + 1 < log.Lines.Count ? log.Lines[line.Index + 1] : null;
-        return text.EndsWith(':') && next is { IsFrame: false } && !string.IsNullOrWhiteSpace(next.Text) ? $"{text} {next.Text.Trim()}" : text;
     }
 
     static string TargetText(string line) => Targets.HostPort(line) is { } target ? $" ({target})" : "";

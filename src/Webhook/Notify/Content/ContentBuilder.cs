@@ -22,11 +22,19 @@ public sealed class ContentBuilder(SecretRedactor redactor)
         var logText = log is not null && !string.IsNullOrWhiteSpace(log.Text) ? R(log.Text)
             : logEvidence.Count > 0 ? string.Join('\n', logEvidence) : null;
 
+        var certainty = diagnosis.Certainty;
+        var role = diagnosis.Findings.FirstOrDefault(f => f.Kind == Diagnosis.FindingKinds.FailingContainer);
+        var workload = Workload(n);
         return new MessageContent
         {
             Cause = diagnosis.Cause,
-            CauseWords = CauseText.Words(diagnosis.Cause),
-            Workload = R(Workload(n)),
+            CauseWords = Diagnosis.Certainty.Prefix(diagnosis.Confidence, diagnosis.Cause) is { Length: > 0 } prefix
+                ? prefix + char.ToLowerInvariant(CauseText.Words(diagnosis.Cause)[0]) + CauseText.Words(diagnosis.Cause)[1..]
+                : CauseText.Words(diagnosis.Cause),
+            Workload = R(role is null ? workload : $"{role.Get("role")} {role.Get("container")} in {workload}"),
+            Certainty = certainty,
+            RunnerUp = diagnosis.Alternatives.Count > 0 ? CauseText.Words(diagnosis.Alternatives[0].Cause) : null,
+            Change = diagnosis.Change is { } change ? new(R(change.Text), R(change.Command)) : null,
             Summary = R(diagnosis.Summary),
             Facts = Facts(n, ns, pod, container, status).Select(f => f with { Value = R(f.Value) }).ToList(),
             EvidenceLines = evidenceLines,
@@ -41,7 +49,8 @@ public sealed class ContentBuilder(SecretRedactor redactor)
             },
             Remediation = diagnosis.Remediation.Select(R).ToList(),
             Commands = diagnosis.Commands.Select(R).ToList(),
-            Missing = diagnosis.Missing.Select(R).ToList(),
+            // Gaps are a footnote, and only when they matter: a certain cause does not need what was not seen.
+            Missing = certainty == "certain" ? [] : diagnosis.Missing.Select(R).ToList(),
             Confidence = Math.Clamp(diagnosis.Confidence, 0, 1),
             Links = AlertLinks.For(alert, redactor),
             Resolved = alert.IsResolved,
@@ -84,7 +93,10 @@ public sealed class ContentBuilder(SecretRedactor redactor)
             yield return new Fact("Exit code", Signals.Describe(code, d.Signal) + (terminated?.Reason is { } r ? $" {r}" : ""));
         if ((d.RestartCount ?? status?.RestartCount) is { } restarts)
             yield return new Fact("Restarts", restarts.ToString(CultureInfo.InvariantCulture));
-        if (terminated?.StartedAt is { } started && terminated.FinishedAt is { } finished)
+        // A runtime that never started the process reports the zero time (or none) as startedAt.
+        if (terminated is not null && (terminated.StartedAt is null || terminated.StartedAt.Value.Year <= 2000))
+            yield return new Fact("Last run", terminated.FinishedAt is { } at ? $"never started (failed at {at:HH:mm:ss} UTC)" : "never started");
+        else if (terminated?.StartedAt is { } started && terminated.FinishedAt is { } finished)
             yield return new Fact("Last run", $"{started:HH:mm:ss} → {finished:HH:mm:ss} UTC ({Durations.Short(finished - started)})");
         if (n.Snapshot.Workload is { } w)
             yield return new Fact("Owner", w.Revision is null ? $"{w.Kind} {w.Name}" : $"{w.Kind} {w.Name}, revision {w.Revision}");

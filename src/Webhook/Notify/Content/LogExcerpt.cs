@@ -7,6 +7,8 @@ namespace Webhook.Notify.Content;
 public static class LogExcerpt
 {
     public const string Gap = "…";
+    /// <summary>Put before the lines the diagnosis quotes, so the eye finds the decisive line in the excerpt.</summary>
+    public const string Marker = "▶ ";
     private const int MaxLineChars = 400;
 
     public static string Cut(string log, IEnumerable<string> evidence, int maxChars, int tailLines = 12)
@@ -28,10 +30,10 @@ public static class LogExcerpt
             for (var i = Math.Max(0, lines.Length - tail); i < lines.Length; i++) keep.Add(i);
             foreach (var at in evidenceAt.TakeLast(maxEvidence))
                 for (var i = Math.Max(0, at - context); i <= Math.Min(lines.Length - 1, at + context); i++) keep.Add(i);
-            var text = Render(lines, keep);
+            var text = Render(lines, keep, evidenceAt);
             if (text.Length <= maxChars) return text;
         }
-        var last = Render(lines, new SortedSet<int>(evidenceAt.TakeLast(1).Append(lines.Length - 1)));
+        var last = Render(lines, new SortedSet<int>(evidenceAt.TakeLast(1).Append(lines.Length - 1)), evidenceAt);
         if (last.Length <= maxChars) return last;
         var start = last.Length - Math.Max(0, maxChars - Gap.Length);
         if (start < last.Length && char.IsLowSurrogate(last[start])) start++;
@@ -49,14 +51,20 @@ public static class LogExcerpt
         yield return (1, 0, 1);
     }
 
-    private static string Render(string[] lines, SortedSet<int> keep)
+    private static string Render(string[] lines, SortedSet<int> keep, List<int> evidenceAt)
     {
         var output = new List<string>();
         var previous = -1;
+        var decisive = evidenceAt.Count > 0 ? evidenceAt[^1] : -1;
         foreach (var i in keep)
         {
             if (i != previous + 1) output.Add($"{Gap} {i - previous - 1} line{(i - previous - 1 == 1 ? "" : "s")} cut {Gap}");
-            output.Add(lines[i].Length > MaxLineChars ? Head(lines[i], MaxLineChars) + Gap : lines[i]);
+            // Identical lines in a row (a retry loop) read once, with their count.
+            var repeats = 1;
+            while (i + repeats < lines.Length && keep.Contains(i + repeats) && lines[i + repeats] == lines[i] && i + repeats != decisive) repeats++;
+            if (repeats > 1 && output.Count > 0 && output[^1].EndsWith($"(× {repeats})", StringComparison.Ordinal)) { previous = i; continue; }
+            var line = lines[i].Length > MaxLineChars ? Head(lines[i], MaxLineChars) + Gap : lines[i];
+            output.Add((i == decisive ? Marker : "") + line + (repeats > 1 ? $"  (× {repeats})" : ""));
             previous = i;
         }
         return string.Join('\n', output);

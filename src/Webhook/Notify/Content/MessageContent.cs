@@ -9,7 +9,7 @@ public sealed record MessageContent
     public required string Cause { get; init; }
     /// <summary>The cause in words, e.g. "OOM killed at its memory limit".</summary>
     public required string CauseWords { get; init; }
-    /// <summary>"deployment shop/api", or the pod when no owner is known.</summary>
+    /// <summary>"deployment shop/api", or the pod when no owner is known; "init container flyway in deployment shop/api" when not the main container fails.</summary>
     public required string Workload { get; init; }
     public required string Summary { get; init; }
     public IReadOnlyList<Fact> Facts { get; init; } = [];
@@ -30,7 +30,17 @@ public sealed record MessageContent
     public int? RestartCount { get; init; }
     public string? Pod { get; init; }
 
-    public string ConfidenceText => $"confidence {Math.Round(Confidence * 100):0}%";
+    /// <summary>"certain", "likely", "possible" or "unknown" (<see cref="Diagnosis.Certainty"/>).</summary>
+    public string Certainty { get; init; } = "certain";
+    /// <summary>The runner-up cause in words, named by uncertain messages.</summary>
+    public string? RunnerUp { get; init; }
+    /// <summary>A command that applies the fix, labelled as a change; only when the fix is certain and mechanical.</summary>
+    public Diagnosis.ProposedChange? Change { get; init; }
+
+    /// <summary>The headline's marker: red only when the cause is certain; a neutral mark when it is a guess.</summary>
+    public string Icon => Resolved ? "✅" : Certainty == "certain" ? "🔴" : "⚪";
+
+    public string ConfidenceText => $"confidence {Math.Round(Confidence * 100):0}%" + (RunnerUp is null || Certainty == "certain" ? "" : $", runner-up: {RunnerUp}");
 }
 
 public sealed record Fact(string Name, string Value);

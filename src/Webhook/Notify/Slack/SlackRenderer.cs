@@ -66,9 +66,9 @@ public static class SlackRenderer
     public static string Esc(string? s) => SlackText.Escape(s);
 
     private static HeaderBlock Header(MessageContent c) =>
-        new(new PlainText(TextFit.Fit($"{(c.Resolved ? "✅" : "🔴")} {c.CauseWords}: {c.Workload}", HeaderText, SlackText.Plain)));
+        new(new PlainText(TextFit.Fit($"{c.Icon} {c.CauseWords}: {c.Workload}", HeaderText, SlackText.Plain)));
 
-    private static string StripIcon(string header) => header.StartsWith("🔴 ", StringComparison.Ordinal) ? header[3..] : header;
+    private static string StripIcon(string header) => header.StartsWith("🔴 ", StringComparison.Ordinal) || header.StartsWith("⚪ ", StringComparison.Ordinal) ? header[2..].TrimStart() : header;
 
     private static string LogSection(MessageContent c)
     {
@@ -85,22 +85,24 @@ public static class SlackRenderer
 
     private static string? NextSteps(MessageContent c)
     {
-        if (c.Remediation.Count == 0 && c.Commands.Count == 0 && c.Missing.Count == 0) return null;
+        if (c.Remediation.Count == 0 && c.Commands.Count == 0 && c.Change is null) return null;
         var parts = new List<string>();
         if (c.Remediation.Count > 0)
             parts.Add("*Next steps*\n" + string.Join('\n', c.Remediation.Select(r => "• " + Esc(r))));
         if (c.Commands.Count > 0)
-            parts.Add("```\n" + string.Join('\n', c.Commands.Select(Esc)).Replace("```", "ˋˋˋ") + "\n```");
-        if (c.Missing.Count > 0)
-            parts.Add("_Not seen:_ " + Esc(string.Join("; ", c.Missing)));
+            parts.Add("*Confirm with*\n```\n" + string.Join('\n', c.Commands.Select(Esc)).Replace("```", "ˋˋˋ") + "\n```");
+        if (c.Change is { } change)
+            parts.Add($"*Apply the fix (changes the cluster):* {Esc(change.Text)}\n```\n{Esc(change.Command).Replace("```", "ˋˋˋ")}\n```");
         var text = string.Join('\n', parts);
         // A cut inside a code fence would leave it open; drop the commands first when too long.
-        return text.Length <= SectionText ? text : string.Join('\n', parts.Where(p => !p.StartsWith("```", StringComparison.Ordinal)));
+        return text.Length <= SectionText ? text : string.Join('\n', parts.Where(p => !p.Contains("```", StringComparison.Ordinal)));
     }
 
     private static ContextBlock Context(MessageContent c)
     {
         var elements = new List<TextObject> { new Mrkdwn($"*{Esc(c.Cause)}* · {Esc(c.ConfidenceText)}") };
+        if (c.Missing.Count > 0)
+            elements.Add(new Mrkdwn("_Not seen:_ " + Esc(TextFit.Fit(string.Join("; ", c.Missing), 500))));
         foreach (var link in c.Links)
             if (SlackText.Link(link.Url, link.Title) is { } l) elements.Add(new Mrkdwn(l));
         return new ContextBlock(elements.Take(MaxContextElements).ToList());

@@ -22,7 +22,7 @@ public static class TeamsRenderer
     {
         var body = new List<CardElement>
         {
-            new TextBlock(T($"{(c.Resolved ? "✅" : "🔴")} {c.CauseWords}: {c.Workload}", 300))
+            new TextBlock(T($"{c.Icon} {c.CauseWords}: {c.Workload}", 300))
             {
                 Size = "Large", Weight = "Bolder", Color = c.Resolved ? "Good" : "Attention",
             },

@@ -1,0 +1,78 @@
+using System.Text.RegularExpressions;
+
+namespace Webhook.Diagnosis;
+
+/// <summary>
+/// What an application crash points at: a module or class the image lacks, the crashing frame of the app's own
+/// code, the object an operator was reconciling (its structured log keys), and the component version (image tag).
+/// </summary>
+public sealed partial class ApplicationFinder : IFinder
+{
+    public IEnumerable<Finding> Find(CrashFacts facts, RuleMatch match)
+    {
+        var detail = match.Detail ?? "";
+        if (Module().Match(detail) is { Success: true } module)
+        {
+            var name = module.Groups["m"].Value;
+            yield return new Finding(FindingKinds.ModuleMissing, $"the image has no module {name}", "log")
+            {
+                Values = new Dictionary<string, string> { ["module"] = name, ["image"] = facts.Spec?.Image ?? "" },
+            };
+        }
+        if (match.Cause != Causes.ApplicationError)
+            yield break;
+        if (CrashFrame(facts, detail) is { } frame)
+            yield return new Finding(FindingKinds.CrashFrame, $"raised at {frame}", "log") { Values = new Dictionary<string, string> { ["frame"] = frame } };
+        if (Reconciled(facts.Snapshot.PreviousLog?.Text) is { } obj)
+            yield return obj;
+    }
+
+    /// <summary>The first frame below the decisive line that is the app's own code, not the runtime's or a library's.</summary>
+    static string? CrashFrame(CrashFacts facts, string detail)
+    {
+        var lines = facts.Log.Lines;
+        var start = -1;
+        for (var i = lines.Count - 1; i >= 0; i--)
+            if (!lines[i].IsFrame && detail.StartsWith(lines[i].Text.Trim(), StringComparison.Ordinal) && lines[i].Text.Trim().Length > 0) { start = i; break; }
+        if (start < 0) return null;
+        // Python prints frames above the exception line, innermost last; the others print them below, innermost first.
+        var python = start > 0 && lines[start - 1].IsFrame && lines[start - 1].Text.TrimStart().StartsWith("File \"", StringComparison.Ordinal)
+            || start > 1 && lines[start - 2].Text.TrimStart().StartsWith("File \"", StringComparison.Ordinal);
+        var candidates = new List<string>();
+        if (python)
+            for (var i = start - 1; i >= 0 && lines[i].IsFrame; i--) { if (PythonFrame().Match(lines[i].Text) is { Success: true } m) candidates.Add(m.Value.Trim()); }
+        else
+            for (var i = start + 1; i < lines.Count && lines[i].IsFrame; i++) candidates.Add(lines[i].Text.Trim());
+        return candidates.FirstOrDefault(c => !LibraryFrame().IsMatch(c)) is { } own ? Text.Clip(own, 160) : null;
+    }
+
+    /// <summary>The object an operator was reconciling when it died: controller-runtime's structured keys, JSON or logfmt.</summary>
+    static Finding? Reconciled(string? log)
+    {
+        if (string.IsNullOrEmpty(log)) return null;
+        var tail = log.Length > 16_384 ? log[^16_384..] : log;
+        Match? last = null;
+        foreach (Match m in ReconcileKeys().Matches(tail)) last = m;
+        if (last is null) return null;
+        var controller = last.Groups["c"].Value;
+        var ns = last.Groups["ns"].Success ? last.Groups["ns"].Value : "";
+        var name = last.Groups["n"].Value;
+        var obj = ns.Length > 0 ? $"{ns}/{name}" : name;
+        return new Finding(FindingKinds.ReconciledObject, $"controller {controller} was reconciling {obj}", "log")
+        {
+            Values = new Dictionary<string, string> { ["controller"] = controller, ["namespace"] = ns, ["name"] = name },
+        };
+    }
+
+    [GeneratedRegex(@"No module named '?(?<m>[\w.]+)'?|Cannot find module '(?<m>[^'./][^']*)'|cannot load such file -- (?<m>\S+)|ClassNotFoundException: (?<m>[\w.$]+)|NoClassDefFoundError: (?<m>[\w/$.]+)|Could not load file or assembly '(?<m>[^',]+)|ImportError: cannot import name '(?<m>\w+)'")]
+    private static partial Regex Module();
+
+    [GeneratedRegex(@"File ""[^""]+"", line \d+, in \S+")]
+    private static partial Regex PythonFrame();
+
+    [GeneratedRegex(@"site-packages|dist-packages|/usr/lib/python|lib/python\d|node:internal|node_modules|\bat (java|javax|jdk|sun|kotlin|scala|org\.springframework|System|Microsoft)\.|/usr/local/go/|runtime/|\bruntime\.|\bstd::|/rustc/|core::|alloc::|/gems/|<internal:|\(internal/")]
+    private static partial Regex LibraryFrame();
+
+    [GeneratedRegex(@"""controller""\s*:\s*""(?<c>[^""]+)"".{0,400}?(""namespace""\s*:\s*""(?<ns>[^""]*)"".{0,200}?)?""name""\s*:\s*""(?<n>[^""]+)""|controller=""?(?<c>[\w.-]+)""?.{0,300}?(namespace=""?(?<ns>[\w.-]*)""?.{0,100}?)?\bname=""?(?<n>[\w.-]+)")]
+    private static partial Regex ReconcileKeys();
+}

@@ -1,0 +1,55 @@
+using System.Text.RegularExpressions;
+
+namespace Webhook.Diagnosis;
+
+/// <summary>
+/// What a native crash says about itself: an instruction set the CPU lacks (SIGILL, "requires AVX"), a binary
+/// linked against another C library (glibc symbols on musl/alpine or the reverse), the JVM's hs_err report.
+/// </summary>
+public sealed partial class NativeFinder : IFinder
+{
+    public IEnumerable<Finding> Find(CrashFacts facts, RuleMatch match)
+    {
+        var log = string.Join('\n', facts.Log.Lines.Select(l => l.Text)) + "\n" + (facts.Terminated?.Message ?? "");
+        var node = facts.Snapshot.Node?.Name ?? facts.Snapshot.Pod?.Spec?.NodeName ?? "";
+        if (InstructionSet().Match(log) is { Success: true } isa && (facts.ExitCode == 132 || match.Cause == Causes.NativeCrash))
+        {
+            var feature = isa.Groups["f"].Success && isa.Groups["f"].Value.Length > 0 ? isa.Groups["f"].Value.ToUpperInvariant() : "";
+            yield return new Finding(FindingKinds.InstructionSet,
+                feature.Length > 0 ? $"the binary needs the {feature} instruction set, which node {node} does not offer" : $"illegal instruction on node {node}: the binary assumes a CPU feature this node lacks", "log")
+            {
+                Values = new Dictionary<string, string> { ["feature"] = feature, ["node"] = node, ["line"] = isa.Value.Trim() },
+            };
+        }
+        if (Libc().Match(log) is { Success: true } libc)
+        {
+            var image = facts.Spec?.Image ?? "";
+            var musl = image.Contains("alpine", StringComparison.OrdinalIgnoreCase) || libc.Value.Contains("relocating", StringComparison.OrdinalIgnoreCase);
+            yield return new Finding(FindingKinds.LibcMismatch,
+                musl ? $"a glibc-linked binary on the musl (alpine) base of {image}: {libc.Value.Trim()}" : $"the binary needs another C library than the image has: {libc.Value.Trim()}", "log")
+            {
+                Values = new Dictionary<string, string> { ["line"] = libc.Value.Trim(), ["image"] = image, ["libc"] = musl ? "musl" : "glibc" },
+            };
+        }
+        if (HsErr().Match(log) is { Success: true } hs)
+        {
+            var frame = ProblematicFrame().Match(log) is { Success: true } f ? f.Groups[1].Value.Trim() : "";
+            yield return new Finding(FindingKinds.JvmCrashLog, $"the JVM wrote its crash report to {hs.Groups["p"].Value}" + (frame.Length > 0 ? $"; problematic frame {frame}" : ""), "log")
+            {
+                Values = new Dictionary<string, string> { ["path"] = hs.Groups["p"].Value, ["frame"] = frame },
+            };
+        }
+    }
+
+    [GeneratedRegex(@"(requires?|needs?|support for|not support|does not support|missing|without)\W+(the )?(CPU |instruction set |processor )?(?<f>AVX-?512\w*|AVX2|AVX|SSE4[._]?[12]|SSE4|SSSE3|FMA3?|BMI2|x86-64-v[234]|POPCNT|NEON|ARMv8\.\d)|(?<f>AVX2|AVX|SSE4\.[12]|x86-64-v[234])\W+(instructions? )?(is |are )?(required|not (available|supported|detected))|Illegal instruction|illegal hardware instruction|SIGILL", RegexOptions.IgnoreCase)]
+    private static partial Regex InstructionSet();
+
+    [GeneratedRegex(@"Error relocating [^\n]*|symbol not found[^\n]*|version `GLIBC_[\d.]+' not found[^\n]*|GLIBC_[\d.]+ not found[^\n]*|ld-linux[\w.-]*: No such file or directory|__(memcpy|fprintf|sprintf|snprintf|vsnprintf)_chk[^\n]*|libc\.musl[^\n]*not found", RegexOptions.IgnoreCase)]
+    private static partial Regex Libc();
+
+    [GeneratedRegex(@"error report file with more information is saved as:\s*(?:#\s*)?(?<p>\S+hs_err\S*)|(?<p>\S*hs_err_pid\d+\.log)")]
+    private static partial Regex HsErr();
+
+    [GeneratedRegex(@"Problematic frame:\s*\n#?\s*(.+)")]
+    private static partial Regex ProblematicFrame();
+}
