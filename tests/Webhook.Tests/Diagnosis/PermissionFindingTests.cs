@@ -195,7 +195,7 @@ public class PermissionFindingTests
         Assert.Equal(Causes.PermissionDenied, d.Cause);
         var port = Assert.Single(d.Findings, f => f.Kind == FindingKinds.PrivilegedPort);
         Assert.Equal("80", port.Get("port"));
-        d.Step("Port 80", "env WEB_PORT=80", "user 1000 is not root", "WEB_PORT=8080");
+        d.Step("Port 80", "env WEB_PORT=80", "runAsUser=1000, not root", "WEB_PORT=8080");
         d.Step("net.ipv4.ip_unprivileged_port_start=0");
         // Contradictions: nothing about files or mounts for a port.
         d.NoStep("chown");
@@ -210,7 +210,7 @@ public class PermissionFindingTests
             Log = "nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)",
             SecurityContext = new V1SecurityContext { RunAsUser = 0, Capabilities = new V1Capabilities { Drop = ["ALL"] } },
         }.Classify();
-        d.NoStep("is not root");
+        d.NoStep("not root");
         d.Step("NET_BIND_SERVICE", "capabilities.drop: ALL");
     }
 

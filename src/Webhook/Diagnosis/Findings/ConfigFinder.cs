@@ -50,7 +50,27 @@ public sealed partial class ConfigFinder : IFinder
         if (recent.Select(ConfigText.IsCredentialRejection).Any(x => x) && Credential(facts, recent) is { } credential)
             findings.Add(credential);
 
-        if (serviceLink is null && field is null && !findings.Any(x => x.Kind is FindingKinds.UnknownFlag or FindingKinds.RejectedCredential))
+        if (ConfigText.Hint(recent.Take(15)) is { } hint)
+            findings.Add(new Finding(FindingKinds.LogHint, $"the log says: {Text.Clip(hint, 200)}", "log") { Values = Values(("hint", hint)) });
+
+        var listed = ConfigText.ListedVariables(facts.Log.Lines);
+        if (MountHides(facts, recent) is { } hides)
+        {
+            findings.Add(hides);
+        }
+        else if (serviceLink is null && field is null && listed.Count > 0)
+        {
+            var origins = listed.Select(v => SpecSources.Origin(facts.Spec, v)).ToList();
+            findings.Add(new Finding(FindingKinds.MissingVariable, $"the app requires {string.Join(", ", listed)}", "log")
+            {
+                Values = Values(("variable", listed[0]), ("variables", string.Join(", ", listed)), ("container", facts.ContainerName)),
+            });
+            findings.Add(new Finding(FindingKinds.VariableSource, string.Join("; ", origins.Select(o => o.Text).Distinct()), "pod.spec")
+            {
+                Values = origins[0].Values.Where(kv => kv.Key != "variable").ToDictionary(kv => kv.Key, kv => kv.Value),
+            });
+        }
+        else if (serviceLink is null && field is null && !findings.Any(x => x.Kind is FindingKinds.UnknownFlag or FindingKinds.RejectedCredential))
         {
             var variable = Targets.Variable(detail);
             if (variable is not null && !IsFileName(detail, variable))
@@ -86,6 +106,32 @@ public sealed partial class ConfigFinder : IFinder
         return findings;
     }
 
+    /// <summary>
+    /// A file of the image reported missing below a ConfigMap/Secret mount, in a subdirectory the volume cannot hold:
+    /// the mount replaced the image's whole directory.
+    /// </summary>
+    public static Finding? MountHides(CrashFacts facts, IReadOnlyList<string> recent)
+    {
+        foreach (var line in recent.Take(6))
+        {
+            if (!NotFoundText().IsMatch(line)) continue;
+            foreach (var path in ConfigText.Paths(line))
+            {
+            var mount = SpecSources.MountOf(facts.Spec, facts.Snapshot.Pod?.Spec, path);
+            if (mount is not { Kind: "configMap" or "secret" } || !string.IsNullOrEmpty(mount.Mount.SubPath) || path.Length <= mount.MountPath.TrimEnd('/').Length + 1) continue;
+            var relative = path[(mount.MountPath.TrimEnd('/').Length + 1)..];
+            var items = mount.Volume?.ConfigMap?.Items ?? mount.Volume?.Secret?.Items;
+            if (!relative.Contains('/', StringComparison.Ordinal) || items?.Any(i => i.Path?.Contains('/', StringComparison.Ordinal) == true) == true) continue;
+            return new Finding(FindingKinds.MountHidesPath,
+                $"{mount.Source} is mounted at {mount.MountPath} and replaces the image's whole {mount.MountPath} directory: {path} (in {relative[..relative.IndexOf('/', StringComparison.Ordinal)]}/) is no longer there", "pod.spec")
+            {
+                Values = Values(("path", path), ("mountPath", mount.MountPath), ("volume", mount.Mount.Name), ("object", mount.Source)),
+            };
+            }
+        }
+        return null;
+    }
+
     /// <summary>The decisive line, then the last message lines from the end backwards.</summary>
     static List<string> Recent(CrashFacts facts, string detail)
     {
@@ -118,7 +164,9 @@ public sealed partial class ConfigFinder : IFinder
             var variable = link.Variable ?? (i + 1 < recent.Count ? ConfigText.PortVariableIn(recent[i + 1]) : null);
             var explicitEnv = (facts.Spec?.Env ?? []).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
             var certain = variable is not null;
-            variable ??= Candidates(facts).Select(n => n + "_PORT").FirstOrDefault(v => !explicitEnv.Contains(v));
+            variable ??= HostNamed(facts).FirstOrDefault()
+                ?? (FlagBefore().Match(recent[i]) is { Success: true } flag && flag.Groups["v"].Value == link.Value ? flag.Groups["n"].Value.ToUpperInvariant().Replace('-', '_') + "_PORT" : null)
+                ?? Candidates(facts).Select(n => n + "_PORT").FirstOrDefault(v => !explicitEnv.Contains(v));
             if (variable is null || explicitEnv.Contains(variable)) return null;
             var service = ServiceOf(variable);
             return new Finding(FindingKinds.ServiceLinkCollision,
@@ -129,7 +177,35 @@ public sealed partial class ConfigFinder : IFinder
                 Values = Values(("variable", variable), ("service", service), ("value", link.Value), ("port", link.Port), ("certain", certain ? "true" : "false")),
             };
         }
+        // No value in the log, but a port the app could not parse, and env X_HOST names Service x while X_PORT is left to Kubernetes.
+        if (recent.Take(8).Any(ConfigText.IsBadPort))
+        {
+            var env = facts.Spec?.Env ?? [];
+            foreach (var host in env.Where(e => e.Name.EndsWith("_HOST", StringComparison.Ordinal) && e.Value is { Length: > 0 }))
+            {
+                var prefix = host.Name[..^"_HOST".Length];
+                var service = host.Value!.Split('.')[0];
+                if (service.ToUpperInvariant().Replace('-', '_') != prefix || env.Any(e => e.Name == prefix + "_PORT")) continue;
+                return new Finding(FindingKinds.ServiceLinkCollision,
+                    $"{prefix}_PORT is not set in the spec, so the app gets the service-link value {prefix}_PORT=tcp://CLUSTER-IP:PORT that Kubernetes injects for Service {service} (named by {host.Name}={host.Value}); the app cannot parse it as a port", "pod.spec")
+                {
+                    Values = Values(("variable", prefix + "_PORT"), ("service", service), ("value", "tcp://CLUSTER-IP:PORT"), ("certain", "false"), ("hostVariable", host.Name)),
+                };
+            }
+        }
         return null;
+    }
+
+    /// <summary>X_PORT where env X_HOST names Service x (REDIS_HOST=redis) and the spec leaves X_PORT to Kubernetes.</summary>
+    static IEnumerable<string> HostNamed(CrashFacts facts)
+    {
+        var env = facts.Spec?.Env ?? [];
+        foreach (var host in env.Where(e => e.Name.EndsWith("_HOST", StringComparison.Ordinal) && e.Value is { Length: > 0 }))
+        {
+            var prefix = host.Name[..^"_HOST".Length];
+            if (host.Value!.Split('.')[0].ToUpperInvariant().Replace('-', '_') == prefix && !env.Any(e => e.Name == prefix + "_PORT"))
+                yield return prefix + "_PORT";
+        }
     }
 
     /// <summary>SVC of SVC_PORT / SVC_PORT_80_TCP: the Service name, lower-cased with '-' for '_'.</summary>
@@ -154,7 +230,10 @@ public sealed partial class ConfigFinder : IFinder
         var (field, index, entry) = Locate(facts.Spec, name);
         var image = facts.Spec?.Image ?? "";
         string where;
-        if (field is not null) where = $"{field}[{index}] of container {facts.ContainerName} is \"{entry}\"";
+        var singleDash = name.Length == 1 && entry is { Length: > 2 } e && e[0] == '-' && e[1] != '-';
+        if (field is not null && singleDash)
+            where = $"{field}[{index}] of container {facts.ContainerName} is \"{entry}\", a long flag written with one dash, which the parser reads as the short flags {flag}…; write it with two dashes (-{entry})";
+        else if (field is not null) where = $"{field}[{index}] of container {facts.ContainerName} is \"{entry}\"";
         else if ((facts.Spec?.Env ?? []).FirstOrDefault(e => e.Value is { } v && Mentions(v, name)) is { } env)
             where = $"env {env.Name} of container {facts.ContainerName} passes it (\"{Text.Clip(env.Value!, 80)}\")";
         else where = $"it is not in the spec's command or args: the image's ENTRYPOINT/CMD or an entrypoint script passes it";
@@ -162,7 +241,7 @@ public sealed partial class ConfigFinder : IFinder
         {
             Values = Values(("flag", flag), ("field", field), ("index", index?.ToString(CultureInfo.InvariantCulture)), ("entry", entry),
                 ("container", facts.ContainerName), ("image", image), ("containerIndex", ContainerIndex(facts)?.ToString(CultureInfo.InvariantCulture)),
-                ("containerList", facts.IsInitContainer ? "initContainers" : "containers")),
+                ("containerList", facts.IsInitContainer ? "initContainers" : "containers"), ("singleDash", singleDash ? "true" : null)),
         };
     }
 
@@ -176,6 +255,11 @@ public sealed partial class ConfigFinder : IFinder
             for (var i = 0; i < list.Count; i++)
                 if (Mentions(list[i], name)) return (field, i, list[i]);
         }
+        // A short flag -r rejected for "-reload-url=...": a long flag written with one dash reads as short flags.
+        if (name.Length == 1)
+            foreach (var (field, list) in new[] { ("args", spec?.Args), ("command", spec?.Command) })
+                for (var i = 0; i < (list?.Count ?? 0); i++)
+                    if (list![i].Length > 2 && list[i][0] == '-' && list[i][1] == name[0] && list[i][2] != '=') return (field, i, list[i]);
         return (null, null, null);
     }
 
@@ -342,6 +426,12 @@ public sealed partial class ConfigFinder : IFinder
 
     [GeneratedRegex(@"KeyError: '(?<k>[^']+)'|key '(?<k>[^']+)' (is )?(missing|not found)|missing (required )?key:? [""'](?<k>[^""']+)[""']")]
     private static partial Regex MissingKey();
+
+    [GeneratedRegex(@"no such file|not found|does not exist|ENOENT|cannot find|could not find|FileNotFound|No such file or director", RegexOptions.IgnoreCase)]
+    private static partial Regex NotFoundText();
+
+    [GeneratedRegex(@"-{1,2}(?<n>[\w-]+?)[-_]port[=\s]+['""]?(?<v>(?:tcp|udp|sctp)://[\d.:\[\]a-fA-F]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex FlagBefore();
 
     [GeneratedRegex(@"Could not resolve placeholder '(?<p>[^':]+)")]
     private static partial Regex Placeholder();

@@ -35,6 +35,34 @@ public static partial class ConfigText
             ? flags : [raw];
     }
 
+    /// <summary>A port the app could not parse or use, without the value: ERR_SOCKET_BAD_PORT, "Received NaN", "invalid port".</summary>
+    public static bool IsBadPort(string line) => BadPort().IsMatch(line);
+
+    /// <summary>Variables a startup check lists one per line under "requires that these variables are set:" (bullets "- NAME").</summary>
+    public static IReadOnlyList<string> ListedVariables(IReadOnlyList<LogLine> lines)
+    {
+        for (var i = lines.Count - 1; i >= 0; i--)
+        {
+            if (!VariablesHeader().IsMatch(lines[i].Text)) continue;
+            var names = new List<string>();
+            for (var j = i + 1; j < lines.Count && j <= i + 30; j++)
+            {
+                var t = lines[j].Text.Trim();
+                if (t.Length == 0 && names.Count == 0) continue;
+                var m = ListedName().Match(t);
+                if (!m.Success) break;
+                names.Add(m.Groups[1].Value);
+            }
+            if (names.Count > 0) return names;
+        }
+        return [];
+    }
+
+    public static bool IsVariablesHeader(string line) => VariablesHeader().IsMatch(line);
+
+    /// <summary>The log's own remedy: "Run `bin/rails db:encryption:init` to generate values", "please set X", "use --foo instead".</summary>
+    public static string? Hint(IEnumerable<string> lines) => lines.FirstOrDefault(l => HintLine().IsMatch(l))?.Trim();
+
     /// <summary>The same flag with its dashes and value cut off, for matching args entries: "--zap-level=info" → "zap-level".</summary>
     public static string FlagName(string flag)
     {
@@ -97,6 +125,13 @@ public static partial class ConfigText
     /// <summary>chown/chmod (or a similar ownership change) refused: EPERM on a volume, even to root.</summary>
     public static bool IsOwnershipChangeRefused(string line) => OwnershipRefused().IsMatch(line);
 
+    /// <summary>Every absolute path on a line, in order ("/entrypoint.sh: line 5: /config/x.xml: No such file" has two).</summary>
+    public static IEnumerable<string> Paths(string line) =>
+        AbsolutePath().Matches(line).Select(m => m.Groups["p"].Value.TrimEnd('\'', '"', ':', ',', ')', '.'));
+
+    [GeneratedRegex(@"(?:^|[\s'""(=:\[])(?<p>(?:/[\w.@+-]+)+/?)")]
+    private static partial Regex AbsolutePath();
+
     /// <summary>A config file path named on a line (by extension), absolute or relative.</summary>
     public static string? ConfigPath(string line) => ConfigFilePath().Match(line) is { Success: true } m ? m.Groups["p"].Value : null;
 
@@ -113,8 +148,20 @@ public static partial class ConfigText
         return words.Select(w => ConfigPath(w)).FirstOrDefault(p => p is not null);
     }
 
-    [GeneratedRegex(@"tcp://(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):(?<port>\d{1,5})")]
+    [GeneratedRegex(@"(?:tcp|udp|sctp)://(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):(?<port>\d{1,5})")]
     private static partial Regex TcpValue();
+
+    [GeneratedRegex(@"ERR_SOCKET_BAD_PORT|Received NaN|invalid port|port.{0,20}\b(NaN|not a (valid )?number)|bad port|port must be (a number|an integer|between)|Port should be", RegexOptions.IgnoreCase)]
+    private static partial Regex BadPort();
+
+    [GeneratedRegex(@"(variables?|env(ironment)? vars?)\b.{0,60}\b(set|defined|required|missing|provided)\b.{0,20}:\s*$|(missing|required|undefined|not set)\b.{0,30}(variables?|env(ironment)? vars?)\s*:\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex VariablesHeader();
+
+    [GeneratedRegex(@"^(?:[-*•]\s*)?([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*$")]
+    private static partial Regex ListedName();
+
+    [GeneratedRegex(@"^\s*(Run|Please run|Try running|Use|Please use|Please set|Set)\s+`[^`]+`|\b(run|use)\s+`[^`]+`\s+to\s+(generate|create|fix|set)", RegexOptions.IgnoreCase)]
+    private static partial Regex HintLine();
 
     [GeneratedRegex(@"pars|invalid|For input string|not a (valid )?(number|integer|port)|NaN|integer|number|numeric|convert|\bport\b|Atoi|ParseInt|int\(\)|literal|expected|malformed|out of range|BAD_PORT|unknown", RegexOptions.IgnoreCase)]
     private static partial Regex ParseContext();
@@ -125,7 +172,7 @@ public static partial class ConfigText
     [GeneratedRegex(@"\b[A-Z][A-Z0-9_]*_PORT(?:_\d+_(?:TCP|UDP|SCTP)(?:_PORT|_ADDR|_PROTO)?)?\b")]
     private static partial Regex PortVariable();
 
-    [GeneratedRegex(@"flag provided but not defined:\s*(?<f>-{0,2}[\w.-]+)|unknown shorthand flag:\s*'(?<short>\w)'|unknown flag:?\s*(?<f>-{1,2}[\w.-]+)|unrecognized arguments?:\s*(?<f>.+)$|unrecognized option:?\s*(?<f>['""`]?-{1,2}[\w.-]+)|unknown option:?\s*(?<f>['""`]?-{1,2}[\w.-]+)|no such option:\s*(?<f>-{1,2}[\w.-]+)|unexpected argument\s+(?<f>['""`]-{1,2}[\w.-]+)|invalid option -- '?(?<short>\w)|Unknown (?:command-line )?(?:argument|parameter|option|flag)s?:?\s*(?<f>['""`]?-{1,2}[\w.-]+)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"flag provided but not defined:\s*(?<f>-{0,2}[\w.-]+)|unknown shorthand flag:\s*'(?<short>\w)'|unknown short flag\s*'-?(?<short>\w)'|unknown flag:?\s*(?<f>-{1,2}[\w.-]+)|unrecognized arguments?:\s*(?<f>.+)$|unrecognized option:?\s*(?<f>['""`]?-{1,2}[\w.-]+)|unknown option:?\s*(?<f>['""`]?-{1,2}[\w.-]+)|no such option:\s*(?<f>-{1,2}[\w.-]+)|unexpected argument\s+(?<f>['""`]-{1,2}[\w.-]+)|invalid option -- '?(?<short>\w)|Unknown (?:command-line )?(?:argument|parameter|option|flag)s?:?\s*(?<f>['""`]?-{1,2}[\w.-]+)", RegexOptions.IgnoreCase)]
     private static partial Regex UnknownFlag();
 
     [GeneratedRegex(@"field (?<f>[\w.-]+) not found in type (?<t>[\w.*\[\]]+)|unknown field\s*[""'`](?<f>[^""'`]+)[""'`]|(?:has )?invalid keys?:\s*(?<f>[\w.-]+(?:,\s*[\w.-]+)*)|Unrecognized field\s*""(?<f>[^""]+)""|unknown (?:setting|config(?:uration)? key|property|configuration property|key)\s*[\[""'`](?<f>[^\]""'`]+)[\]""'`]|unknown configuration (?:option|parameter)s?\s*[""'`]?(?<f>[\w.-]+)|(?:Unrecognized|unknown|unexpected) (?:config(?:uration)? )?(?:key|option|property|parameter)s?:\s*[""'`]?(?<f>[\w.-]+)|extra (?:fields|keys) not permitted:?\s*[""'`]?(?<f>[\w.-]+)", RegexOptions.IgnoreCase)]

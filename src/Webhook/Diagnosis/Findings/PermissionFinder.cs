@@ -25,9 +25,13 @@ public sealed class PermissionFinder : IFinder
             { Values = openShift ? new Dictionary<string, string>(security) { ["openshift"] = "true" } : security });
 
         var recent = facts.Log.Lines.Where(l => !l.IsFrame && !string.IsNullOrWhiteSpace(l.Text)).TakeLast(20).Reverse().Select(l => l.Text.Trim()).ToList();
-        if (ConfigText.PrivilegedPortNear([detail, .. recent]) is { } port)
+        var port = ConfigText.PrivilegedPortNear([detail, .. recent]);
+        // A bind refused inside a stack trace (Socket.Bind, DoBind) names no port: the one privileged containerPort is it.
+        if (port is null && BindInTrace(facts) && facts.Spec?.Ports?.Where(p => p.ContainerPort is > 0 and < 1024).Select(p => p.ContainerPort).Distinct().ToList() is [var only])
+            port = only;
+        if (port is not null)
         {
-            findings.Add(PrivilegedPort(facts, port, uid));
+            findings.Add(PrivilegedPort(facts, port.Value, uid));
             return findings;
         }
 
@@ -112,6 +116,13 @@ public sealed class PermissionFinder : IFinder
     }
 
     /// <summary>The directory to make writable: the parent of a file, or of a directory the process tried to create.</summary>
+    static bool BindInTrace(CrashFacts facts)
+    {
+        var tail = facts.Log.Lines.TakeLast(25).ToList();
+        return tail.Any(l => l.Text.Contains("Bind(", StringComparison.Ordinal) || l.Text.Contains(".bind(", StringComparison.Ordinal) || l.Text.Contains("DoBind", StringComparison.Ordinal))
+            && tail.Any(l => l.Text.Contains("Permission denied", StringComparison.OrdinalIgnoreCase) || l.Text.Contains("EACCES", StringComparison.Ordinal) || l.Text.Contains("(13)", StringComparison.Ordinal));
+    }
+
     public static string Directory(string path, string? line = null)
     {
         if (line?.Contains("mkdir", StringComparison.OrdinalIgnoreCase) == true && path.LastIndexOf('/') > 0) return path[..path.LastIndexOf('/')];

@@ -24,9 +24,12 @@ public static class ConfigChanges
             && flag.Get("field") is { } field && flag.Get("index") is { } index && flag.Get("containerIndex") is { } container && flag.Get("entry") is { } entry)
         {
             var path = $"{spec}/{flag.Get("containerList")}/{container}/{field}/{index}";
-            var patch = $"[{{\"op\":\"test\",\"path\":\"{path}\",\"value\":{Json(entry)}}},{{\"op\":\"remove\",\"path\":\"{path}\"}}]";
+            var test = $"{{\"op\":\"test\",\"path\":\"{path}\",\"value\":{Json(entry)}}}";
+            if (flag.Get("singleDash") == "true")
+                return new ProposedChange($"Write {field}[{index}] of container {facts.ContainerName} of {owner.Kind} {owner.Name} with two dashes: \"-{entry}\"",
+                    $"{target} --type=json -p {Shell.Quote($"[{test},{{\"op\":\"replace\",\"path\":\"{path}\",\"value\":{Json("-" + entry)}}}]")}");
             return new ProposedChange($"Remove {field}[{index}] \"{entry}\" (unknown flag {flag.Get("flag")}) from container {facts.ContainerName} of {owner.Kind} {owner.Name}",
-                $"{target} --type=json -p {Shell.Quote(patch)}");
+                $"{target} --type=json -p {Shell.Quote($"[{test},{{\"op\":\"remove\",\"path\":\"{path}\"}}]")}");
         }
 
         if (match.Cause == Causes.PermissionDenied && findings.First(FindingKinds.PathMount) is { } mount

@@ -30,14 +30,25 @@ public static partial class Remedies
             var template = OwnerText(facts) is { } owner ? $"the pod template of {owner} (spec.template.spec)" : "the pod spec";
             steps.Add($"{variable}={link.Get("value")} is injected by Kubernetes because Service {service} exists in namespace {facts.Namespace}, and the app reads {variable} as its own setting: "
                 + $"set enableServiceLinks: false in {template}, or make the app read a variable no Service name produces (rename its {variable}, or set {variable} explicitly under env of container {c})");
-            if (link.Get("certain") != "true")
+            if (link.Get("hostVariable") is { } hostVariable)
+                steps.Add($"{hostVariable} names Service {service}, and {variable} is left unset, so the app takes the injected {variable}=tcp://CLUSTER-IP:PORT: set {variable} to the plain port under env of container {c}, or disable service links");
+            else if (link.Get("certain") != "true")
                 steps.Add($"Confirm the collision: kubectl get service {Shell.Quote(service ?? "")} -n {ns} (a Service of that name injects {variable}=tcp://CLUSTER-IP:PORT into every pod of the namespace)");
+        }
+
+        if (findings.First(FindingKinds.MountHidesPath) is { } hides)
+        {
+            var mountPath = hides.Get("mountPath")!.TrimEnd('/');
+            steps.Add($"{hides.Get("object")} is mounted over the image's whole {mountPath} directory, which hides {hides.Get("path")} and everything else the image keeps there: "
+                + $"mount only its files, each with subPath (volumeMounts: [{{name: {hides.Get("volume")}, mountPath: {mountPath}/KEY, subPath: KEY}}] for every key), or mount it at another directory and point the app there");
         }
 
         foreach (var flag in findings.OfKind(FindingKinds.UnknownFlag))
         {
             var image = flag.Get("image");
-            if (flag.Get("field") is { } field)
+            if (flag.Get("singleDash") == "true")
+                steps.Add($"Write {flag.Get("field")}[{flag.Get("index")}] of container {c} with two dashes: \"-{flag.Get("entry")}\" instead of \"{flag.Get("entry")}\"; the parser of image {image} reads a single dash as the short flag {flag.Get("flag")} (check the flags its version accepts: docker run --rm {Shell.Quote(image ?? "IMAGE")} --help)");
+            else if (flag.Get("field") is { } field)
                 steps.Add($"Remove or rename {field}[{flag.Get("index")}] \"{flag.Get("entry")}\" of container {c}: the program in image {image} does not define {flag.Get("flag")} "
                     + $"(the flag belongs to another version or another program; list the flags with: docker run --rm {Shell.Quote(image ?? "IMAGE")} --help)");
             else
@@ -63,6 +74,9 @@ public static partial class Remedies
 
         if (findings.First(FindingKinds.MissingVariable) is { } variableFinding && findings.First(FindingKinds.VariableSource) is { } source)
             steps.AddRange(VariableSteps(variableFinding, source, facts));
+
+        if (findings.First(FindingKinds.LogHint) is { } hint && steps.Count > 0)
+            steps.Add($"The log's own advice: {hint.Get("hint")}");
 
         if (steps.Count == 0)
             steps.Add($"Fix the setting the log names: {Text.Clip(detail, 200)}");
@@ -158,7 +172,8 @@ public static partial class Remedies
 
     static IEnumerable<string> VariableSteps(Finding variable, Finding source, CrashFacts facts)
     {
-        var name = variable.Get("variable");
+        var name = variable.Get("variables") ?? variable.Get("variable");
+        var keys = variable.Get("variables") is { } many && source.Get("prefix") is null ? $"keys {many}" : $"key {source.Get("key")}";
         var c = facts.ContainerName;
         var ns = Shell.Quote(facts.Namespace);
         if (variable.Get("property") is { } property)
@@ -176,7 +191,7 @@ public static partial class Remedies
             case "envFrom":
                 var objects = source.Get("object") ?? "";
                 var kubectlForms = string.Join(", ", objects.Split(", ").Select(o => o.Replace("ConfigMap ", "configmap/", StringComparison.Ordinal).Replace("Secret ", "secret/", StringComparison.Ordinal)));
-                yield return $"The spec does not set {name} under env; it can only come from envFrom {kubectlForms} as key {source.Get("key")}{(source.Get("prefix") is { } p ? $" (prefix {p})" : "")}: add that key there, or set {name} under env of container {c}";
+                yield return $"The spec does not set {name} under env; it can only come from envFrom {kubectlForms} as {keys}{(source.Get("prefix") is { } p ? $" (prefix {p})" : "")}: add {(variable.Get("variables") is null ? "that key" : "them")} there, or set {name} under env of container {c}";
                 break;
             case "configMapKeyRef" or "secretKeyRef":
                 var kind = source.Get("kind") == "secretKeyRef" ? "secret" : "configmap";

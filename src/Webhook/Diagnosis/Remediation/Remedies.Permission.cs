@@ -26,7 +26,8 @@ public static partial class Remedies
             if (!root)
             {
                 var setting = port.Get("source") is { } s && s.StartsWith("env ", StringComparison.Ordinal) ? $" ({s[4..s.IndexOf('=', StringComparison.Ordinal)]}=8080)" : "";
-                steps.Add($"Port {p}{by} is below 1024 and {user} is not root: make the app listen on a port ≥ 1024 such as 8080{setting}, and change the Service's targetPort{(port.Get("containerPort") is null ? "" : $" and containerPort {p}")} to match");
+                var runAs = uid is null ? (Sec("runAsNonRoot") == "true" ? "the container runs with runAsNonRoot=true" : "the image's user is not root") : $"the container runs as runAsUser={uid}";
+                steps.Add($"Port {p}{by} is below 1024 and {runAs}, not root: make the app listen on a port ≥ 1024 such as 8080{setting}, and change the Service's targetPort{(port.Get("containerPort") is null ? "" : $" and containerPort {p}")} to match");
                 steps.Add($"Or let this pod's processes bind low ports: add the sysctl net.ipv4.ip_unprivileged_port_start=0 under the pod's securityContext.sysctls (a safe sysctl since Kubernetes 1.22); capability NET_BIND_SERVICE alone does not reach a non-root process unless the binary carries it (setcap cap_net_bind_service=+ep in the image)");
             }
             else
@@ -85,6 +86,15 @@ public static partial class Remedies
 
         var network = mount.Get("network");
         var ownershipRefused = mount.Get("ownershipRefused") == "true";
+        // Root without CAP_CHOWN: the capability was dropped, the volume is not at fault.
+        if (ownershipRefused && network is null && (uid is null or "0") && Sec("capabilities.drop") is { } dropped
+            && (dropped.Split(',').Contains("ALL") || dropped.Split(',').Contains("CHOWN")) && Sec("capabilities.add")?.Split(',').Contains("CHOWN") != true)
+        {
+            steps.Add($"Container {facts.ContainerName} changes ownership of {mount.Get("mountPath")} as root, but capabilities.drop: [{dropped}] removes CAP_CHOWN (and CAP_FOWNER), so even root gets Operation not permitted: "
+                + "add it back with securityContext.capabilities.add: [CHOWN] (a policy such as a PodSecurityPolicy with requiredDropCapabilities: ALL must allow it), or drop the chown step: " + (Sec("fsGroup") is { } fs ? $"fsGroup {fs} already makes the volume group-writable for the pod" : "set fsGroup instead"));
+            if (RecentChange(facts) is { } change6) steps.Add(change6);
+            return steps;
+        }
         if (network is not null || ownershipRefused)
         {
             steps.Add(NetworkVolumeStep(mount, network, uid, gid, facts));
@@ -120,6 +130,9 @@ public static partial class Remedies
         return steps;
     }
 
+    static string? ClaimName(Finding mount) =>
+        mount.Get("object") is { } o && o.StartsWith("PersistentVolumeClaim ", StringComparison.Ordinal) ? o["PersistentVolumeClaim ".Length..] : null;
+
     static string OpenShiftStep(string dir, string? uid) =>
         $"OpenShift runs the container as an arbitrary UID{(uid is null ? "" : $" ({uid})")} in group 0: make {dir} group-0 writable in the image: RUN chgrp -R 0 {dir} && chmod -R g=u {dir}";
 
@@ -134,7 +147,7 @@ public static partial class Remedies
             "nfs" => $"make the export owned by {who} on the NFS server{(mount.Get("object") is { } o && o.StartsWith("NFS export ", StringComparison.Ordinal) ? $" ({o["NFS export ".Length..]})" : "")}, or export it with all_squash,anonuid={uid ?? "UID"},anongid={gid ?? uid ?? "GID"} (root_squash maps root to nobody)",
             "efs" => $"give the volume an EFS access point whose PosixUser is {who} and whose RootDirectory is created owned by it (StorageClass parameters uid/gid with provisioningMode efs-ap)",
             "azurefile" or "smb" or "cifs" => $"set mountOptions uid={uid ?? "UID"},gid={gid ?? uid ?? "GID"},dir_mode=0770,file_mode=0770 on the StorageClass or PersistentVolume",
-            null => $"this behaves like an NFS export with root_squash: make the directory owned by {who} on the storage side (the export, access point or mount options of the PersistentVolume), or point the app at a subdirectory it already owns",
+            null => $"this is how network shares behave (NFS with root_squash, SMB/Azure Files, EFS): check the claim's StorageClass (kubectl get pvc {Shell.Quote(ClaimName(mount) ?? "CLAIM")} -n {Shell.Quote(facts.Namespace)} -o jsonpath='{{.spec.storageClassName}}'), then make the directory owned by {who} on the storage side (export, access point or mount options), or keep this data on a block volume (Azure Disk, EBS, Persistent Disk) that supports ownership changes",
             _ => $"set the ownership to {who} on the storage side ({network})",
         };
         return head + fix;

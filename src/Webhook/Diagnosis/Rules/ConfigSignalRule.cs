@@ -26,6 +26,12 @@ public sealed class ConfigSignalRule : ICrashRule
                 summary = $"{facts.ContainerName} exits because a setting holds {link.Value}, the form of a Kubernetes service-link variable, where a port or number was expected: {Text.Quote(text)}.";
             else if (ConfigText.UnknownField(text, previous) is { } field && ConfigContext(lines, i))
                 summary = $"{facts.ContainerName} exits because its config has a field the program does not know ({field.Field}): {Text.Quote(text)}.";
+            else if (ConfigText.UnknownFlags(text) is { Count: > 0 } flags)
+                summary = $"{facts.ContainerName} exits because its command line has a flag the program does not know ({flags[0]}): {Text.Quote(text)}.";
+            else if (ConfigFinder.MountHides(facts, [text]) is { } hides)
+                summary = $"{facts.ContainerName} exits because {hides.Get("object")} is mounted over the image's {hides.Get("mountPath")} directory and hides its files: {Text.Quote(text)}.";
+            else if (ConfigText.IsVariablesHeader(text) && ConfigText.ListedVariables(lines.Skip(i).Take(32).ToList()) is { Count: > 0 } listed)
+                summary = $"{facts.ContainerName} exits because required variables are not set ({string.Join(", ", listed)}): {Text.Quote(text)}.";
             if (summary is null) continue;
 
             var evidence = new List<Evidence>();
