@@ -285,4 +285,99 @@ public class ConfigFindingTests
         Assert.Equal("password", f.Get("key"));
         d.Step("key password in secret db-credentials", "env DB_PASSWORD");
     }
+
+    [Fact]
+    public void AUdpServiceLinkValueNamedWithItsVariableIsACollision()
+    {
+        var d = new SpecEdit(new Crash { Log = "level=error msg=\"Unable to init tracing\" err=\"cannot parse env var JAEGER_AGENT_PORT=udp://10.192.96.169:5775: strconv.ParseInt: parsing \\\"udp://10.192.96.169:5775\\\": invalid syntax\"" }).Classify();
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        d.Step("JAEGER_AGENT_PORT=udp://10.192.96.169:5775", "Service jaeger-agent", "enableServiceLinks: false");
+    }
+
+    [Fact]
+    public void ABadPortWithAHostVariableNamingTheServicePointsAtTheInjectedPortVariable()
+    {
+        var d = new SpecEdit(new Crash
+        {
+            Log = "RangeError [ERR_SOCKET_BAD_PORT]: Port should be > 0 and < 65536. Received NaN.\n    at lookupAndConnect (net.js:1032:13)",
+            Env = [Literal("REDIS_HOST", "redis")],
+        }).Classify();
+        d.Step("REDIS_PORT", "Service redis", "enableServiceLinks: false");
+        d.Step("REDIS_HOST names Service redis");
+        // Contradiction: with REDIS_PORT set in the spec there is nothing for Kubernetes to inject.
+        var set = new SpecEdit(new Crash
+        {
+            Log = "RangeError [ERR_SOCKET_BAD_PORT]: Port should be > 0 and < 65536. Received NaN.",
+            Env = [Literal("REDIS_HOST", "redis"), Literal("REDIS_PORT", "6379")],
+        }).Classify();
+        set.NoStep("enableServiceLinks");
+    }
+
+    [Fact]
+    public void AServiceLinkValueAfterAFlagNamesTheVariableFromTheFlag()
+    {
+        var d = new SpecEdit(new Crash { Log = "node ./bin/redis-commander --redis-port tcp://10.47.248.71:6379\nRangeError [ERR_SOCKET_BAD_PORT]: Port should be > 0 and < 65536. Received NaN." }).Classify();
+        d.Step("REDIS_PORT", "Service redis");
+    }
+
+    [Fact]
+    public void AOneDashLongFlagReadAsAShortFlagIsRewrittenWithTwoDashes()
+    {
+        var d = new SpecEdit(new Crash { Log = "unknown short flag '-r'" }) { Args = ["-reload-url=http://localhost:9090/-/reload", "-config-file=/etc/prometheus/config/prometheus.yaml"] }.Classify();
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        d.Step("args[0]", "\"--reload-url=http://localhost:9090/-/reload\"", "two dashes");
+        Assert.Equal("kubectl patch deployment api -n shop --type=json -p '[{\"op\":\"test\",\"path\":\"/spec/template/spec/containers/0/args/0\",\"value\":\"-reload-url=http://localhost:9090/-/reload\"},{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/args/0\",\"value\":\"--reload-url=http://localhost:9090/-/reload\"}]'", d.Change?.Command);
+        // Contradiction: a flag that is really unknown is not "rewritten with two dashes".
+        var unknown = new SpecEdit(new Crash { Log = "flag provided but not defined: -zap-level" }) { Args = ["-zap-level=info"] }.Classify();
+        unknown.NoStep("two dashes");
+    }
+
+    [Fact]
+    public void AConfigMapMountedOverTheImagesDirectoryIsNamedAndSubPathIsTheFix()
+    {
+        var d = new SpecEdit(new Crash { Log = "/opt/ol/helpers/runtime/docker-server.sh: line 55: /config/configDropins/defaults/keystore.xml: No such file or directory" })
+        {
+            Volumes = [ConfigMap("server-config", "petstore-server-xml")],
+            Mounts = [Mount("server-config", "/config")],
+        }.Classify();
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        Assert.Single(d.Findings, f => f.Kind == FindingKinds.MountHidesPath);
+        d.Step("ConfigMap petstore-server-xml", "whole /config directory", "subPath");
+        // Contradiction: the file is not meant to be a key of the ConfigMap.
+        d.NoStep("add key");
+    }
+
+    [Fact]
+    public void AMissingFileDirectlyInAConfigMapMountIsAMissingKeyNotAHiddenDirectory()
+    {
+        var d = new SpecEdit(new Crash { Log = "panic: open /config/server.xml: no such file or directory" })
+        {
+            Volumes = [ConfigMap("server-config", "petstore-server-xml")],
+            Mounts = [Mount("server-config", "/config")],
+        }.Classify();
+        Assert.DoesNotContain(d.Findings, f => f.Kind == FindingKinds.MountHidesPath);
+        d.NoStep("subPath");
+        d.Step("add key server.xml to ConfigMap petstore-server-xml");
+    }
+
+    [Fact]
+    public void VariablesListedByAStartupCheckAreNamedWithTheirEnvFromSourcesAndTheLogsAdvice()
+    {
+        var d = new Crash
+        {
+            Log = "The ActiveRecord encryption feature requires that these variables are set:\n\n  - ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY\n  - ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY\n\nRun `bin/rails db:encryption:init` to generate values and then assign the environment variables.\n/opt/app/config/initializers/x.rb:8:in `fetch': key not found (KeyError)",
+            EnvFrom = [new V1EnvFromSource { SecretRef = new V1SecretEnvSource { Name = "app-secrets" } }],
+        }.Classify();
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        d.Step("ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY, ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY", "secret/app-secrets");
+        d.Step("bin/rails db:encryption:init");
+    }
+
+    [Fact]
+    public void AnUnknownOptionTheProgramIgnoredIsNotTheCause()
+    {
+        var d = new Crash { Log = "WARN unknown option: --legacy-mode (ignored)\nINFO starting\nerror: dial tcp 10.0.0.7:5432: connect: connection refused" }.Classify();
+        Assert.Equal(Causes.DependencyUnavailable, d.Cause);
+        Assert.DoesNotContain(d.Findings, f => f.Kind == FindingKinds.UnknownFlag);
+    }
 }

@@ -255,4 +255,55 @@ public class PermissionFindingTests
         d.NoStep("chgrp -R 0");
         d.NoStep("root filesystem is read-only");
     }
+
+    [Fact]
+    public void RootWithoutCapChownIsTheCapabilityNotTheVolume()
+    {
+        var d = new SpecEdit(new Crash
+        {
+            Log = "chown: /var/lib/grafana/lost+found: Operation not permitted\nchown: /var/lib/grafana: Operation not permitted",
+            SecurityContext = new V1SecurityContext { RunAsUser = 0, Capabilities = new V1Capabilities { Drop = ["ALL"] } },
+        })
+        {
+            Volumes = [Claim("storage", "grafana")],
+            Mounts = [Mount("storage", "/var/lib/grafana")],
+            PodSecurity = new V1PodSecurityContext { FsGroup = 472 },
+        }.Classify();
+        Assert.Equal(Causes.PermissionDenied, d.Cause);
+        d.Step("capabilities.drop: [ALL]", "capabilities.add: [CHOWN]", "fsGroup 472 already");
+        // Contradictions: the volume is not at fault, and fsGroup is set.
+        d.NoStep("network");
+        d.NoStep("storage side");
+        d.NoStep("set fsGroup");
+    }
+
+    [Fact]
+    public void WithCapChownKeptAnOwnershipRefusalIsTheVolume()
+    {
+        var d = new SpecEdit(new Crash { Log = "chown: /var/lib/grafana: Operation not permitted", SecurityContext = new V1SecurityContext { RunAsUser = 0 } })
+        {
+            Volumes = [Claim("storage", "grafana")],
+            Mounts = [Mount("storage", "/var/lib/grafana")],
+        }.Classify();
+        d.NoStep("capabilities.add: [CHOWN]");
+        d.Step("storage side");
+    }
+
+    [Fact]
+    public void ABindRefusedInsideAStackTraceTakesThePrivilegedContainerPort()
+    {
+        var crash = new Crash
+        {
+            Log = "Unhandled exception. System.Net.Sockets.SocketException (13): Permission denied\n   at System.Net.Sockets.Socket.DoBind(EndPoint endPointSnapshot, SocketAddress socketAddress)\n   at System.Net.Sockets.Socket.Bind(EndPoint localEP)",
+            SecurityContext = new V1SecurityContext { RunAsUser = 1001 },
+        };
+        var snapshot = crash.Snapshot();
+        snapshot.Pod!.Spec.Containers[0].Ports = [new V1ContainerPort { ContainerPort = 88 }];
+        var d = new CrashClassifier().Classify(snapshot);
+        Assert.Equal(Causes.PermissionDenied, d.Cause);
+        d.Step("Port 88", "runAsUser=1001", "1024");
+        // Contradiction: with only unprivileged ports declared, no port is guessed.
+        var high = new Crash { Log = crash.Log, SecurityContext = new V1SecurityContext { RunAsUser = 1001 } }.Classify();
+        high.NoStep("below 1024");
+    }
 }

@@ -114,8 +114,7 @@ public sealed partial class ConfigFinder : IFinder
     {
         foreach (var line in recent.Take(6))
         {
-            if (!NotFoundText().IsMatch(line)) continue;
-            foreach (var path in ConfigText.Paths(line))
+            foreach (var path in ConfigText.MissingPaths(line))
             {
             var mount = SpecSources.MountOf(facts.Spec, facts.Snapshot.Pod?.Spec, path);
             if (mount is not { Kind: "configMap" or "secret" } || !string.IsNullOrEmpty(mount.Mount.SubPath) || path.Length <= mount.MountPath.TrimEnd('/').Length + 1) continue;
@@ -131,6 +130,11 @@ public sealed partial class ConfigFinder : IFinder
         }
         return null;
     }
+
+    /// <summary>A line reporting a file missing at a path inside a ConfigMap/Secret mount: the file would be one of its keys.</summary>
+    public static bool MissingUnderConfigMount(CrashFacts facts, string line) =>
+        ConfigText.MissingPaths(line).Any(p =>
+            SpecSources.MountOf(facts.Spec, facts.Snapshot.Pod?.Spec, p) is { Kind: "configMap" or "secret" } m && p.Length > m.MountPath.TrimEnd('/').Length + 1);
 
     /// <summary>The decisive line, then the last message lines from the end backwards.</summary>
     static List<string> Recent(CrashFacts facts, string detail)
@@ -197,7 +201,7 @@ public sealed partial class ConfigFinder : IFinder
     }
 
     /// <summary>X_PORT where env X_HOST names Service x (REDIS_HOST=redis) and the spec leaves X_PORT to Kubernetes.</summary>
-    static IEnumerable<string> HostNamed(CrashFacts facts)
+    public static IEnumerable<string> HostNamed(CrashFacts facts)
     {
         var env = facts.Spec?.Env ?? [];
         foreach (var host in env.Where(e => e.Name.EndsWith("_HOST", StringComparison.Ordinal) && e.Value is { Length: > 0 }))
@@ -426,9 +430,6 @@ public sealed partial class ConfigFinder : IFinder
 
     [GeneratedRegex(@"KeyError: '(?<k>[^']+)'|key '(?<k>[^']+)' (is )?(missing|not found)|missing (required )?key:? [""'](?<k>[^""']+)[""']")]
     private static partial Regex MissingKey();
-
-    [GeneratedRegex(@"no such file|not found|does not exist|ENOENT|cannot find|could not find|FileNotFound|No such file or director", RegexOptions.IgnoreCase)]
-    private static partial Regex NotFoundText();
 
     [GeneratedRegex(@"-{1,2}(?<n>[\w-]+?)[-_]port[=\s]+['""]?(?<v>(?:tcp|udp|sctp)://[\d.:\[\]a-fA-F]+)", RegexOptions.IgnoreCase)]
     private static partial Regex FlagBefore();

@@ -132,6 +132,29 @@ public static partial class ConfigText
     [GeneratedRegex(@"(?:^|[\s'""(=:\[])(?<p>(?:/[\w.@+-]+)+/?)")]
     private static partial Regex AbsolutePath();
 
+    /// <summary>The paths a line reports missing: "PATH: No such file", "open PATH: ...", "No such file or directory: 'PATH'"; not a script's "PATH: line 5:" prefix.</summary>
+    public static IEnumerable<string> MissingPaths(string line)
+    {
+        if (!MissingAnywhere().IsMatch(line)) yield break;
+        foreach (Match m in AbsolutePath().Matches(line))
+        {
+            var g = m.Groups["p"];
+            var after = line[(g.Index + g.Length)..];
+            var before = line[..g.Index];
+            if (MissingAfter().IsMatch(after) || MissingBefore().IsMatch(before))
+                yield return g.Value.TrimEnd('\'', '"', ':', ',', ')', '.');
+        }
+    }
+
+    [GeneratedRegex(@"No such file|not found|does not exist|ENOENT|is missing|cannot be found|could not be found|FileNotFound|Could not (open|find)|cannot (open|find)", RegexOptions.IgnoreCase)]
+    private static partial Regex MissingAnywhere();
+
+    [GeneratedRegex(@"^['""`)\]]?:?\s*(\(?No such file|not found|does not exist|ENOENT|is missing|cannot be found|could not be found)", RegexOptions.IgnoreCase)]
+    private static partial Regex MissingAfter();
+
+    [GeneratedRegex(@"(\bopen|\bstat|\bload(ing)?|\bread(ing)?|\bfind|\baccess|No such file or directory:?|ENOENT[^/]{0,30}|FileNotFoundException:?|not found:?|Could not (open|find)|cannot (open|find))\s*['""`(\[]?$", RegexOptions.IgnoreCase)]
+    private static partial Regex MissingBefore();
+
     /// <summary>A config file path named on a line (by extension), absolute or relative.</summary>
     public static string? ConfigPath(string line) => ConfigFilePath().Match(line) is { Success: true } m ? m.Groups["p"].Value : null;
 

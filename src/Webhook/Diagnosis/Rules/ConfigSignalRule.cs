@@ -1,9 +1,11 @@
 namespace Webhook.Diagnosis;
 
 /// <summary>
-/// Configuration faults a generic exception pattern would call an application error: a service-link value
-/// (tcp://IP:PORT) where the app expected a port or number (NumberFormatException, strconv.Atoi, int()), and a
-/// field a strict config loader rejects (unknown field, field X not found in type, has invalid keys).
+/// Configuration faults a generic exception pattern would call an application error (or no pattern matches): a
+/// service-link value (tcp://IP:PORT) where the app expected a port or number (NumberFormatException, strconv.Atoi,
+/// int()); a field a strict config loader rejects (unknown field, field X not found in type, has invalid keys); a flag
+/// the parser rejects; a ConfigMap/Secret mount that hides the image's directory or lacks the file read from it; a
+/// port the app cannot parse while env X_HOST names Service x; variables a startup check lists as unset.
 /// </summary>
 public sealed class ConfigSignalRule : ICrashRule
 {
@@ -20,27 +22,44 @@ public sealed class ConfigSignalRule : ICrashRule
             if (line.IsFrame || string.IsNullOrWhiteSpace(line.Text)) continue;
             seen++;
             var text = line.Text.Trim();
-            var previous = Previous(lines, i);
-            string? summary = null;
-            if (ConfigText.ServiceLink(text) is { } link)
-                summary = $"{facts.ContainerName} exits because a setting holds {link.Value}, the form of a Kubernetes service-link variable, where a port or number was expected: {Text.Quote(text)}.";
-            else if (ConfigText.UnknownField(text, previous) is { } field && ConfigContext(lines, i))
-                summary = $"{facts.ContainerName} exits because its config has a field the program does not know ({field.Field}): {Text.Quote(text)}.";
-            else if (ConfigText.UnknownFlags(text) is { Count: > 0 } flags)
-                summary = $"{facts.ContainerName} exits because its command line has a flag the program does not know ({flags[0]}): {Text.Quote(text)}.";
-            else if (ConfigFinder.MountHides(facts, [text]) is { } hides)
-                summary = $"{facts.ContainerName} exits because {hides.Get("object")} is mounted over the image's {hides.Get("mountPath")} directory and hides its files: {Text.Quote(text)}.";
-            else if (ConfigText.IsVariablesHeader(text) && ConfigText.ListedVariables(lines.Skip(i).Take(32).ToList()) is { Count: > 0 } listed)
-                summary = $"{facts.ContainerName} exits because required variables are not set ({string.Join(", ", listed)}): {Text.Quote(text)}.";
+            if (Survivable(text)) continue;
+            var (summary, confidence) = Signal(facts, lines, i, text);
             if (summary is null) continue;
 
             var evidence = new List<Evidence>();
             if (facts.Terminated is not null) evidence.Add(new("pod.status", StatusText.Terminated(facts)));
             evidence.Add(new("log", text));
-            return new RuleMatch(Causes.ConfigError, Confidence, summary) { Evidence = evidence, Detail = text, Rule = nameof(ConfigSignalRule) };
+            return new RuleMatch(Causes.ConfigError, confidence, summary) { Evidence = evidence, Detail = text, Rule = nameof(ConfigSignalRule) };
         }
         return null;
     }
+
+    /// <summary>What the line says about the configuration, and how sure that is; (null, 0) when nothing.</summary>
+    static (string? Summary, double Confidence) Signal(CrashFacts facts, IReadOnlyList<LogLine> lines, int i, string text)
+    {
+        var c = facts.ContainerName;
+        var quoted = Text.Quote(text);
+        if (ConfigText.ServiceLink(text) is { } link)
+            return ($"{c} exits because a setting holds {link.Value}, the form of a Kubernetes service-link variable, where a port or number was expected: {quoted}.", Confidence);
+        if (ConfigText.UnknownField(text, Previous(lines, i)) is { } field && ConfigContext(lines, i))
+            return ($"{c} exits because its config has a field the program does not know ({field.Field}): {quoted}.", Confidence);
+        if (ConfigText.UnknownFlags(text) is { Count: > 0 } flags)
+            return ($"{c} exits because its command line has a flag the program does not know ({flags[0]}): {quoted}.", 0.82);
+        if (ConfigFinder.MountHides(facts, [text]) is { } hides)
+            return ($"{c} exits because {hides.Get("object")} is mounted over the image's {hides.Get("mountPath")} directory and hides its files: {quoted}.", Confidence);
+        if (ConfigFinder.MissingUnderConfigMount(facts, text))
+            return ($"{c} exits because a file it reads from a mounted ConfigMap/Secret is missing: {quoted}.", 0.84);
+        if (ConfigText.IsBadPort(text) && ConfigFinder.HostNamed(facts).FirstOrDefault() is { } portVariable)
+            return ($"{c} exits because it cannot parse its port, and {portVariable} is left to the service link Kubernetes injects (tcp://IP:PORT): {quoted}.", 0.82);
+        if (ConfigText.IsVariablesHeader(text) && ConfigText.ListedVariables(lines.Skip(i).Take(32).ToList()) is { Count: > 0 } listed)
+            return ($"{c} exits because required variables are not set ({string.Join(", ", listed)}): {quoted}.", 0.85);
+        return (null, 0);
+    }
+
+    /// <summary>A warning the program goes on after ("unknown option ignored", "deprecated") is not why it exited.</summary>
+    static bool Survivable(string line) =>
+        line.Contains("ignor", StringComparison.OrdinalIgnoreCase) || line.Contains("deprecat", StringComparison.OrdinalIgnoreCase)
+        || line.Contains("level=warn", StringComparison.OrdinalIgnoreCase) || line.Contains("WARN", StringComparison.Ordinal);
 
     static string? Previous(IReadOnlyList<LogLine> lines, int i)
     {
