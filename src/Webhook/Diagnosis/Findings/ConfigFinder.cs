@@ -50,13 +50,10 @@ public sealed partial class ConfigFinder : IFinder
         if (recent.Select(ConfigText.IsCredentialRejection).Any(x => x) && Credential(facts, recent) is { } credential)
             findings.Add(credential);
 
-        if (ConfigText.Hint(recent.Take(15)) is { } hint)
-            findings.Add(new Finding(FindingKinds.LogHint, $"the log says: {Text.Clip(hint, 200)}", "log") { Values = Values(("hint", hint)) });
-
+        // A ConfigMap/Secret mounted over the image's directory is MountShadowFinder's (any cause): nothing to add here.
         var listed = ConfigText.ListedVariables(facts.Log.Lines);
-        if (MountHides(facts, recent) is { } hides)
+        if (MountHides(facts, recent) is not null)
         {
-            findings.Add(hides);
         }
         else if (serviceLink is null && field is null && listed.Count > 0)
         {
@@ -121,7 +118,7 @@ public sealed partial class ConfigFinder : IFinder
             var relative = path[(mount.MountPath.TrimEnd('/').Length + 1)..];
             var items = mount.Volume?.ConfigMap?.Items ?? mount.Volume?.Secret?.Items;
             if (!relative.Contains('/', StringComparison.Ordinal) || items?.Any(i => i.Path?.Contains('/', StringComparison.Ordinal) == true) == true) continue;
-            return new Finding(FindingKinds.MountHidesPath,
+            return new Finding("mount-hides-path",
                 $"{mount.Source} is mounted at {mount.MountPath} and replaces the image's whole {mount.MountPath} directory: {path} (in {relative[..relative.IndexOf('/', StringComparison.Ordinal)]}/) is no longer there", "pod.spec")
             {
                 Values = Values(("path", path), ("mountPath", mount.MountPath), ("volume", mount.Mount.Name), ("object", mount.Source)),

@@ -60,9 +60,6 @@ public static partial class ConfigText
 
     public static bool IsVariablesHeader(string line) => VariablesHeader().IsMatch(line);
 
-    /// <summary>The log's own remedy: "Run `bin/rails db:encryption:init` to generate values", "please set X", "use --foo instead".</summary>
-    public static string? Hint(IEnumerable<string> lines) => lines.FirstOrDefault(l => HintLine().IsMatch(l))?.Trim();
-
     /// <summary>The same flag with its dashes and value cut off, for matching args entries: "--zap-level=info" → "zap-level".</summary>
     public static string FlagName(string flag)
     {
@@ -182,9 +179,6 @@ public static partial class ConfigText
 
     [GeneratedRegex(@"^(?:[-*•]\s*)?([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s*$")]
     private static partial Regex ListedName();
-
-    [GeneratedRegex(@"^\s*(Run|Please run|Try running|Use|Please use|Please set|Set)\s+`[^`]+`|\b(run|use)\s+`[^`]+`\s+to\s+(generate|create|fix|set)", RegexOptions.IgnoreCase)]
-    private static partial Regex HintLine();
 
     [GeneratedRegex(@"pars|invalid|For input string|not a (valid )?(number|integer|port)|NaN|integer|number|numeric|convert|\bport\b|Atoi|ParseInt|int\(\)|literal|expected|malformed|out of range|BAD_PORT|unknown", RegexOptions.IgnoreCase)]
     private static partial Regex ParseContext();

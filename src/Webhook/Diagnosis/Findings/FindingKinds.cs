@@ -35,8 +35,6 @@ public static class FindingKinds
     public const string MissingReference = "missing-reference";
     public const string ConfigFile = "config-file";
     public const string RejectedCredential = "rejected-credential";
-    public const string MountHidesPath = "mount-hides-path";
-    public const string LogHint = "log-hint";
 
     // Files and permissions.
     public const string PathMount = "path-mount";

@@ -36,13 +36,6 @@ public static partial class Remedies
                 steps.Add($"Confirm the collision: kubectl get service {Shell.Quote(service ?? "")} -n {ns} (a Service of that name injects {variable}=tcp://CLUSTER-IP:PORT into every pod of the namespace)");
         }
 
-        if (findings.First(FindingKinds.MountHidesPath) is { } hides)
-        {
-            var mountPath = hides.Get("mountPath")!.TrimEnd('/');
-            steps.Add($"{hides.Get("object")} is mounted over the image's whole {mountPath} directory, which hides {hides.Get("path")} and everything else the image keeps there: "
-                + $"mount only its files, each with subPath (volumeMounts: [{{name: {hides.Get("volume")}, mountPath: {mountPath}/KEY, subPath: KEY}}] for every key), or mount it at another directory and point the app there");
-        }
-
         foreach (var flag in findings.OfKind(FindingKinds.UnknownFlag))
         {
             var image = flag.Get("image");
@@ -75,10 +68,7 @@ public static partial class Remedies
         if (findings.First(FindingKinds.MissingVariable) is { } variableFinding && findings.First(FindingKinds.VariableSource) is { } source)
             steps.AddRange(VariableSteps(variableFinding, source, facts));
 
-        if (findings.First(FindingKinds.LogHint) is { } hint && steps.Count > 0)
-            steps.Add($"The log's own advice: {hint.Get("hint")}");
-
-        if (steps.Count == 0)
+        if (steps.Count == 0 && !findings.Has(FindingKinds.MountShadow))
             steps.Add($"Fix the setting the log names: {Text.Clip(detail, 200)}");
         if (RecentChange(facts) is { } change) steps.Add(change);
         return steps;
