@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what tests/Webhook.Tests/Notify/PayloadCheckTests needs: Chromium (Debian package) for the
 # adaptivecards renderer, and the npm packages of tests/payload-checks (@slack/types, typescript, adaptivecards).
+# tests/payload-checks/screenshots.sh runs it too before rewriting docs/cards.
 # Idempotent: does nothing when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/../payload-checks"

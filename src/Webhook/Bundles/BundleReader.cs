@@ -48,7 +48,24 @@ public static class BundleReader
             CurrentLog = current,
             Node = pod.Spec?.NodeName is { } node ? new NodeInfo { Name = node } : null,
             Gaps = gaps,
+            Objects = ReadFolder(Path.Combine(folder, "objects")),
+            Metrics = ReadFolder(Path.Combine(folder, "metrics")),
         };
+    }
+
+    /// <summary>objects/KIND.NS.NAME.json or metrics/NAME.json, keyed by the file name without ".json"; a folder that is not there is no answers.</summary>
+    static IReadOnlyDictionary<string, string> ReadFolder(string folder)
+    {
+        var answers = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!Directory.Exists(folder)) return answers;
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            var text = File.ReadAllText(file);
+            try { using var _ = JsonDocument.Parse(text); }
+            catch (JsonException e) { throw new BundleException($"{file} is not valid JSON: {e.Message.Split('\n')[0]}", e); }
+            answers[Path.GetFileNameWithoutExtension(file)] = text;
+        }
+        return answers;
     }
 
     static List<string> Names(V1Pod pod) =>

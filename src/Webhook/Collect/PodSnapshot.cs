@@ -23,6 +23,13 @@ public sealed record PodSnapshot
     public NodeInfo? Node { get; init; }
     /// <summary>Named gaps such as "pod no longer exists" or "events: forbidden".</summary>
     public IReadOnlyList<string> Gaps { get; init; } = [];
+    /// <summary>
+    /// Answers to follow-up questions, as the API returned them (ConfigMap values already emptied), keyed as the
+    /// bundle names them: "Service.shop.db", "EndpointSlice.shop.db-x7k2p", "Node.node-a-1" (taxonomy.md, objects/).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Objects { get; init; } = new Dictionary<string, string>();
+    /// <summary>Prometheus query_range answers by name, e.g. "memory_working_set" (taxonomy.md, metrics/).</summary>
+    public IReadOnlyDictionary<string, string> Metrics { get; init; } = new Dictionary<string, string>();
 
     public static PodSnapshot AlertOnly(string ns, string pod, string? container, string gap) =>
         new() { Namespace = ns, PodName = pod, Container = container, Gaps = [gap] };

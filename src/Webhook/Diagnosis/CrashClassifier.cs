@@ -22,6 +22,7 @@ public sealed class CrashClassifier(ClassifierOptions options) : ICrashClassifie
         new SigkillRule(),
         new ConfigSignalRule(),
         new LogRule(),
+        new QuotedValueRule(),
     ];
 
     /// <summary>A runner-up below this confidence is noise, not an alternative worth naming.</summary>

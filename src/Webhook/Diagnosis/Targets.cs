@@ -10,6 +10,13 @@ public static partial class Targets
         // A DNS failure names the DNS server's address too: the looked-up name is the target.
         var m = LookupHost().Match(line);
         if (m.Success) return m.Groups["h"].Value;
+        // "read tcp 10.0.1.5:44288->172.20.7.1:5432": the left side is our own socket, the right the peer.
+        m = Peer().Match(line);
+        if (m.Success) return m.Groups["peer"].Value;
+        // libpq and friends name the host as host=NAME next to the IP they dialled: the name is what to fix.
+        m = KeyValueHost().Match(line);
+        if (m.Success && !System.Net.IPAddress.TryParse(m.Groups["h"].Value, out _))
+            return m.Groups["h"].Value + (m.Groups["p"].Success ? ":" + m.Groups["p"].Value : HostAndPort().Match(line) is { Success: true } dialled && dialled.Value.LastIndexOf(':') is var c and > 0 ? dialled.Value[c..] : "");
         m = Url().Match(line);
         if (m.Success) return m.Groups["host"].Value + (m.Groups["port"].Success ? ":" + m.Groups["port"].Value : "");
         for (m = HostAndPort().Match(line); m.Success; m = m.NextMatch())
@@ -47,6 +54,13 @@ public static partial class Targets
         return null;
     }
 
+    /// <summary>Every absolute path in the line, in order.</summary>
+    public static IEnumerable<string> Paths(string line)
+    {
+        foreach (Match m in FilePath().Matches(line))
+            yield return m.Groups[1].Value.TrimEnd('\'', '"', ':', ',', ')');
+    }
+
     public static string? Path(string line)
     {
         var m = FilePath().Match(line);
@@ -67,6 +81,12 @@ public static partial class Targets
 
     [GeneratedRegex(@"(?<![\w.:/-])(?:\d{1,3}(?:\.\d{1,3}){3}|[a-z0-9-]*[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*|\[[0-9a-f:]+\]):\d{2,5}\b", RegexOptions.IgnoreCase)]
     private static partial Regex HostAndPort();
+
+    [GeneratedRegex(@"\S+:\d+->(?<peer>[\w.-]+:\d{2,5})\b")]
+    private static partial Regex Peer();
+
+    [GeneratedRegex(@"\bhost=(?<h>[\w.-]+)(?:.*?\bport=(?<p>\d{2,5}))?")]
+    private static partial Regex KeyValueHost();
 
     [GeneratedRegex(@"lookup (?<h>[\w.-]+)|host name ""?(?<h>[\w.-]+)|getaddrinfo \w+ (?<h>[\w.-]+)|host ""(?<h>[\w.-]+)""|to host (?<h>[\w.-]+)", RegexOptions.IgnoreCase)]
     private static partial Regex LookupHost();

@@ -139,8 +139,10 @@ public sealed class ChatStandIn : IAsyncDisposable
         if (Encoding.UTF8.GetByteCount(body) > 28 * 1024) return Task.FromResult((413, "RequestEntityTooLarge", false));
         var json = JsonNode.Parse(body)!;
         var card = json["attachments"]?[0]?["content"];
+        // The real workflow accepts a 1.5 card with 202 and then shows "We're sorry, this card couldn't be
+        // displayed"; the stand-in refuses it so that a test sees the failure.
         if ((string?)json["type"] != "message" || (string?)card?["type"] != "AdaptiveCard"
-            || !Version.TryParse((string?)card["version"], out var v) || v > new Version(1, 5))
+            || !Version.TryParse((string?)card["version"], out var v) || v > new Version(1, 4))
             return Task.FromResult((400, "BadRequest", false));
         return Task.FromResult((202, "", true));
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Webhook.Diagnosis;
 using Webhook.Notify.Content;
@@ -12,8 +13,9 @@ namespace Webhook.Tests.Notify;
 
 /// <summary>
 /// Rendered payloads against the real definitions: Slack messages type-check against @slack/types with tsc, and
-/// Teams cards parse, validate and render with the adaptivecards package in headless Chromium. The tools come from
-/// tests/setup/payload-checks.sh; when they are absent the tests are skipped, when present they must pass.
+/// Teams cards parse, validate (as Adaptive Card 1.4, what a Workflows webhook displays) and render with the
+/// adaptivecards package in headless Chromium. The tools come from tests/setup/payload-checks.sh; when they are
+/// absent the tests are skipped, when present they must pass. Nothing here writes a tracked file.
 /// </summary>
 public partial class PayloadCheckTests
 {
@@ -85,46 +87,123 @@ public partial class PayloadCheckTests
         Assert.Contains("broken.ts", result.Stdout);
     }
 
-    [SkippableFact]
-    public async Task EveryTeamsCardParsesAndRendersWithAdaptiveCardsInChromiumAndIsPhotographedPerCause()
+    /// <summary>Every card the service can post to Teams: per cause fire and resolve, a huge log, a digest, the sample bundles.</summary>
+    private static async Task<Dictionary<string, TeamsMessage>> TeamsCardsAsync()
     {
-        SkipUnlessInstalled(chromium: true);
-        var dir = Fresh(Path.Combine(ExternalTool.PayloadChecks, "generated", "teams"));
         var cards = new Dictionary<string, TeamsMessage>();
         foreach (var cause in Samples.Causes_)
         {
             cards[cause] = TeamsRenderer.Render(Content.Build(Samples.For(cause)));
             cards[cause + "-resolved"] = TeamsRenderer.Render(Content.Build(Samples.For(cause, status: "resolved")));
         }
-        var lines = Enumerable.Range(0, 5000).Select(i => $"line {i} <script>alert(1)</script> & @channel <at>x</at>").ToList();
+        var lines = Enumerable.Range(0, 5000).Select(i => $"line {i} <script>alert(1)</script> & @channel <at>x</at> __init__ **b** `c`").ToList();
         cards["huge-log"] = TeamsRenderer.Render(Content.Build(Samples.For(Causes.ApplicationError, log: string.Join('\n', lines))));
         var storm = Enumerable.Range(0, 38).Select(i => Samples.For(i < 30 ? Causes.ConfigError : Causes.OomKilled, pod: $"p{i}", workload: i < 30 ? "api" : "cache")).ToList();
         var digest = StormDigest.From(storm, Content);
         cards["digest"] = TeamsRenderer.Simple("🔴 " + digest.Headline, digest.Lines);
         foreach (var (name, n) in await SampleBundles.LoadAsync())
             cards[name] = TeamsRenderer.Render(Content.Build(n));
+        return cards;
+    }
 
-        var all = await RenderAsync(Path.Combine(dir, "all.html"), cards, screenshot: null);
+    [SkippableFact]
+    public async Task EveryTeamsCardParsesValidatesAndRendersAsVersion14WithAdaptiveCardsInChromium()
+    {
+        SkipUnlessInstalled(chromium: true);
+        var dir = Fresh(Path.Combine(ExternalTool.PayloadChecks, "generated", "teams"));
+        var cards = await TeamsCardsAsync();
+        var all = await RenderAsync(Path.Combine(dir, "all.html"), Json(cards), screenshot: null);
         foreach (var name in cards.Keys)
         {
             var result = all.GetProperty(name);
             Assert.True(result.GetProperty("ok").GetBoolean(), $"{name}: {result}");
         }
+    }
 
-        var docs = Path.Combine(ExternalTool.RepoRoot, "docs", "cards");
-        Directory.CreateDirectory(docs);
-        foreach (var cause in Samples.Causes_.Append("digest"))
+    /// <summary>
+    /// A Workflows webhook shows "We're sorry, this card couldn't be displayed" for anything above 1.4, so the check
+    /// must fail a card that declares more, or uses an element, property, value or action newer than 1.4. Each case
+    /// is a real rendered card with one change; the unchanged card must pass, or the check proves nothing.
+    /// </summary>
+    [SkippableFact]
+    public async Task TheTeamsCheckRejectsACardThatDeclaresOrNeedsMoreThanVersion14()
+    {
+        SkipUnlessInstalled(chromium: true);
+        var dir = Fresh(Path.Combine(ExternalTool.PayloadChecks, "generated", "teams-negative"));
+        var valid = TeamsJson.Serialize(TeamsRenderer.Render(Content.Build(Samples.For(Causes.ConfigError))));
+        string Changed(Action<JsonObject> change)
         {
-            var png = Path.Combine(docs, cause + ".png");
-            await RenderAsync(Path.Combine(dir, cause + ".html"), new() { [cause] = cards[cause] }, png);
-            Assert.True(new FileInfo(png).Length > 2000, $"no screenshot for {cause}");
+            var root = JsonNode.Parse(valid)!;
+            change(root["attachments"]![0]!["content"]!.AsObject());
+            return root.ToJsonString();
+        }
+        JsonObject Text(string text) => new() { ["type"] = "TextBlock", ["text"] = text };
+        var cases = new Dictionary<string, (string Json, string Expected)>
+        {
+            ["declares-1.5"] = (Changed(c => c["version"] = "1.5"), "UnsupportedCardVersion"),
+            ["declares-1.6"] = (Changed(c => c["version"] = "1.6"), "UnsupportedCardVersion"),
+            // Table is a 1.5 element: the 1.4 registry does not know it.
+            ["table-1.5"] = (Changed(c => c["body"]!.AsArray().Add(new JsonObject
+            {
+                ["type"] = "Table", ["columns"] = new JsonArray(new JsonObject { ["width"] = 1 }),
+                ["rows"] = new JsonArray(new JsonObject { ["type"] = "TableRow", ["cells"] = new JsonArray() }),
+            })), "Table"),
+            // TextBlock style "heading" and Action tooltip are 1.5 properties.
+            ["textblock-style-1.5"] = (Changed(c => c["body"]![0]!["style"] = "heading"), "\"style\" is supported in version 1.5"),
+            ["action-tooltip-1.5"] = (Changed(c => c["actions"]![0]!["tooltip"] = "open"), "\"tooltip\" is supported in version 1.5"),
+            // rtl is 1.5 in the schema although the package accepts it at 1.0.
+            ["container-rtl-1.5"] = (Changed(c => c["body"]!.AsArray().Add(new JsonObject { ["type"] = "Container", ["rtl"] = true, ["items"] = new JsonArray(Text("x")) })), "\"rtl\" needs version 1.5"),
+            ["unknown-property"] = (Changed(c => c["body"]![0]!["codeSnippet"] = "x"), "\"codeSnippet\" is not in the 1.4 schema"),
+            ["action-submit"] = (Changed(c => c["actions"]!.AsArray().Add(new JsonObject { ["type"] = "Action.Submit", ["title"] = "Ack" })), "Action.Submit does not work"),
+            ["action-execute"] = (Changed(c => c["body"]!.AsArray().Add(new JsonObject
+            {
+                ["type"] = "ActionSet", ["actions"] = new JsonArray(new JsonObject { ["type"] = "Action.Execute", ["title"] = "Ack", ["verb"] = "ack" }),
+            })), "Action.Execute does not work"),
+        };
+        var payloads = cases.ToDictionary(c => c.Key, c => c.Value.Json);
+        payloads["unchanged"] = valid;
+
+        var results = await RenderAsync(Path.Combine(dir, "negative.html"), payloads, screenshot: null);
+        Assert.True(results.GetProperty("unchanged").GetProperty("ok").GetBoolean(), results.GetProperty("unchanged").ToString());
+        foreach (var (name, (_, expected)) in cases)
+        {
+            var result = results.GetProperty(name);
+            Assert.False(result.GetProperty("ok").GetBoolean(), $"{name} passed the check: {result}");
+            Assert.Contains(expected, string.Join("\n", result.GetProperty("errors").EnumerateArray().Select(e => e.GetString())));
         }
     }
 
-    private static async Task<JsonElement> RenderAsync(string page, Dictionary<string, TeamsMessage> cards, string? screenshot)
+    /// <summary>
+    /// The screenshots in docs/cards are tracked files, so a test run must not rewrite them: it photographs one card
+    /// into a temporary folder to keep the path working. <c>bash tests/payload-checks/screenshots.sh</c> sets
+    /// WEBHOOK_WRITE_SCREENSHOTS=1 and runs this test to photograph every cause and the digest into docs/cards.
+    /// </summary>
+    [SkippableFact]
+    public async Task TeamsCardsArePhotographedIntoDocsOnlyWhenAskedFor()
+    {
+        SkipUnlessInstalled(chromium: true);
+        var dir = Fresh(Path.Combine(ExternalTool.PayloadChecks, "generated", "teams-screenshots"));
+        var write = Environment.GetEnvironmentVariable("WEBHOOK_WRITE_SCREENSHOTS") == "1";
+        var target = write ? Path.Combine(ExternalTool.RepoRoot, "docs", "cards") : Path.Combine(dir, "png");
+        Directory.CreateDirectory(target);
+        var cards = await TeamsCardsAsync();
+        var names = write ? Samples.Causes_.Append("digest").ToList() : [Causes.OomKilled];
+        foreach (var name in names)
+        {
+            var png = Path.Combine(target, name + ".png");
+            var result = await RenderAsync(Path.Combine(dir, name + ".html"), Json(new() { [name] = cards[name] }), png);
+            Assert.True(result.GetProperty(name).GetProperty("ok").GetBoolean(), $"{name}: {result}");
+            Assert.True(new FileInfo(png).Length > 2000, $"no screenshot for {name}");
+        }
+    }
+
+    private static Dictionary<string, string> Json(Dictionary<string, TeamsMessage> cards) =>
+        cards.ToDictionary(c => c.Key, c => TeamsJson.Serialize(c.Value));
+
+    private static async Task<JsonElement> RenderAsync(string page, Dictionary<string, string> cards, string? screenshot)
     {
         // "</" would end the inline script early; JSON allows "<\/".
-        var payloads = "{" + string.Join(",", cards.Select(c => JsonSerializer.Serialize(c.Key) + ":" + TeamsJson.Serialize(c.Value))) + "}";
+        var payloads = "{" + string.Join(",", cards.Select(c => JsonSerializer.Serialize(c.Key) + ":" + c.Value)) + "}";
         var html = (await File.ReadAllTextAsync(Path.Combine(ExternalTool.PayloadChecks, "card.html")))
             .Replace("/*PAYLOADS*/{}", payloads.Replace("</", "<\\/"));
         await File.WriteAllTextAsync(page, html);

@@ -21,6 +21,19 @@ public sealed partial class ApplicationFinder : IFinder
         }
         if (match.Cause != Causes.ApplicationError)
             yield break;
+        if (Inotify().Match(string.Join('\n', facts.Log.Lines.TakeLast(60).Select(l => l.Text))) is { Success: true } inotify)
+        {
+            var runtime = detail.Contains("System.", StringComparison.Ordinal) || facts.Log.Lines.Any(l => l.Text.Contains("Microsoft.Extensions", StringComparison.Ordinal)) ? "dotnet"
+                : facts.Log.Lines.Any(l => l.Text.Contains("node:internal", StringComparison.Ordinal) || l.Text.Contains("chokidar", StringComparison.Ordinal)) ? "node" : "";
+            yield return new Finding(FindingKinds.InotifyLimit, $"the inotify {(inotify.Value.Contains("watch", StringComparison.OrdinalIgnoreCase) ? "watches" : "instances")} limit is reached", "log")
+            {
+                Values = new Dictionary<string, string>
+                {
+                    ["what"] = inotify.Value.Contains("watch", StringComparison.OrdinalIgnoreCase) ? "watches" : "instances",
+                    ["node"] = facts.Snapshot.Pod?.Spec?.NodeName ?? "", ["runtime"] = runtime,
+                },
+            };
+        }
         if (CrashFrame(facts, detail) is { } frame)
             yield return new Finding(FindingKinds.CrashFrame, $"raised at {frame}", "log") { Values = new Dictionary<string, string> { ["frame"] = frame } };
         if (Reconciled(facts.Snapshot.PreviousLog?.Text) is { } obj)
@@ -66,6 +79,9 @@ public sealed partial class ApplicationFinder : IFinder
 
     [GeneratedRegex(@"No module named '?(?<m>[\w.]+)'?|Cannot find module '(?<m>[^'./][^']*)'|cannot load such file -- (?<m>\S+)|ClassNotFoundException: (?<m>[\w.$]+)|NoClassDefFoundError: (?<m>[\w/$.]+)|Could not load file or assembly '(?<m>[^',]+)|ImportError: cannot import name '(?<m>\w+)'")]
     private static partial Regex Module();
+
+    [GeneratedRegex(@"number of inotify (instances|watches)[^\n]*(reached|limit)|inotify[^\n]{0,40}(limit|instances)[^\n]{0,40}reached|System limit for number of file watchers reached", RegexOptions.IgnoreCase)]
+    private static partial Regex Inotify();
 
     [GeneratedRegex(@"File ""[^""]+"", line \d+, in \S+")]
     private static partial Regex PythonFrame();

@@ -10,6 +10,8 @@ namespace Webhook.Diagnosis;
 /// </summary>
 public sealed partial class CommandFinder : IFinder
 {
+    static readonly string[] Shells = ["/bin/sh", "sh", "/bin/bash", "bash", "/usr/bin/env", "/bin/ash", "/bin/dash"];
+
     static readonly string[] BaseImages = ["ubuntu", "debian", "alpine", "busybox", "centos", "fedora", "rockylinux", "almalinux", "amazonlinux", "archlinux", "opensuse", "redhat/ubi", "ubi8", "ubi9", "python", "node", "golang", "openjdk", "eclipse-temurin", "ruby", "php", "bash"];
 
     public IEnumerable<Finding> Find(CrashFacts facts, RuleMatch match)
@@ -45,6 +47,33 @@ public sealed partial class CommandFinder : IFinder
                 Values = new Dictionary<string, string> { ["volume"] = mount.Name, ["mountPath"] = mount.MountPath, ["path"] = path },
             };
 
+        // A shell wrapper fails before the program does when the image has no shell (distroless, scratch).
+        if (match.Cause == Causes.BadCommand && command.Count > 0 && Shells.Contains(command[0])
+            && (facts.NeverStarted || facts.ExitCode is 126 or 127 or 128 || detail.Contains(command[0], StringComparison.Ordinal)))
+        {
+            var script = string.Join(' ', command.Skip(1).Where(c => c != "-c").Concat(args));
+            var program = script.TrimStart().Split(' ', 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+            yield return new Finding(FindingKinds.ShellWrapper, $"the spec starts {command[0]} to run {Text.Clip(script, 120)}: an image without a shell cannot run it", "pod.spec")
+            {
+                Values = new Dictionary<string, string> { ["shell"] = command[0], ["script"] = script, ["program"] = program, ["image"] = image },
+            };
+        }
+
+        // A relative file the loader cannot find ("The application 'app.dll' does not exist") while a volume sits on a
+        // directory of the image: the mount may hide it. Said as a possibility, with the mount's own values.
+        else if (path is null || !path.StartsWith('/'))
+        {
+            var missing = RelativeMissing().Match(detail + "\n" + string.Join('\n', facts.Log.Lines.TakeLast(20).Select(l => l.Text)));
+            var candidate = (spec?.VolumeMounts ?? []).FirstOrDefault(m => m.SubPath is null && !m.MountPath.StartsWith("/var/run/secrets/", StringComparison.Ordinal)
+                && facts.Snapshot.Pod?.Spec?.Volumes?.FirstOrDefault(v => v.Name == m.Name) is { ConfigMap: null, Secret: null, Projected: null });
+            if (missing.Success && candidate is not null && match.Cause == Causes.BadCommand)
+                yield return new Finding(FindingKinds.MountOverBinary,
+                    $"{missing.Groups["f"].Value} is missing and volume {candidate.Name} is mounted at {candidate.MountPath}: if the image keeps it there, the mount hides it", "pod.spec")
+                {
+                    Values = new Dictionary<string, string> { ["volume"] = candidate.Name, ["mountPath"] = candidate.MountPath, ["path"] = missing.Groups["f"].Value },
+                };
+        }
+
         if (Crlf().IsMatch(detail) || facts.Log.Lines.Any(l => Crlf().IsMatch(l.Text)))
             yield return new Finding(FindingKinds.CrlfScript, "the script has Windows line endings: its shebang names an interpreter ending in \\r", "log")
             {
@@ -79,6 +108,9 @@ public sealed partial class CommandFinder : IFinder
         if (first > 0 && (name[..first].Contains('.') || name[..first].Contains(':'))) name = name[(first + 1)..];
         return name.ToLowerInvariant();
     }
+
+    [GeneratedRegex(@"The application '(?<f>[^'/]+)' does not exist|Cannot find module '(?<f>\./[^']+)'|can't open file '(?<f>[^'/][^']*)'|Unable to access jarfile (?<f>[^/\s]\S*)|no such file or directory: '?(?<f>\./[^'\s]+)")]
+    private static partial Regex RelativeMissing();
 
     [GeneratedRegex(@"\^M|\r\s*:|bad interpreter[^\n]*\r")]
     private static partial Regex Crlf();

@@ -11,6 +11,9 @@ public static class Finders
         new NativeFinder(),
         new DependencyFinder(),
         new ApplicationFinder(),
+        new LogFinder(),
+        new MountShadowFinder(),
+        new QuotedValueFinder(),
         new ConfigFinder(),
         new PermissionFinder(),
     ];

@@ -49,6 +49,8 @@ public static class FindingKinds
     public const string CrlfScript = "crlf-script";
     public const string NoCommand = "no-command";
     public const string Background = "background-process";
+    public const string ShellWrapper = "shell-wrapper";
+    public const string InotifyLimit = "inotify-limit";
 
     // Native crashes.
     public const string InstructionSet = "instruction-set";
@@ -60,4 +62,10 @@ public static class FindingKinds
     public const string ModuleMissing = "module-missing";
     public const string CrashFrame = "crash-frame";
     public const string ReconciledObject = "reconciled-object";
+
+    // Any cause.
+    public const string LogHint = "log-hint";
+    public const string MissingObject = "missing-object";
+    public const string MountShadow = "mount-shadow";
+    public const string QuotedValue = "quoted-value";
 }

@@ -12,13 +12,16 @@ public sealed partial class NativeFinder : IFinder
     {
         var log = string.Join('\n', facts.Log.Lines.Select(l => l.Text)) + "\n" + (facts.Terminated?.Message ?? "");
         var node = facts.Snapshot.Node?.Name ?? facts.Snapshot.Pod?.Spec?.NodeName ?? "";
-        if (InstructionSet().Match(log) is { Success: true } isa && (facts.ExitCode == 132 || match.Cause == Causes.NativeCrash))
+        // Exit 132 is SIGILL: an instruction the CPU does not have, even when the process died before it could log.
+        var isa = InstructionSet().Match(log);
+        if (isa.Success && match.Cause == Causes.NativeCrash || facts.ExitCode == 132)
         {
-            var feature = isa.Groups["f"].Success && isa.Groups["f"].Value.Length > 0 ? isa.Groups["f"].Value.ToUpperInvariant() : "";
+            var feature = isa.Success && isa.Groups["f"].Value.Length > 0 ? isa.Groups["f"].Value.ToUpperInvariant()
+                : Feature().Match(log) is { Success: true } named ? named.Value.ToUpperInvariant() : "";
             yield return new Finding(FindingKinds.InstructionSet,
                 feature.Length > 0 ? $"the binary needs the {feature} instruction set, which node {node} does not offer" : $"illegal instruction on node {node}: the binary assumes a CPU feature this node lacks", "log")
             {
-                Values = new Dictionary<string, string> { ["feature"] = feature, ["node"] = node, ["line"] = isa.Value.Trim() },
+                Values = new Dictionary<string, string> { ["feature"] = feature, ["node"] = node, ["line"] = isa.Success ? isa.Value.Trim() : "exit 132 (SIGILL)" },
             };
         }
         if (Libc().Match(log) is { Success: true } libc)
@@ -41,8 +44,11 @@ public sealed partial class NativeFinder : IFinder
         }
     }
 
-    [GeneratedRegex(@"(requires?|needs?|support for|not support|does not support|missing|without)\W+(the )?(CPU |instruction set |processor )?(?<f>AVX-?512\w*|AVX2|AVX|SSE4[._]?[12]|SSE4|SSSE3|FMA3?|BMI2|x86-64-v[234]|POPCNT|NEON|ARMv8\.\d)|(?<f>AVX2|AVX|SSE4\.[12]|x86-64-v[234])\W+(instructions? )?(is |are )?(required|not (available|supported|detected))|Illegal instruction|illegal hardware instruction|SIGILL", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(requires?|needs?|support for|not support|does not support|missing|without)\W+(the )?(CPU |instruction set |processor )?(?<f>AVX-?512\w*|AVX2|AVX|SSE4[._]?[12]|SSE4|SSSE3|FMA3?|BMI2|x86-64-v[234]|POPCNT|NEON|ARMv8\.\d)|(?<f>AVX2|AVX|SSE4\.[12]|x86-64-v[234])\W+(instructions? )?(is |are )?(required|not (available|supported|detected))|(compiled|built) to use (?<f>AVX-?512\w*|AVX2|AVX|SSE4\.[12]|FMA)|Illegal instruction|illegal hardware instruction|SIGILL", RegexOptions.IgnoreCase)]
     private static partial Regex InstructionSet();
+
+    [GeneratedRegex(@"\b(AVX-?512\w*|AVX2|AVX|SSE4[._]?[12]|SSSE3|FMA3?|BMI2|x86-64-v[234])\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Feature();
 
     [GeneratedRegex(@"Error relocating [^\n]*|symbol not found[^\n]*|version `GLIBC_[\d.]+' not found[^\n]*|GLIBC_[\d.]+ not found[^\n]*|ld-linux[\w.-]*: No such file or directory|__(memcpy|fprintf|sprintf|snprintf|vsnprintf)_chk[^\n]*|libc\.musl[^\n]*not found", RegexOptions.IgnoreCase)]
     private static partial Regex Libc();

@@ -52,7 +52,17 @@ public static partial class Remedies
         yield return $"The app fails with: {Text.Clip(match.Detail ?? match.Summary, 200)}" + (at is null ? "" : $", raised at {at}") + ": fix or guard that code path";
         if (findings.First(FindingKinds.ReconciledObject) is { } obj)
             yield return $"Controller {obj.Get("controller")} died while reconciling {(obj.Get("namespace") is { Length: > 0 } n ? $"{n}/" : "")}{obj.Get("name")}: inspect that object (kubectl get it -o yaml); a field the controller cannot handle is the usual trigger, so fixing or removing it stops the loop while the bug is reported (component {facts.Spec?.Image})";
+        if (findings.First(FindingKinds.InotifyLimit) is { } inotify)
+        {
+            yield return $"The node's inotify {inotify.Get("what")} limit is used up (it counts per user across every pod on node {inotify.Get("node")}): raise fs.inotify.max_user_instances / fs.inotify.max_user_watches on the node (sysctl, or a privileged DaemonSet), or stop the app from watching files";
+            if (inotify.Get("runtime") == "dotnet")
+                yield return "For .NET, stop watching configuration files: set env DOTNET_HOSTBUILDER__RELOADCONFIGONCHANGE=false (or DOTNET_USE_POLLING_FILE_WATCHER=true)";
+            else if (inotify.Get("runtime") == "node")
+                yield return "For Node.js file watchers (chokidar), set env CHOKIDAR_USEPOLLING=true, or do not watch files in production";
+        }
         if (RecentChange(facts) is { } change) yield return change;
+        else if (Owner(facts) is { } owner)
+            yield return $"If this started with a new image ({facts.Spec?.Image}), roll back while fixing it: kubectl rollout undo {owner} -n {Shell.Quote(facts.Namespace)}";
         else yield return $"If this started with a new image ({facts.Spec?.Image}), roll back to the previous one while fixing it";
     }
 }

@@ -1,21 +1,30 @@
+using System.Text.RegularExpressions;
+
 namespace Webhook.Diagnosis;
 
 public static partial class Remedies
 {
+    /// <summary>The file a loader could not find: Node's "Cannot find module '/app/dist/main'", .NET's "The application 'x.dll' does not exist".</summary>
+    [GeneratedRegex(@"Cannot find module '(?<f>[^']+)'|The application '(?<f>[^']+)' does not exist|can't open file '(?<f>[^']+)'|Unable to access jarfile (?<f>\S+)")]
+    private static partial Regex MissingFile();
+
     static IEnumerable<string> BadCommand(RuleMatch match, CrashFacts facts, Findings findings)
     {
         var image = facts.Spec?.Image;
         if (findings.First(FindingKinds.MountOverBinary) is { } mount)
-            yield return $"Volume {mount.Get("volume")} is mounted at {mount.Get("mountPath")} and hides the image's {mount.Get("path")}: mount the volume at another path (or mount single files with subPath) so the executable stays visible";
+            yield return $"Volume {mount.Get("volume")} is mounted at {mount.Get("mountPath")}" + (mount.Get("path")!.StartsWith('/') ? $" and hides the image's {mount.Get("path")}" : $": if the image keeps {mount.Get("path")} there, the mount hides it") + ": mount the volume at another path (or mount single files with subPath) so the executable stays visible";
         if (findings.First(FindingKinds.ArgsOverrideEntrypoint) is { } args)
             yield return $"The spec sets args [{args.Get("args")}] without command: args replace the image's CMD and go to its ENTRYPOINT as arguments. To run {args.Get("first")} as the program, set command: [\"{args.Get("first")}\"] (and the rest as args)";
         if (findings.Has(FindingKinds.CrlfScript))
             yield return $"The script{(findings.First(FindingKinds.CrlfScript)!.Get("path") is { Length: > 0 } p ? $" {p}" : "")} has Windows line endings (CRLF), so its #! interpreter is looked up with a trailing \\r: convert it with dos2unix (or a .gitattributes rule *.sh text eol=lf) and rebuild the image";
+        if (findings.First(FindingKinds.ShellWrapper) is { } wrapper)
+            yield return $"The spec wraps the program in {wrapper.Get("shell")} -c; if image {wrapper.Get("image")} has no shell (distroless and scratch images have none) that fails before anything runs: run the program directly, without a shell and without a trailing & (command: [\"{wrapper.Get("program")}\", ...the flags as separate args])";
         var command = facts.CommandLine();
-        var executable = ExecMessage.Executable(match.Detail) ?? ExecMessage.Executable(facts.Terminated?.Message);
+        var executable = ExecMessage.Executable(match.Detail) ?? ExecMessage.Executable(facts.Terminated?.Message)
+            ?? (MissingFile().Match(match.Detail ?? "") is { Success: true } file ? file.Groups["f"].Value : null);
         if (facts.ExitCode == 126 || (match.Detail ?? "").Contains("permission denied", StringComparison.OrdinalIgnoreCase))
             yield return $"{executable ?? (command.Length > 0 ? command : "The entrypoint")} exists but is not executable (exit 126): make it executable at build time (RUN chmod +x, or COPY --chmod=755), and check the volume it is on is not mounted noexec";
-        else if (!findings.Has(FindingKinds.MountOverBinary) && !findings.Has(FindingKinds.CrlfScript))
+        else if (!findings.Has(FindingKinds.MountOverBinary) && !findings.Has(FindingKinds.CrlfScript) && !findings.Has(FindingKinds.ShellWrapper))
             yield return executable is not null
                 ? $"\"{executable}\" is not in image {image}{(executable.StartsWith('/') ? "" : "'s $PATH")}: use the path the image really has (docker run --rm --entrypoint sh {image} -c 'command -v {executable}'), or install it; a script's #! interpreter must exist in the image too (slim and distroless images have no bash or sh)"
                 : command.Length > 0
@@ -55,7 +64,7 @@ public static partial class Remedies
         if (findings.First(FindingKinds.InstructionSet) is { } isa)
         {
             var feature = isa.Get("feature") is { Length: > 0 } f ? f : null;
-            yield return $"The binary in {image} uses {(feature is null ? "a CPU feature" : feature)} that node {isa.Get("node")} lacks (SIGILL): run it on nodes whose CPU has it (a newer VM/instance type, or nodeSelector feature.node.kubernetes.io/cpu-cpuid.{feature ?? "AVX"}=true with Node Feature Discovery), or use an image variant built without it";
+            yield return $"The binary in {image} uses {(feature is null ? "a CPU feature (often AVX/AVX2)" : feature)} that the CPU type of node {isa.Get("node")} lacks (SIGILL): run it on nodes whose CPU has it (a newer VM/instance type, or nodeSelector feature.node.kubernetes.io/cpu-cpuid.{feature ?? "AVX"}=true with Node Feature Discovery), or use an image variant built without it";
         }
         if (findings.First(FindingKinds.LibcMismatch) is { } libc)
             yield return libc.Get("libc") == "musl"

@@ -20,7 +20,20 @@ public static partial class Remedies
             Causes.ApplicationError => ApplicationError(match, facts, findings),
             _ => Unknown(facts),
         };
-        return steps.Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+        return Common(facts, findings).Concat(steps).Where(s => !string.IsNullOrWhiteSpace(s)).Distinct().ToList();
+    }
+
+    /// <summary>Steps that hold whatever the cause: what the log itself advises, an object it names as missing, a mount that hides files, a quoted value.</summary>
+    static IEnumerable<string> Common(CrashFacts facts, Findings findings)
+    {
+        if (findings.First(FindingKinds.QuotedValue) is { } quoted)
+            yield return $"env {quoted.Get("variable")} is set with literal quotes ({quoted.Get("quote")}…{quoted.Get("quote")}) around its value: in YAML, value: \"x\" is already a string, so remove the inner quotes";
+        if (findings.First(FindingKinds.MountShadow) is { } shadow)
+            yield return $"{shadow.Get("kind")} {shadow.Get("source")} is mounted over all of {shadow.Get("mountPath")}, which hides what the image has there (so {shadow.Get("path")} is missing): mount each key as a file with subPath (mountPath {shadow.Get("mountPath")}/FILE, subPath FILE) instead of the whole directory";
+        if (findings.First(FindingKinds.MissingObject) is { } missing)
+            yield return $"The container looks up {missing.Get("kind")} \"{missing.Get("name")}\" in namespace {facts.Namespace}, which does not exist: fix the name it waits for (kubectl get {Shell.Quote(missing.Get("kind")!)} -n {Shell.Quote(facts.Namespace)} lists the real ones) or create the object";
+        if (findings.First(FindingKinds.LogHint) is { } hint)
+            yield return $"The log itself advises: \"{hint.Get("hint")}\"";
     }
 
     /// <summary>What changed in the workload's template lately: often the trigger of a new crash loop.</summary>
@@ -28,6 +41,15 @@ public static partial class Remedies
         facts.Snapshot.Workload is { Changes.Count: > 0 } w
             ? $"{w.Kind} {w.Name} changed recently ({string.Join("; ", w.Changes.Take(3))}); if the crashes started with it, roll back: kubectl rollout undo {w.Kind.ToLowerInvariant()}/{w.Name} -n {facts.Namespace}"
             : null;
+
+    /// <summary>"deployment/api", "statefulset/db" for kubectl rollout: the workload, else the pod's controller (a ReplicaSet's hash dropped).</summary>
+    static string? Owner(CrashFacts facts)
+    {
+        if (facts.Snapshot.Workload is { } w) return $"{w.Kind.ToLowerInvariant()}/{w.Name}";
+        var owner = facts.Snapshot.Pod?.Metadata?.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        if (owner is { Kind: "ReplicaSet" } && owner.Name.LastIndexOf('-') is > 0 and var dash) return $"deployment/{owner.Name[..dash]}";
+        return owner is { Kind: "StatefulSet" or "DaemonSet" or "Deployment" } ? $"{owner.Kind.ToLowerInvariant()}/{owner.Name}" : null;
+    }
 
     static IEnumerable<string> Unknown(CrashFacts facts)
     {

@@ -2,8 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace Webhook.Notify.Teams;
 
-// The Adaptive Card subset we post (https://adaptivecards.io/explorer/), version 1.5 at most because
-// Teams renders nothing newer; Action.OpenUrl only because Action.Submit does not work over webhooks.
+// The Adaptive Card subset we post (https://adaptivecards.io/explorer/): schema 1.4 elements and properties only,
+// because a Workflows webhook shows "We're sorry, this card couldn't be displayed" for a 1.5 card
+// (microsoft/AdaptiveCards#8965, MicrosoftDocs/msteams-docs#9801) although Teams documents 1.5. Every element and
+// property below exists in 1.4 (fontType since 1.2, the rest since 1.0); tests/payload-checks/card.html rejects
+// anything newer. Action.OpenUrl only, because Action.Submit does not work over webhooks.
 
 /// <summary>The Workflows webhook body ("When a Teams webhook request is received").</summary>
 public sealed record TeamsMessage(IReadOnlyList<TeamsAttachment> Attachments)
@@ -23,10 +26,12 @@ public sealed record AdaptiveCard
     public string Type => "AdaptiveCard";
     [JsonPropertyName("$schema")]
     public string Schema => "http://adaptivecards.io/schemas/adaptive-card.json";
-    public string Version => "1.5";
+    public const string SchemaVersion = "1.4";
+
+    public string Version => SchemaVersion;
     public IReadOnlyList<CardElement> Body { get; init; } = [];
     public IReadOnlyList<OpenUrlAction>? Actions { get; init; }
-    /// <summary>Teams draws cards narrow unless asked; logs need the width.</summary>
+    /// <summary>Teams draws cards narrow unless asked; logs need the width. Teams' own extension, not a schema property.</summary>
     public TeamsCardOptions? Msteams { get; init; } = new("Full");
 }
 

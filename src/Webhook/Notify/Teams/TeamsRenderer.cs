@@ -1,5 +1,4 @@
 using Webhook.Notify.Content;
-using Webhook.Notify.Safety;
 
 namespace Webhook.Notify.Teams;
 
@@ -42,8 +41,8 @@ public static class TeamsRenderer
             body.Add(Heading(char.ToUpperInvariant((c.LogLabel ?? "log")[0]) + (c.LogLabel ?? "log")[1..]));
             // One monospace TextBlock per line: markdown joins single newlines, and per-line blocks keep columns.
             var lines = LogExcerpt.Cut(c.Log, c.LogEvidence, logBudget).Split('\n');
-            body.Add(new CardContainer(lines.Select(l => (CardElement)new TextBlock(l.Length == 0 ? " " : T(l, 500))
-                { FontType = "Monospace", Size = "Small", Spacing = "None" }).ToList()) { Style = "emphasis" });
+            body.Add(new CardContainer(lines.Select(l => (CardElement)Mono(TextFit.Fit(l, 500, TeamsMarkdown.LogLine))).ToList())
+                { Style = "emphasis" });
         }
         if (c.Remediation.Count > 0)
         {
@@ -51,10 +50,20 @@ public static class TeamsRenderer
             body.AddRange(c.Remediation.Take(10).Select(r => Line("• " + T(r, 500))));
         }
         if (c.Commands.Count > 0)
-            body.AddRange(c.Commands.Take(5).Select(cmd => new TextBlock(T(cmd, 500)) { FontType = "Monospace", Size = "Small", Spacing = "None" }));
-        if (c.Missing.Count > 0)
-            body.Add(new TextBlock("_Not seen:_ " + T(string.Join("; ", c.Missing), 500)) { IsSubtle = true, Size = "Small" });
+        {
+            body.Add(Heading("Confirm with"));
+            body.AddRange(c.Commands.Take(5).Select(cmd => Mono(TextFit.Fit(cmd, 500, TeamsMarkdown.Command))));
+        }
+        if (c.Change is { } change)
+        {
+            body.Add(Heading("Apply the fix (changes the cluster)"));
+            body.Add(Line(T(change.Text, 500)));
+            body.Add(Mono(TextFit.Fit(change.Command, 1000, TeamsMarkdown.Command)));
+        }
         body.Add(new TextBlock($"{T(c.Cause, 60)} · {c.ConfidenceText}") { IsSubtle = true, Size = "Small", Separator = true });
+        // Gaps are a footnote, below everything that is known.
+        if (c.Missing.Count > 0)
+            body.Add(new TextBlock("Not seen: " + T(string.Join("; ", c.Missing), 500)) { IsSubtle = true, Size = "Small", Spacing = "None" });
 
         var actions = c.Links.Select(l => new OpenUrlAction(l.Title, l.Url)).Take(5).ToList();
         return new AdaptiveCard { Body = body, Actions = actions.Count > 0 ? actions : null };
@@ -72,5 +81,7 @@ public static class TeamsRenderer
 
     private static TextBlock Heading(string text) => new(text) { Weight = "Bolder", Spacing = "Medium" };
     private static TextBlock Line(string text) => new(text) { Spacing = "None" };
-    private static string T(string? s, int max = MaxTextChars) => TextFit.Fit(s ?? "", max, TeamsText.Escape);
+    private static TextBlock Mono(string text) => new(text) { FontType = "Monospace", Size = "Small", Spacing = "None" };
+    /// <summary>Untrusted prose, escaped for Teams markdown and cut to fit after escaping.</summary>
+    private static string T(string? s, int max = MaxTextChars) => TextFit.Fit(s ?? "", max, TeamsMarkdown.Prose);
 }

@@ -23,6 +23,15 @@ public sealed record WebhookDocument
     public string? Signal { get; init; }
     public int? RestartCount { get; init; }
     public IReadOnlyList<string> Missing { get; init; } = [];
+    /// <summary>"certain", "likely", "possible" or "unknown": the band of <see cref="Confidence"/>.</summary>
+    public string Certainty { get; init; } = "certain";
+    /// <summary>The facts the cause and the remediation are derived from.</summary>
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
+    /// <summary>Runner-up causes, most likely first.</summary>
+    public IReadOnlyList<Alternative> Alternatives { get; init; } = [];
+    /// <summary>The one command that applies the fix, when it is certain and mechanical; it writes to the cluster.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ProposedChange? Change { get; init; }
 
     // The alert and its group.
     public required string Status { get; init; }
@@ -54,6 +63,10 @@ public sealed record WebhookDocument
             Signal = diagnosis.Signal,
             RestartCount = diagnosis.RestartCount,
             Missing = diagnosis.Missing,
+            Certainty = diagnosis.Certainty,
+            Findings = diagnosis.Findings,
+            Alternatives = diagnosis.Alternatives,
+            Change = diagnosis.Change,
             Status = alert.Status,
             Labels = alert.Labels,
             Annotations = alert.Annotations,

@@ -13,6 +13,13 @@ public static class WebhookRedaction
         Remediation = d.Remediation.Select(r.Redact).ToList(),
         Commands = d.Commands.Select(r.Redact).ToList(),
         Missing = d.Missing.Select(r.Redact).ToList(),
+        // Findings quote log lines and env values: every text and value is redacted like the rest.
+        Findings = d.Findings.Select(f => f with
+        {
+            Text = r.Redact(f.Text),
+            Values = f.Values.ToDictionary(kv => kv.Key, kv => r.Redact(kv.Value)),
+        }).ToList(),
+        Change = d.Change is { } c ? new ProposedChange(r.Redact(c.Text), r.Redact(c.Command)) : null,
         Labels = d.Labels.ToDictionary(kv => kv.Key, kv => r.Redact(kv.Value)),
         Annotations = d.Annotations.ToDictionary(kv => kv.Key, kv => r.Redact(kv.Value)),
         GeneratorURL = d.GeneratorURL is null ? null : r.Redact(d.GeneratorURL),
