@@ -378,4 +378,20 @@ public class ConfigFindingTests
         Assert.Equal(Causes.DependencyUnavailable, d.Cause);
         Assert.DoesNotContain(d.Findings, f => f.Kind == FindingKinds.UnknownFlag);
     }
+
+    [Fact]
+    public void ADatabaseThatRefusesTheSessionNamesTheUserAndDatabaseVariables()
+    {
+        var d = new Crash
+        {
+            Log = "FATAL:  role \"shop\" does not exist",
+            Env = [FromSecret("DB_USER", "db", "username"), Literal("DB_NAME", "orders"), Literal("LOG_LEVEL", "info")],
+        }.Classify();
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        d.Step("role \"shop\" does not exist", "DB_USER (key username of Secret db)", "DB_NAME");
+        d.NoStep("LOG_LEVEL");
+        // Contradiction: a refused connection is the network, not the session.
+        var refused = new Crash { Log = "FATAL: could not connect: dial tcp 10.0.0.7:5432: connect: connection refused", Env = [FromSecret("DB_USER", "db", "username")] }.Classify();
+        refused.NoStep("refuses the session");
+    }
 }

@@ -49,6 +49,8 @@ public sealed partial class ConfigFinder : IFinder
 
         if (recent.Select(ConfigText.IsCredentialRejection).Any(x => x) && Credential(facts, recent) is { } credential)
             findings.Add(credential);
+        else if (recent.Take(12).Any(ConfigText.IsSessionRejection) && Session(facts, recent) is { } session)
+            findings.Add(session);
 
         // A ConfigMap/Secret mounted over the image's directory is MountShadowFinder's (any cause): nothing to add here.
         var listed = ConfigText.ListedVariables(facts.Log.Lines);
@@ -405,6 +407,35 @@ public sealed partial class ConfigFinder : IFinder
         { Values = values };
     }
 
+    /// <summary>
+    /// A database that refuses the session (not the network, not only the password): the user and database the
+    /// container connects as, and where each comes from.
+    /// </summary>
+    static Finding? Session(CrashFacts facts, List<string> recent)
+    {
+        var missing = recent.Take(12).Select(ConfigText.MissingRole).FirstOrDefault(m => m is not null);
+        var env = facts.Spec?.Env ?? [];
+        var user = env.Where(e => UserName().IsMatch(e.Name) && !PasswordName().IsMatch(e.Name))
+            .OrderByDescending(e => missing is { Kind: "role" } m && e.Value == m.Name).ThenByDescending(e => e.Name.Contains("DB", StringComparison.OrdinalIgnoreCase) || e.Name.Contains("PG", StringComparison.OrdinalIgnoreCase))
+            .FirstOrDefault();
+        var database = env.Where(e => DatabaseName().IsMatch(e.Name))
+            .OrderByDescending(e => missing is { Kind: "database" } m && e.Value == m.Name).FirstOrDefault();
+        if (user is null && database is null) return null;
+        var parts = new List<string>();
+        if (user is not null) parts.Add($"user: {SpecSources.Origin(facts.Spec, user.Name).Text}");
+        if (database is not null) parts.Add($"database: {SpecSources.Origin(facts.Spec, database.Name).Text}");
+        var values = Values(("kind", "session"), ("userVariable", user?.Name), ("databaseVariable", database?.Name),
+            ("missingKind", missing?.Kind), ("missingName", missing?.Name));
+        if (user is not null && SpecSources.Origin(facts.Spec, user.Name) is { Kind: "secretKeyRef" } origin)
+        {
+            values["userSecret"] = origin.Get("name")!;
+            values["userKey"] = origin.Get("key")!;
+        }
+        return new Finding(FindingKinds.RejectedCredential,
+            $"the database server refuses the session{(missing is { } m2 ? $" ({m2.Kind} \"{m2.Name}\" does not exist)" : "")}: {string.Join("; ", parts)}", "log")
+        { Values = values };
+    }
+
     static int CommonPrefix(string a, string b)
     {
         var n = 0;
@@ -421,6 +452,9 @@ public sealed partial class ConfigFinder : IFinder
 
     [GeneratedRegex(@"PASS|PWD|SECRET|TOKEN|CREDENTIAL|API_?KEY", RegexOptions.IgnoreCase)]
     private static partial Regex PasswordName();
+
+    [GeneratedRegex(@"(DB|DATABASE|PG|POSTGRES|MYSQL|MARIADB|MONGO)_?(NAME|DATABASE|DB)$|^(PGDATABASE|POSTGRES_DB|MYSQL_DATABASE|DB_DATABASE|DATABASE_NAME|DB_NAME)$", RegexOptions.IgnoreCase)]
+    private static partial Regex DatabaseName();
 
     [GeneratedRegex(@"USER|LOGIN", RegexOptions.IgnoreCase)]
     private static partial Regex UserName();

@@ -91,6 +91,19 @@ public static partial class ConfigText
 
     public static bool IsCredentialRejection(string line) => CredentialRejected().IsMatch(line);
 
+    /// <summary>A database server that accepted the connection but refused the session: SQLSTATE 28xxx/08P01/3D000, a pooler's config error, pg_hba, an unknown role or database.</summary>
+    public static bool IsSessionRejection(string line) => SessionRejected().IsMatch(line);
+
+    /// <summary>The role or database a server says does not exist: role "app" does not exist, database "shop" does not exist.</summary>
+    public static (string Kind, string Name)? MissingRole(string line) =>
+        MissingRoleOrDatabase().Match(line) is { Success: true } m ? (m.Groups["k"].Value.ToLowerInvariant(), m.Groups["n"].Value) : null;
+
+    [GeneratedRegex(@"\b(28P01|28000|08P01|3D000)\b|bouncer config error|no pg_hba\.conf entry|pg_hba|(role|database) ""[^""]+"" does not exist|Unknown database", RegexOptions.IgnoreCase)]
+    private static partial Regex SessionRejected();
+
+    [GeneratedRegex(@"(?<k>role|database) ""(?<n>[^""]+)"" does not exist", RegexOptions.IgnoreCase)]
+    private static partial Regex MissingRoleOrDatabase();
+
     /// <summary>A privileged port (below 1024) a bind/listen was refused on.</summary>
     public static int? PrivilegedPort(string line)
     {

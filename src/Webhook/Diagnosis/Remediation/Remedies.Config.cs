@@ -142,6 +142,15 @@ public static partial class Remedies
 
     static IEnumerable<string> CredentialSteps(Finding credential, CrashFacts facts)
     {
+        if (credential.Get("kind") == "session")
+        {
+            var what = credential.Get("missingKind") is { } kind ? $"{kind} \"{credential.Get("missingName")}\" does not exist on the server" : "the server (or the pooler in front of it) refuses the session for this user or database";
+            var settings = new List<string>();
+            if (credential.Get("userVariable") is { } userVar) settings.Add($"the user is {userVar}{(credential.Get("userSecret") is { } us ? $" (key {credential.Get("userKey")} of Secret {us})" : $" ({SpecSources.Origin(facts.Spec, userVar).Text})")}");
+            if (credential.Get("databaseVariable") is { } dv) settings.Add($"the database is {dv} ({SpecSources.Origin(facts.Spec, dv).Text})");
+            yield return $"The database accepts the connection but {what}: {string.Join("; ", settings)}; connect as a role that exists and may use that database (and the pooler's mode, e.g. pgbouncer's, allows), or create them on the server";
+            yield break;
+        }
         var user = credential.Get("user");
         var who = user is null ? "the login" : $"the password of user \"{user}\"";
         var userVariable = credential.Get("userVariable") is { } uv ? $" (the user is {uv})" : "";
