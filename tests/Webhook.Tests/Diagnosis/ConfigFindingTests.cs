@@ -394,4 +394,16 @@ public class ConfigFindingTests
         var refused = new Crash { Log = "FATAL: could not connect: dial tcp 10.0.0.7:5432: connect: connection refused", Env = [FromSecret("DB_USER", "db", "username")] }.Classify();
         refused.NoStep("refuses the session");
     }
+
+    [Fact]
+    public void TheServiceInTheSnapshotMakesTheCollisionCertainAndProposesThePatch()
+    {
+        var d = new SpecEdit(new Crash { Log = "panic: strconv.Atoi: parsing \"tcp://10.0.12.7:8080\": invalid syntax" })
+        {
+            Objects = new() { ["Service.shop.api"] = "{\"kind\":\"Service\",\"metadata\":{\"name\":\"api\",\"namespace\":\"shop\"},\"spec\":{\"clusterIP\":\"10.0.12.7\",\"ports\":[{\"port\":8080,\"protocol\":\"TCP\"}]}}" },
+        }.ClassifyBundle();
+        d.Step("API_PORT=tcp://10.0.12.7:8080", "Service api");
+        d.NoStep("Confirm the collision");
+        Assert.Contains("enableServiceLinks", d.Change?.Command);
+    }
 }

@@ -306,4 +306,23 @@ public class PermissionFindingTests
         var high = new Crash { Log = crash.Log, SecurityContext = new V1SecurityContext { RunAsUser = 1001 } }.Classify();
         high.NoStep("below 1024");
     }
+
+    [Fact]
+    public void TheClaimsStorageClassInTheSnapshotShowsAnAzureFilesShare()
+    {
+        var d = new SpecEdit(new Crash { Log = "initdb: could not change permissions of directory \"/var/lib/postgresql/data\": Operation not permitted" })
+        {
+            Volumes = [Claim("data", "postgres-pvc")],
+            Mounts = [Mount("data", "/var/lib/postgresql/data")],
+            Objects = new()
+            {
+                ["PersistentVolumeClaim.shop.postgres-pvc"] = "{\"spec\":{\"storageClassName\":\"azurefile\"}}",
+                ["StorageClass.azurefile"] = "{\"provisioner\":\"kubernetes.io/azure-file\",\"mountOptions\":[\"uid=999\",\"gid=999\"]}",
+            },
+        }.ClassifyBundle();
+        Assert.Equal(Causes.PermissionDenied, d.Cause);
+        d.Step("StorageClass azurefile", "uid=999,gid=999", "Azure Disk");
+        d.NoStep("chown");
+        d.NoStep("fsGroup:");
+    }
 }

@@ -20,6 +20,8 @@ public sealed record SpecEdit(Crash Crash)
     public Dictionary<string, string>? Annotations { get; init; }
     /// <summary>The owning Deployment: a ReplicaSet "api-5d8f7c9b6" with pod-template-hash 5d8f7c9b6, unless null.</summary>
     public string? Deployment { get; init; } = "api";
+    /// <summary>Answers to follow-up questions, as a bundle's objects/ folder holds them ("Service.shop.api" → JSON).</summary>
+    public Dictionary<string, string> Objects { get; init; } = [];
 
     public PodSnapshot Snapshot()
     {
@@ -38,7 +40,7 @@ public sealed record SpecEdit(Crash Crash)
             pod.Metadata.Labels["pod-template-hash"] = "5d8f7c9b6";
             pod.Metadata.OwnerReferences = [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "ReplicaSet", Name = $"{Deployment}-5d8f7c9b6", Uid = "u", Controller = true }];
         }
-        return snapshot;
+        return snapshot with { Objects = Objects };
     }
 
     public CrashDiagnosis Classify() => new CrashClassifier().Classify(Snapshot());
@@ -51,6 +53,11 @@ public sealed record SpecEdit(Crash Crash)
         bundle.Write("pod.json", KubernetesJson.Serialize(snapshot.Pod!));
         bundle.Write("events.json", KubernetesJson.Serialize(new Corev1EventList { Items = snapshot.Events.ToList() }));
         if (Crash.Log is not null) bundle.Write("logs/app.previous.log", Crash.Log);
+        if (Objects.Count > 0)
+        {
+            Directory.CreateDirectory(System.IO.Path.Combine(bundle.Path, "objects"));
+            foreach (var (key, json) in Objects) bundle.Write($"objects/{key}.json", json);
+        }
         return new CrashClassifier().Classify(BundleReader.Read(bundle.Path));
     }
 

@@ -169,9 +169,12 @@ public sealed partial class ConfigFinder : IFinder
             var certain = variable is not null;
             variable ??= HostNamed(facts).FirstOrDefault()
                 ?? (FlagBefore().Match(recent[i]) is { Success: true } flag && flag.Groups["v"].Value == link.Value ? flag.Groups["n"].Value.ToUpperInvariant().Replace('-', '_') + "_PORT" : null)
-                ?? Candidates(facts).Select(n => n + "_PORT").FirstOrDefault(v => !explicitEnv.Contains(v));
+                ?? Candidates(facts).Select(n => n + "_PORT").Where(v => !explicitEnv.Contains(v))
+                    .OrderByDescending(v => SpecSources.ServiceLinkValue(facts.Snapshot, facts.Namespace, ServiceOf(v)) is not null).FirstOrDefault();
             if (variable is null || explicitEnv.Contains(variable)) return null;
             var service = ServiceOf(variable);
+            // The snapshot holds the Service: the collision is no longer a guess.
+            if (SpecSources.ServiceLinkValue(facts.Snapshot, facts.Namespace, service) is not null) certain = true;
             return new Finding(FindingKinds.ServiceLinkCollision,
                 $"{variable}={link.Value} is the service-link variable Kubernetes injects for Service {service} in namespace {facts.Namespace}"
                 + (certain ? "" : $" (the log shows {link.Value} where a port or number was expected; {variable} is the likely variable)")
@@ -189,10 +192,12 @@ public sealed partial class ConfigFinder : IFinder
                 var prefix = host.Name[..^"_HOST".Length];
                 var service = host.Value!.Split('.')[0];
                 if (service.ToUpperInvariant().Replace('-', '_') != prefix || env.Any(e => e.Name == prefix + "_PORT")) continue;
+                var known = SpecSources.ServiceLinkValue(facts.Snapshot, facts.Namespace, service);
+                var value = known is { Length: > 0 } ? known : "tcp://CLUSTER-IP:PORT";
                 return new Finding(FindingKinds.ServiceLinkCollision,
-                    $"{prefix}_PORT is not set in the spec, so the app gets the service-link value {prefix}_PORT=tcp://CLUSTER-IP:PORT that Kubernetes injects for Service {service} (named by {host.Name}={host.Value}); the app cannot parse it as a port", "pod.spec")
+                    $"{prefix}_PORT is not set in the spec, so the app gets the service-link value {prefix}_PORT={value} that Kubernetes injects for Service {service} (named by {host.Name}={host.Value}); the app cannot parse it as a port", "pod.spec")
                 {
-                    Values = Values(("variable", prefix + "_PORT"), ("service", service), ("value", "tcp://CLUSTER-IP:PORT"), ("certain", "false"), ("hostVariable", host.Name)),
+                    Values = Values(("variable", prefix + "_PORT"), ("service", service), ("value", value), ("certain", known is null ? "false" : "true"), ("hostVariable", host.Name)),
                 };
             }
         }

@@ -37,7 +37,7 @@ public sealed class PermissionFinder : IFinder
 
         var path = Targets.Path(detail);
         if (path is null) return findings;
-        var mount = SpecSources.MountOf(facts.Spec, facts.Snapshot.Pod?.Spec, path);
+        var mount = SpecSources.MountOf(facts.Spec, facts.Snapshot.Pod?.Spec, path, facts.Snapshot);
         var ownership = ConfigText.IsOwnershipChangeRefused(detail) || facts.Log.Lines.TakeLast(15).Any(l => ConfigText.IsOwnershipChangeRefused(l.Text));
         var readOnlyError = detail.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase) || detail.Contains("EROFS", StringComparison.Ordinal)
             || detail.Contains("read-only", StringComparison.OrdinalIgnoreCase);
@@ -63,6 +63,11 @@ public sealed class PermissionFinder : IFinder
         values["volumeKind"] = mount.Kind;
         values["object"] = mount.Source;
         if (mount.Network is { } network) values["network"] = network;
+        if (mount.Volume?.PersistentVolumeClaim?.ClaimName is { } claim && SpecSources.Storage(facts.Snapshot, facts.Namespace, claim) is { Class: { } cls } storage)
+        {
+            values["storageClass"] = cls;
+            if (storage.MountOptions is { } options) values["mountOptions"] = options;
+        }
         if (ownership) values["ownershipRefused"] = "true";
         var kindText = mount.Network is { } net ? $"{mount.Source}, a network volume ({net})" : mount.Source;
         findings.Add(new Finding(FindingKinds.PathMount,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using k8s.Models;
 
@@ -90,8 +91,61 @@ public static partial class SpecSources
         public string MountPath => Mount.MountPath;
     }
 
+    /// <summary>An object the snapshot holds an answer for ("Service.shop.api", "StorageClass.azurefile"), parsed; null when absent or unreadable.</summary>
+    public static JsonElement? Object(Webhook.Collect.PodSnapshot? snapshot, string key)
+    {
+        if (snapshot?.Objects is not { } objects || !objects.TryGetValue(key, out var json)) return null;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    static string? Str(JsonElement? e, params string[] path)
+    {
+        if (e is not { } el) return null;
+        foreach (var p in path)
+        {
+            if (el.ValueKind != JsonValueKind.Object || !el.TryGetProperty(p, out el)) return null;
+        }
+        return el.ValueKind == JsonValueKind.String ? el.GetString() : el.ValueKind == JsonValueKind.Number ? el.GetRawText() : null;
+    }
+
+    /// <summary>The Service's service-link value tcp://CLUSTER-IP:PORT when the snapshot holds the Service; null otherwise.</summary>
+    public static string? ServiceLinkValue(Webhook.Collect.PodSnapshot? snapshot, string ns, string service)
+    {
+        var svc = Object(snapshot, $"Service.{ns}.{service}");
+        if (svc is null) return null;
+        var ip = Str(svc, "spec", "clusterIP");
+        string? port = null, protocol = null;
+        if (svc.Value.TryGetProperty("spec", out var spec) && spec.TryGetProperty("ports", out var ports) && ports.ValueKind == JsonValueKind.Array && ports.GetArrayLength() > 0)
+        {
+            port = Str(ports[0], "port");
+            protocol = Str(ports[0], "protocol");
+        }
+        return ip is null || ip == "None" || port is null ? "" : $"{(protocol ?? "TCP").ToLowerInvariant()}://{ip}:{port}";
+    }
+
+    /// <summary>The storage class of a claim and what the snapshot knows of it: name, provisioner, mountOptions.</summary>
+    public static (string? Class, string? Provisioner, string? MountOptions) Storage(Webhook.Collect.PodSnapshot? snapshot, string ns, string claim)
+    {
+        var pvc = Object(snapshot, $"PersistentVolumeClaim.{ns}.{claim}");
+        var name = Str(pvc, "spec", "storageClassName");
+        if (name is null) return (null, null, null);
+        var sc = Object(snapshot, $"StorageClass.{name}");
+        string? options = null;
+        if (sc is { } el && el.TryGetProperty("mountOptions", out var mo) && mo.ValueKind == JsonValueKind.Array)
+            options = string.Join(",", mo.EnumerateArray().Select(o => o.GetString()));
+        return (name, Str(sc, "provisioner"), options);
+    }
+
     /// <summary>The mount a path lies on (the longest mountPath that contains it), or null when it is on the image's own filesystem.</summary>
-    public static MountInfo? MountOf(V1Container? container, V1PodSpec? pod, string path)
+    public static MountInfo? MountOf(V1Container? container, V1PodSpec? pod, string path, Webhook.Collect.PodSnapshot? snapshot = null)
     {
         V1VolumeMount? best = null;
         foreach (var m in container?.VolumeMounts ?? [])
@@ -106,6 +160,15 @@ public static partial class SpecSources
         var relative = path.Length > (best.MountPath ?? "").TrimEnd('/').Length ? path[((best.MountPath ?? "").TrimEnd('/').Length + 1)..] : "";
         var (kind, source, key) = Describe(volume, best, relative);
         var network = NetworkKind(volume);
+        if (network is null && volume?.PersistentVolumeClaim?.ClaimName is { } claim && snapshot is not null)
+        {
+            var (cls, provisioner, _) = Storage(snapshot, snapshot.Namespace, claim);
+            if (NetworkName().Match($"{cls} {provisioner}") is { Success: true } n)
+            {
+                network = n.Value.ToLowerInvariant().Replace("-", "", StringComparison.Ordinal);
+                source += $" (StorageClass {cls}{(provisioner is null ? "" : $", provisioner {provisioner}")})";
+            }
+        }
         var readOnly = best.ReadOnlyProperty == true || kind is "configMap" or "secret" or "projected" or "downwardAPI";
         return new MountInfo(best, volume, kind, source, key, readOnly, network);
     }
@@ -159,7 +222,7 @@ public static partial class SpecSources
         return null;
     }
 
-    [GeneratedRegex(@"nfs|efs|azurefile|smb|cifs|cephfs|glusterfs|filestore", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"nfs|efs|azure-?file|smb|cifs|cephfs|glusterfs|filestore", RegexOptions.IgnoreCase)]
     private static partial Regex NetworkName();
 
     /// <summary>The workload that owns the pod (Deployment for a ReplicaSet with a pod-template-hash), or null for a bare pod.</summary>

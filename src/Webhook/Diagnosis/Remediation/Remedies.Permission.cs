@@ -146,7 +146,8 @@ public static partial class Remedies
         {
             "nfs" => $"make the export owned by {who} on the NFS server{(mount.Get("object") is { } o && o.StartsWith("NFS export ", StringComparison.Ordinal) ? $" ({o["NFS export ".Length..]})" : "")}, or export it with all_squash,anonuid={uid ?? "UID"},anongid={gid ?? uid ?? "GID"} (root_squash maps root to nobody)",
             "efs" => $"give the volume an EFS access point whose PosixUser is {who} and whose RootDirectory is created owned by it (StorageClass parameters uid/gid with provisioningMode efs-ap)",
-            "azurefile" or "smb" or "cifs" => $"set mountOptions uid={uid ?? "UID"},gid={gid ?? uid ?? "GID"},dir_mode=0770,file_mode=0770 on the StorageClass or PersistentVolume",
+            "azurefile" or "smb" or "cifs" => (mount.Get("mountOptions") is { } options ? $"its owner and modes are fixed by the mountOptions of StorageClass {mount.Get("storageClass")} ({options}); " : "")
+                + $"set mountOptions uid={uid ?? "UID"},gid={gid ?? uid ?? "GID"} on the StorageClass or PersistentVolume, or, for data that needs its own ownership and modes (a database directory), use a block volume (Azure Disk) instead",
             null => $"this is how network shares behave (NFS with root_squash, SMB/Azure Files, EFS): check the claim's StorageClass (kubectl get pvc {Shell.Quote(ClaimName(mount) ?? "CLAIM")} -n {Shell.Quote(facts.Namespace)} -o jsonpath='{{.spec.storageClassName}}'), then make the directory owned by {who} on the storage side (export, access point or mount options), or keep this data on a block volume (Azure Disk, EBS, Persistent Disk) that supports ownership changes",
             _ => $"set the ownership to {who} on the storage side ({network})",
         };
