@@ -406,4 +406,32 @@ public class ConfigFindingTests
         d.NoStep("Confirm the collision");
         Assert.Contains("enableServiceLinks", d.Change?.Command);
     }
+
+    [Fact]
+    public void TheConfigMapsKeysInTheSnapshotSayWhichKeyIsMissing()
+    {
+        var d = new SpecEdit(new Crash { Log = "panic: open /etc/app/config.yaml: no such file or directory" })
+        {
+            Volumes = [ConfigMap("config", "api-config")],
+            Mounts = [Mount("config", "/etc/app")],
+            Objects = new() { ["ConfigMap.shop.api-config"] = "{\"data\":{\"config.yml\":\"\",\"log.yaml\":\"\"}}" },
+        }.ClassifyBundle();
+        d.Step("ConfigMap api-config has no key config.yaml", "config.yml, log.yaml");
+        var env = new SpecEdit(new Crash
+        {
+            Log = "Error: DATABASE_URL is required",
+            EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = "settings" } }],
+        })
+        { Objects = new() { ["ConfigMap.shop.settings"] = "{\"data\":{\"DATABASE_URI\":\"\"}}" } }.Classify();
+        env.Step("ConfigMap settings (envFrom) has no key DATABASE_URL");
+        // Contradiction: a key the ConfigMap has is never reported missing.
+        var has = new SpecEdit(new Crash
+        {
+            Log = "Error: DATABASE_URL is required",
+            EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = "settings" } }],
+        })
+        { Objects = new() { ["ConfigMap.shop.settings"] = "{\"data\":{\"DATABASE_URL\":\"\"}}" } }.Classify();
+        has.NoStep("has no key DATABASE_URL");
+        has.Step("has key DATABASE_URL");
+    }
 }

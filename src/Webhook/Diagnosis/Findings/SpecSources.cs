@@ -131,6 +131,17 @@ public static partial class SpecSources
         return ip is null || ip == "None" || port is null ? "" : $"{(protocol ?? "TCP").ToLowerInvariant()}://{ip}:{port}";
     }
 
+    /// <summary>The keys of a ConfigMap the snapshot holds (its values are emptied in bundles); null when it is not known.</summary>
+    public static IReadOnlyList<string>? ConfigMapKeys(Webhook.Collect.PodSnapshot? snapshot, string ns, string name)
+    {
+        if (Object(snapshot, $"ConfigMap.{ns}.{name}") is not { } cm) return null;
+        var keys = new List<string>();
+        foreach (var field in new[] { "data", "binaryData" })
+            if (cm.TryGetProperty(field, out var data) && data.ValueKind == JsonValueKind.Object)
+                keys.AddRange(data.EnumerateObject().Select(p => p.Name));
+        return keys;
+    }
+
     /// <summary>The storage class of a claim and what the snapshot knows of it: name, provisioner, mountOptions.</summary>
     public static (string? Class, string? Provisioner, string? MountOptions) Storage(Webhook.Collect.PodSnapshot? snapshot, string ns, string claim)
     {

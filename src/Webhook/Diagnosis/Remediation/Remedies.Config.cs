@@ -128,6 +128,14 @@ public static partial class Remedies
             yield return $"Volume {file.Get("volume")} projects only the items {file.Get("items")} of {obj}: add an item for {FileName(path)} (key: KEY, path: {FileName(path)}), or drop items to project every key";
             yield break;
         }
+        if (notFound && key is not null && file.Get("volumeKind") == "configMap" && obj is not null
+            && SpecSources.ConfigMapKeys(facts.Snapshot, facts.Namespace, obj["ConfigMap ".Length..]) is { } keys)
+        {
+            yield return keys.Contains(key)
+                ? $"{obj} has key {key}, yet {path} is missing: check the volume's items and the mount (kubectl get pod {Shell.Quote(facts.PodName)} -n {Shell.Quote(facts.Namespace)} -o yaml), and that the app reads the path the volume is mounted at"
+                : $"{obj} has no key {key} (its keys: {(keys.Count == 0 ? "none" : string.Join(", ", keys.Take(12)))}), so there is no {path}: add key {key} to {obj}, or point the app at a file it has";
+            yield break;
+        }
         if (notFound && key is not null && file.Get("volumeKind") is "configMap" or "secret")
         {
             yield return $"{path} exists only if {obj} has a key {key}: add key {key} to {obj} (kubectl describe {obj!.Split(' ')[0].ToLowerInvariant()} {Shell.Quote(obj.Split(' ')[1])} -n {Shell.Quote(facts.Namespace)} lists its keys), or fix the file name the app is given";
@@ -189,6 +197,14 @@ public static partial class Remedies
                 break;
             case "envFrom":
                 var objects = source.Get("object") ?? "";
+                var known = objects.Split(", ").Where(o => o.StartsWith("ConfigMap ", StringComparison.Ordinal))
+                    .Select(o => (Name: o["ConfigMap ".Length..], Keys: SpecSources.ConfigMapKeys(facts.Snapshot, facts.Namespace, o["ConfigMap ".Length..])))
+                    .Where(k => k.Keys is not null).ToList();
+                if (known.Count > 0 && variable.Get("variables") is null && source.Get("key") is { } wanted)
+                    foreach (var (cm, cmKeys) in known)
+                        yield return cmKeys!.Contains(wanted)
+                            ? $"ConfigMap {cm} (envFrom) has key {wanted}: {name} is set, and its value is empty or invalid; fix the value"
+                            : $"ConfigMap {cm} (envFrom) has no key {wanted}: add it there";
                 var kubectlForms = string.Join(", ", objects.Split(", ").Select(o => o.Replace("ConfigMap ", "configmap/", StringComparison.Ordinal).Replace("Secret ", "secret/", StringComparison.Ordinal)));
                 yield return $"The spec does not set {name} under env; it can only come from envFrom {kubectlForms} as {keys}{(source.Get("prefix") is { } p ? $" (prefix {p})" : "")}: add {(variable.Get("variables") is null ? "that key" : "them")} there, or set {name} under env of container {c}";
                 break;
