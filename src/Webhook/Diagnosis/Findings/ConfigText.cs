@@ -135,10 +135,6 @@ public static partial class ConfigText
     /// <summary>chown/chmod (or a similar ownership change) refused: EPERM on a volume, even to root.</summary>
     public static bool IsOwnershipChangeRefused(string line) => OwnershipRefused().IsMatch(line);
 
-    /// <summary>Every absolute path on a line, in order ("/entrypoint.sh: line 5: /config/x.xml: No such file" has two).</summary>
-    public static IEnumerable<string> Paths(string line) =>
-        AbsolutePath().Matches(line).Select(m => m.Groups["p"].Value.TrimEnd('\'', '"', ':', ',', ')', '.'));
-
     [GeneratedRegex(@"(?:^|[\s'""(=:\[])(?<p>(?:/[\w.@+-]+)+/?)")]
     private static partial Regex AbsolutePath();
 
