@@ -325,4 +325,14 @@ public class PermissionFindingTests
         d.NoStep("chown");
         d.NoStep("fsGroup:");
     }
+
+    [Fact]
+    public void StdioPathsAreNotChownedOrMountedOver()
+    {
+        var d = new Crash { Log = "ERROR: failed to open error_log (/proc/self/fd/2): Permission denied (13)" }.Classify();
+        Assert.Equal(Causes.PermissionDenied, d.Cause);
+        d.Step("/proc/self/fd/2", "stderr");
+        d.NoStep("chown");
+        d.NoStep("emptyDir");
+    }
 }

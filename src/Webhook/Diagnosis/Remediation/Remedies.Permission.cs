@@ -74,7 +74,9 @@ public static partial class Remedies
 
         if (mount.Get("mounted") == "false")
         {
-            if (match.Detail?.Contains("read-only", StringComparison.OrdinalIgnoreCase) == true)
+            if (path!.StartsWith("/proc/", StringComparison.Ordinal) || path.StartsWith("/dev/", StringComparison.Ordinal))
+                steps.Add($"{path} is not a file on disk but the container's stdout/stderr (a pipe owned by the user the container started as): a process that changed user cannot reopen it by path; let it write to the stderr it inherited (log to stderr instead of opening {path}), or run it as the container's user");
+            else if (match.Detail?.Contains("read-only", StringComparison.OrdinalIgnoreCase) == true)
                 steps.Add($"{path} is on the container's own filesystem, and readOnlyRootFilesystem is not set on container {facts.ContainerName}: the read-only filesystem comes from elsewhere (an admission policy that rewrote the pod, or the runtime); compare the running pod's securityContext with the template");
             else if (openShift)
                 steps.Add(OpenShiftStep(dir!, uid));
