@@ -335,4 +335,27 @@ public class PermissionFindingTests
         d.NoStep("chown");
         d.NoStep("emptyDir");
     }
+
+    [Fact]
+    public void AnRbacDenialGrantsTheVerbToTheServiceAccountAndNeverTalksAboutFiles()
+    {
+        var d = new Crash { Log = "E1124 20:00:01.000000 1 reflector.go:138] pods is forbidden: User \"system:serviceaccount:shop:api\" cannot list resource \"pods\" in API group \"\" in the namespace \"shop\"" }.Classify();
+        Assert.Equal(Causes.PermissionDenied, d.Cause);
+        d.Step("kubectl create role api-list-pods --verb=list --resource=pods -n shop", "--serviceaccount=shop:api");
+        d.Step("kubectl auth can-i list pods --as=system:serviceaccount:shop:api -n shop");
+        d.NoStep("chown");
+        d.NoStep("fsGroup");
+        var cluster = new Crash { Log = "deployments.apps is forbidden: User \"system:serviceaccount:ops:ctl\" cannot watch resource \"deployments\" in API group \"apps\" at the cluster scope" }.Classify();
+        cluster.Step("kubectl create clusterrole ctl-watch-deployments --verb=watch --resource=deployments.apps");
+    }
+
+    [Fact]
+    public void RunAsNonRootAgainstARootImageSaysToSetANumericUserNotChown()
+    {
+        var d = new Crash { NoTerminated = true, WaitingReason = "CreateContainerConfigError", WaitingMessage = "container has runAsNonRoot and image will run as root (pod: \"api-7d9f_shop\", container: app)" }.Classify();
+        Assert.Equal(Causes.PermissionDenied, d.Cause);
+        d.Step("runAsUser to a non-zero UID");
+        d.NoStep("chown");
+        d.NoStep("writable");
+    }
 }

@@ -104,6 +104,20 @@ public static partial class ConfigText
     [GeneratedRegex(@"(?<k>role|database) ""(?<n>[^""]+)"" does not exist", RegexOptions.IgnoreCase)]
     private static partial Regex MissingRoleOrDatabase();
 
+    /// <summary>An API request the service account may not make: who, the verb, the resource and group, and where.</summary>
+    public sealed record RbacDenial(string ServiceAccountNamespace, string ServiceAccount, string Verb, string Resource, string Group, string? Namespace);
+
+    public static RbacDenial? Rbac(string line)
+    {
+        var m = RbacForbidden().Match(line);
+        if (!m.Success) return null;
+        return new(m.Groups["sans"].Value, m.Groups["sa"].Value, m.Groups["verb"].Value, m.Groups["res"].Value, m.Groups["group"].Value,
+            m.Groups["ns"].Success ? m.Groups["ns"].Value : null);
+    }
+
+    [GeneratedRegex(@"User \\?""system:serviceaccount:(?<sans>[\w.-]+):(?<sa>[\w.-]+)\\?"" cannot (?<verb>\w+) resource \\?""(?<res>[\w./-]+)\\?"" in API group \\?""(?<group>[\w.-]*)\\?""(?: in the namespace \\?""(?<ns>[\w.-]+)\\?""| at the cluster scope)?")]
+    private static partial Regex RbacForbidden();
+
     /// <summary>A privileged port (below 1024) a bind/listen was refused on.</summary>
     public static int? PrivilegedPort(string line)
     {

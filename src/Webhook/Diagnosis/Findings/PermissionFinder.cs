@@ -24,6 +24,30 @@ public sealed class PermissionFinder : IFinder
                 "pod.spec")
             { Values = openShift ? new Dictionary<string, string>(security) { ["openshift"] = "true" } : security });
 
+        if (RecentRbac(facts, detail) is { } rbac)
+        {
+            var scope = rbac.Namespace is null ? "at the cluster scope" : $"in namespace {rbac.Namespace}";
+            findings.Add(new Finding(FindingKinds.RbacDenied,
+                $"ServiceAccount {rbac.ServiceAccountNamespace}/{rbac.ServiceAccount} may not {rbac.Verb} {rbac.Resource}{(rbac.Group.Length == 0 ? "" : $" (API group {rbac.Group})")} {scope}", "log")
+            {
+                Values = new Dictionary<string, string>
+                {
+                    ["serviceAccount"] = rbac.ServiceAccount, ["serviceAccountNamespace"] = rbac.ServiceAccountNamespace, ["verb"] = rbac.Verb,
+                    ["resource"] = rbac.Resource, ["group"] = rbac.Group, ["namespace"] = rbac.Namespace ?? "",
+                },
+            });
+            return findings;
+        }
+        if (detail.Contains("runAsNonRoot", StringComparison.Ordinal))
+        {
+            findings.Add(new Finding(FindingKinds.NonRootImage,
+                $"runAsNonRoot is set and no runAsUser, and image {facts.Spec?.Image} runs as root (or as a user name the kubelet cannot check)", "pod.status")
+            {
+                Values = new Dictionary<string, string> { ["image"] = facts.Spec?.Image ?? "", ["nonNumeric"] = detail.Contains("non-numeric", StringComparison.Ordinal) ? "true" : "false" },
+            });
+            return findings;
+        }
+
         var recent = facts.Log.Lines.Where(l => !l.IsFrame && !string.IsNullOrWhiteSpace(l.Text)).TakeLast(20).Reverse().Select(l => l.Text.Trim()).ToList();
         var port = ConfigText.PrivilegedPortNear([detail, .. recent]);
         // A bind refused inside a stack trace (Socket.Bind, DoBind) names no port: the one privileged containerPort is it.
@@ -121,6 +145,9 @@ public sealed class PermissionFinder : IFinder
     }
 
     /// <summary>The directory to make writable: the parent of a file, or of a directory the process tried to create.</summary>
+    static ConfigText.RbacDenial? RecentRbac(CrashFacts facts, string detail) =>
+        ConfigText.Rbac(detail) ?? facts.Log.Lines.TakeLast(20).Select(l => ConfigText.Rbac(l.Text)).LastOrDefault(r => r is not null);
+
     static bool BindInTrace(CrashFacts facts)
     {
         var tail = facts.Log.Lines.TakeLast(25).ToList();

@@ -18,6 +18,29 @@ public static partial class Remedies
         var gid = Sec("runAsGroup") ?? Sec("fsGroup") ?? uid;
         var openShift = Sec("openshift") == "true";
 
+        if (findings.First(FindingKinds.RbacDenied) is { } rbac)
+        {
+            var sa = rbac.Get("serviceAccount")!;
+            var saNs = rbac.Get("serviceAccountNamespace")!;
+            var resource = rbac.Get("group") is { Length: > 0 } g ? $"{rbac.Get("resource")}.{g}" : rbac.Get("resource")!;
+            var name = $"{sa}-{rbac.Get("verb")}-{rbac.Get("resource")!.Replace('/', '-')}";
+            var ns = rbac.Get("namespace");
+            steps.Add(ns is { Length: > 0 }
+                ? $"Grant ServiceAccount {saNs}/{sa} {rbac.Get("verb")} on {resource} in namespace {ns}: kubectl create role {Shell.Quote(name)} --verb={Shell.Quote(rbac.Get("verb")!)} --resource={Shell.Quote(resource)} -n {Shell.Quote(ns)} && kubectl create rolebinding {Shell.Quote(name)} --role={Shell.Quote(name)} --serviceaccount={Shell.Quote(saNs + ":" + sa)} -n {Shell.Quote(ns)} (or fix the chart's RBAC values so it creates them)"
+                : $"Grant ServiceAccount {saNs}/{sa} {rbac.Get("verb")} on {resource} cluster-wide: kubectl create clusterrole {Shell.Quote(name)} --verb={Shell.Quote(rbac.Get("verb")!)} --resource={Shell.Quote(resource)} && kubectl create clusterrolebinding {Shell.Quote(name)} --clusterrole={Shell.Quote(name)} --serviceaccount={Shell.Quote(saNs + ":" + sa)} (or fix the chart's RBAC values so it creates them)");
+            steps.Add($"Check what it may do: kubectl auth can-i {Shell.Quote(rbac.Get("verb")!)} {Shell.Quote(resource)} --as={Shell.Quote($"system:serviceaccount:{saNs}:{sa}")}{(ns is { Length: > 0 } ? $" -n {Shell.Quote(ns)}" : "")}");
+            if (RecentChange(facts) is { } change0) steps.Add(change0);
+            return steps;
+        }
+
+        if (findings.First(FindingKinds.NonRootImage) is { } nonRoot)
+        {
+            steps.Add(nonRoot.Get("nonNumeric") == "true"
+                ? $"Image {nonRoot.Get("image")} names its user by name, which the kubelet cannot check against runAsNonRoot: set securityContext.runAsUser to that user's numeric UID (docker run --rm --entrypoint id IMAGE shows it)"
+                : $"Image {nonRoot.Get("image")} runs as root and the pod requires runAsNonRoot: set securityContext.runAsUser to a non-zero UID the image can run as, or use a variant of the image that declares a non-root USER");
+            return steps;
+        }
+
         if (findings.First(FindingKinds.PrivilegedPort) is { } port)
         {
             var p = port.Get("port");
