@@ -50,18 +50,18 @@ public static class DiagnoseCommand
                 return 1;
             }
             var snapshot = await collector.CollectAsync(namespaceName, parse.GetValue(target)!, parse.GetValue(container), cancellationToken);
-            Write(new CrashClassifier().Classify(snapshot), format, stdout);
+            Write(new CrashClassifier().Classify(snapshot), format, stdout, snapshot);
             return 0;
         });
         return command;
     }
 
-    static void Write(CrashDiagnosis diagnosis, string output, TextWriter stdout)
+    static void Write(CrashDiagnosis diagnosis, string output, TextWriter stdout, PodSnapshot? snapshot = null)
     {
         if (output == "json")
             stdout.WriteLine(JsonSerializer.Serialize(diagnosis, DiagnosisJson.Readable.CrashDiagnosis));
         else
-            DiagnosisText.Write(diagnosis, stdout);
+            DiagnosisText.Write(diagnosis, stdout, snapshot);
     }
 
     public static int Run(string bundle, string? container, string output, TextWriter stdout, TextWriter stderr)
@@ -74,7 +74,7 @@ public static class DiagnoseCommand
         try
         {
             var snapshot = BundleReader.Read(bundle, container);
-            Write(new CrashClassifier().Classify(snapshot), output, stdout);
+            Write(new CrashClassifier().Classify(snapshot), output, stdout, snapshot);
             return 0;
         }
         catch (BundleException e)

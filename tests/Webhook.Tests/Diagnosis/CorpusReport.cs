@@ -13,10 +13,14 @@ public sealed class CorpusReport(IReadOnlyList<CorpusResult> results)
     /// <summary>Cases whose default container pick (most restarts, init containers included) is the labelled one.</summary>
     public int DefaultPickMatches { get; init; }
 
+    /// <summary>Tuning cases are every case not in a fresh split (a split whose name starts with "fresh").</summary>
+    public static bool Tune(CorpusCase c) => c.Expected.Split?.StartsWith("fresh", StringComparison.Ordinal) != true;
+
     static readonly (string Name, Func<CorpusCase, bool> Filter)[] Splits =
     [
         ("fresh", c => c.Expected.Split == "fresh"),
-        ("tune", c => c.Expected.Split != "fresh"),
+        ("fresh-beyond-pod", c => c.Expected.Split == "fresh-beyond-pod"),
+        ("tune", Tune),
         ("all", _ => true),
     ];
 
@@ -33,8 +37,8 @@ public sealed class CorpusReport(IReadOnlyList<CorpusResult> results)
         return selected.Count == 0 ? 1 : (double)selected.Count(r => r.SpecificsNamed == true) / selected.Count;
     }
 
-    public IEnumerable<(string Cause, int Total, double Accuracy)> PerCause() =>
-        results.GroupBy(r => r.Case.Expected.Cause).OrderBy(g => g.Key, StringComparer.Ordinal)
+    public IEnumerable<(string Cause, int Total, double Accuracy)> PerCause(Func<CorpusCase, bool>? filter = null) =>
+        results.Where(r => filter?.Invoke(r.Case) ?? true).GroupBy(r => r.Case.Expected.Cause).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => (g.Key, g.Count(), (double)g.Count(r => r.Right) / g.Count()));
 
     public string Markdown()
@@ -62,7 +66,7 @@ public sealed class CorpusReport(IReadOnlyList<CorpusResult> results)
                 var inBand = results.Where(r => split(r.Case) && r.Diagnosis is { } d && d.Confidence >= low && d.Confidence < high).ToList();
                 return $"{inBand.Count} | {(inBand.Count == 0 ? "-" : Pct(inBand.Count(r => r.Right) / (double)inBand.Count))}";
             }
-            sb.AppendLine($"| {band} | {Cell(Splits[0].Filter)} | {Cell(Splits[1].Filter)} |");
+            sb.AppendLine($"| {band} | {Cell(Splits[0].Filter)} | {Cell(Splits[2].Filter)} |");
         }
 
         sb.AppendLine().AppendLine("## Per cause").AppendLine().AppendLine("| cause | cases | right | fresh right | specifics named |").AppendLine("| --- | ---: | ---: | ---: | ---: |");

@@ -30,8 +30,9 @@ public class CorpusTests(ITestOutputHelper output)
         if (Environment.GetEnvironmentVariable("WEBHOOK_CORPUS_REPORT") is { Length: > 0 } path)
             File.WriteAllText(path, markdown);
 
-        Assert.True(report.Accuracy() >= MinOverall, $"overall accuracy {report.Accuracy():P1} is below {MinOverall:P0}");
-        var weak = report.PerCause().Where(p => p.Accuracy < MinPerCause).Select(p => $"{p.Cause} {p.Accuracy:P0}").ToList();
+        // The tuning split must not regress; the fresh split carries the issue's targets.
+        Assert.True(report.Accuracy(CorpusReport.Tune) >= MinOverall, $"tuning-split accuracy {report.Accuracy(CorpusReport.Tune):P1} is below {MinOverall:P0}");
+        var weak = report.PerCause(CorpusReport.Tune).Where(p => p.Accuracy < MinPerCause).Select(p => $"{p.Cause} {p.Accuracy:P0}").ToList();
         Assert.True(weak.Count == 0, $"causes below {MinPerCause:P0}: {string.Join(", ", weak)}");
         static bool Fresh(CorpusCase c) => c.Expected.Split == "fresh";
         Assert.True(report.Accuracy(Fresh) >= MinFreshCause, $"fresh-split cause accuracy {report.Accuracy(Fresh):P1} is below {MinFreshCause:P0}");

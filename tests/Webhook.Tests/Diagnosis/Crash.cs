@@ -21,6 +21,17 @@ public sealed record Crash
     public bool Init { get; init; }
     public bool NoTerminated { get; init; }
     public V1Probe? Liveness { get; init; }
+    public V1Probe? Readiness { get; init; }
+    public V1Probe? Startup { get; init; }
+    public string Image { get; init; } = "registry.example/api:1.4.2";
+    public IList<string>? Command { get; init; } = ["/app/server"];
+    public IList<string>? Args { get; init; } = ["--port", "8080"];
+    public IList<V1ContainerPort>? Ports { get; init; } = [new V1ContainerPort { ContainerPort = 8080 }];
+    public string? MemoryRequest { get; init; }
+    /// <summary>The workload the collector resolved (kind, name, revision, template changes).</summary>
+    public WorkloadInfo? Workload { get; init; }
+    /// <summary>The Deployment that owns the pod, through a ReplicaSet "NAME-7d9f" and the pod-template-hash label.</summary>
+    public string? Deployment { get; init; }
     public IList<V1EnvVar>? Env { get; init; }
     public IList<V1EnvFromSource>? EnvFrom { get; init; }
     public V1SecurityContext? SecurityContext { get; init; }
@@ -42,15 +53,21 @@ public sealed record Crash
         var container = new V1Container
         {
             Name = "app",
-            Image = "registry.example/api:1.4.2",
-            Command = ["/app/server"],
-            Args = ["--port", "8080"],
-            Ports = [new V1ContainerPort { ContainerPort = 8080 }],
+            Image = Image,
+            Command = Command,
+            Args = Args,
+            Ports = Ports,
             LivenessProbe = Liveness,
+            ReadinessProbe = Readiness,
+            StartupProbe = Startup,
             Env = Env,
             EnvFrom = EnvFrom,
             SecurityContext = SecurityContext,
-            Resources = MemoryLimit is null ? null : new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new(MemoryLimit) } },
+            Resources = MemoryLimit is null && MemoryRequest is null ? null : new V1ResourceRequirements
+            {
+                Limits = MemoryLimit is null ? null : new Dictionary<string, ResourceQuantity> { ["memory"] = new(MemoryLimit) },
+                Requests = MemoryRequest is null ? null : new Dictionary<string, ResourceQuantity> { ["memory"] = new(MemoryRequest) },
+            },
         };
         var status = new V1ContainerStatus
         {
@@ -70,7 +87,14 @@ public sealed record Crash
         };
         var pod = new V1Pod
         {
-            Metadata = new V1ObjectMeta { Name = "api-7d9f", NamespaceProperty = "shop" },
+            Metadata = new V1ObjectMeta
+            {
+                Name = "api-7d9f",
+                NamespaceProperty = "shop",
+                Labels = Deployment is null ? null : new Dictionary<string, string> { ["pod-template-hash"] = "7d9f" },
+                OwnerReferences = Deployment is null ? null :
+                    [new V1OwnerReference { ApiVersion = "apps/v1", Kind = "ReplicaSet", Name = $"{Deployment}-7d9f", Uid = "u-1", Controller = true }],
+            },
             Spec = new V1PodSpec
             {
                 RestartPolicy = RestartPolicy,
@@ -92,6 +116,7 @@ public sealed record Crash
             Pod = pod,
             Events = Events,
             PreviousLog = Log is null ? null : new LogTail(Log, LogSource.Previous),
+            Workload = Workload,
         };
     }
 

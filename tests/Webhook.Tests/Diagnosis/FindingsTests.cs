@@ -366,4 +366,56 @@ public class FindingsTests
             pod => pod.Metadata.OwnerReferences = [new V1OwnerReference { Kind = "ReplicaSet", Name = "user-api-5d8f9c7b6", Controller = true, ApiVersion = "apps/v1", Uid = "u" }]);
         Assert.Contains(d.Remediation, r => r.Contains("kubectl rollout undo deployment/user-api -n shop"));
     }
+
+    [Fact]
+    public void AGoPanicNamesItsCrashingFunctionAndFileNotTheRuntime()
+    {
+        var d = new Crash { ExitCode = 2, Log = "panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1b5140d]\n\ngoroutine 1538 [running]:\ngithub.com/acme/op/pkg/gateway.(*Reconciler).configMap(0xc001669980)\n\t/src/pkg/gateway/configmap.go:49 +0x18d\nmain.main()\n\t/src/main.go:12 +0x1f1" }.Classify();
+        Assert.Contains(d.Remediation, r => r.Contains("configMap") && r.Contains("configmap.go:49"));
+    }
+
+    [Fact]
+    public void APythonNativeCrashNamesThePackageOfItsInnermostFrame()
+    {
+        var d = new Crash { ExitCode = 139, Log = "Fatal Python error: Segmentation fault\n\nCurrent thread 0x00007f (most recent call first):\n  File \"/usr/lib/python3/site-packages/dateparser/date.py\", line 476 in parse\n  File \"/app/main.py\", line 3 in <module>\nSegmentation fault (core dumped)" }.Classify();
+        Assert.Contains(d.Remediation, r => r.Contains("pin dateparser"));
+        Assert.DoesNotContain(d.Remediation, r => r.Contains("gdb"));
+    }
+
+    [Fact]
+    public void TheShellsOwnMessageNamesTheScriptThatIsNotExecutable()
+    {
+        var d = new Crash { ExitCode = 126, Log = "/bin/sh: 1: /bin/fortuneloop.sh: Permission denied" }.Classify();
+        Assert.Contains(d.Remediation, r => r.StartsWith("/bin/fortuneloop.sh exists but is not executable", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheCrlfScriptIsTheOneWhoseInterpreterEndsInACarriageReturn()
+    {
+        var d = new Crash { ExitCode = 126, Log = "/scripts/init.sh: /opt/app/bin/server.sh: /bin/sh^M: bad interpreter: No such file or directory" }.Classify();
+        Assert.Contains(d.Remediation, r => r.Contains("/opt/app/bin/server.sh has Windows line endings"));
+    }
+
+    [Fact]
+    public void RootThatMayNotChownIsMissingTheCapabilityNotOwnership()
+    {
+        var d = Classify(new Crash { Init = true, Log = "chown: /var/lib/grafana: Operation not permitted", SecurityContext = new V1SecurityContext { RunAsUser = 0, Capabilities = new V1Capabilities { Drop = ["ALL"] } } },
+            pod => pod.Spec.SecurityContext = new V1PodSecurityContext { FsGroup = 472 });
+        Assert.Equal(Causes.PermissionDenied, d.Cause);
+        Assert.Contains(d.Remediation, r => r.Contains("add: [CHOWN]") && r.Contains("fsGroup 472"));
+    }
+
+    [Fact]
+    public void TheCapabilityStepIsAbsentWhenTheCapabilityIsAddedBack()
+    {
+        var d = new Crash { Init = true, Log = "chown: /data: Operation not permitted", SecurityContext = new V1SecurityContext { RunAsUser = 0, Capabilities = new V1Capabilities { Drop = ["ALL"], Add = ["CHOWN"] } } }.Classify();
+        Assert.DoesNotContain(d.Findings, f => f.Kind == FindingKinds.DroppedCapability);
+    }
+
+    [Fact]
+    public void TheCapabilityStepIsAbsentForANonRootUser()
+    {
+        var d = new Crash { Log = "chown: /data: Operation not permitted", SecurityContext = new V1SecurityContext { RunAsUser = 1000, Capabilities = new V1Capabilities { Drop = ["ALL"] } } }.Classify();
+        Assert.DoesNotContain(d.Findings, f => f.Kind == FindingKinds.DroppedCapability);
+    }
 }

@@ -34,10 +34,14 @@ public class StructuredRuleTests
     }
 
     [Fact]
-    public void ProbeEventsOutsideTheInstanceLifetimeDoNotCount()
+    public void ProbeEventsOutsideTheInstanceLifetimeCountOnlyAsAWeakAlternative()
     {
         var crash = new Crash { ExitCode = 137, Events = [Crash.Event("Killing", "Container app failed liveness probe, will be restarted", -3600, "Normal")] };
-        Assert.Null(new ProbeKillRule().Evaluate(crash.Facts()));
+        var match = new ProbeKillRule().Evaluate(crash.Facts());
+        Assert.True(match is null || match.Confidence < Certainty.Likely, "an earlier instance's probe kill is not this instance's cause");
+        var d = crash.Classify();
+        Assert.NotEqual(Causes.ProbeFailure, d.Cause);
+        Assert.Contains(d.Alternatives, a => a.Cause == Causes.ProbeFailure);
     }
 
     [Fact]

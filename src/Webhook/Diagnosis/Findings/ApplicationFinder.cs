@@ -55,7 +55,20 @@ public sealed partial class ApplicationFinder : IFinder
         if (python)
             for (var i = start - 1; i >= 0 && lines[i].IsFrame; i--) { if (PythonFrame().Match(lines[i].Text) is { Success: true } m) candidates.Add(m.Value.Trim()); }
         else
-            for (var i = start + 1; i < lines.Count && lines[i].IsFrame; i++) candidates.Add(lines[i].Text.Trim());
+            for (var i = start + 1; i < lines.Count && i <= start + 60; i++)
+            {
+                var t = lines[i].Text.Trim();
+                // Go puts "[signal ...]" and a blank line between the panic and its goroutine dump.
+                if (t.Length == 0 || t.StartsWith("[signal ", StringComparison.Ordinal) || t.StartsWith("goroutine ", StringComparison.Ordinal)) continue;
+                if (!lines[i].IsFrame) break;
+                // A Go frame is a function line and, below it, its file:line.
+                if (i + 1 < lines.Count && GoFile().Match(lines[i + 1].Text) is { Success: true } file)
+                {
+                    candidates.Add($"{t} ({file.Groups[1].Value})");
+                    i++;
+                }
+                else candidates.Add(t);
+            }
         return candidates.FirstOrDefault(c => !LibraryFrame().IsMatch(c)) is { } own ? Text.Clip(own, 160) : null;
     }
 
@@ -79,6 +92,9 @@ public sealed partial class ApplicationFinder : IFinder
 
     [GeneratedRegex(@"No module named '?(?<m>[\w.]+)'?|Cannot find module '(?<m>[^'./][^']*)'|cannot load such file -- (?<m>\S+)|ClassNotFoundException: (?<m>[\w.$]+)|NoClassDefFoundError: (?<m>[\w/$.]+)|Could not load file or assembly '(?<m>[^',]+)|ImportError: cannot import name '(?<m>\w+)'")]
     private static partial Regex Module();
+
+    [GeneratedRegex(@"^\s+(\S+\.go:\d+)")]
+    private static partial Regex GoFile();
 
     [GeneratedRegex(@"number of inotify (instances|watches)[^\n]*(reached|limit)|inotify[^\n]{0,40}(limit|instances)[^\n]{0,40}reached|System limit for number of file watchers reached", RegexOptions.IgnoreCase)]
     private static partial Regex Inotify();

@@ -77,7 +77,7 @@ public sealed partial class CommandFinder : IFinder
         if (Crlf().IsMatch(detail) || facts.Log.Lines.Any(l => Crlf().IsMatch(l.Text)))
             yield return new Finding(FindingKinds.CrlfScript, "the script has Windows line endings: its shebang names an interpreter ending in \\r", "log")
             {
-                Values = new Dictionary<string, string> { ["path"] = path ?? "" },
+                Values = new Dictionary<string, string> { ["path"] = ExecMessage.CrlfScript(detail) ?? facts.Log.Lines.Select(l => ExecMessage.CrlfScript(l.Text)).FirstOrDefault(p => p is not null) ?? path ?? "" },
             };
 
         if (match.Cause != Causes.CleanExit)

@@ -18,9 +18,12 @@ public static class FindingKinds
     public const string ProbeRefused = "probe-connection-refused";
     public const string ProbeTimeout = "probe-timeout";
     public const string ProbeExecFailed = "probe-exec-failed";
+    public const string ProbeError = "probe-error";
     public const string ProbeBudget = "probe-budget";
     public const string SlowStart = "slow-start";
     public const string OtherProbe = "other-probe";
+    public const string ListeningPort = "listening-port";
+    public const string StartupTime = "startup-time";
 
     // Memory.
     public const string MemoryLimit = "memory-limit";
@@ -70,4 +73,5 @@ public static class FindingKinds
     public const string MissingObject = "missing-object";
     public const string MountShadow = "mount-shadow";
     public const string QuotedValue = "quoted-value";
+    public const string DroppedCapability = "dropped-capability";
 }

@@ -62,7 +62,7 @@ public static partial class LogPatterns
     [GeneratedRegex(@"(no such file or directory|(?<!host )not found|FileNotFoundException|ENOENT|does not exist|cannot find|could not find|Could not open).*\.(ya?ml|json|conf|cfg|ini|toml|properties|env|xml|pem|crt|key)\b|\.(ya?ml|json|conf|cfg|ini|toml|properties|env|pem|crt|xml)\b['""]?:? .*(no such file|not found|does not exist|ENOENT|cannot find)", I)]
     private static partial Regex ConfigFileMissing();
 
-    [GeneratedRegex(@"unknown (shorthand )?flag|flag provided but not defined|unrecognized (option|argument)s?|unknown (option|argument)|invalid (option|argument|flag)\b|unexpected argument|no such option", I)]
+    [GeneratedRegex(@"unknown (shorthand |short |long )?flag|flag provided but not defined|unrecognized (option|argument)s?|unknown (option|argument)|invalid (option|argument|flag)\b|unexpected argument|no such option", I)]
     private static partial Regex BadFlag();
 
     [GeneratedRegex(@"password authentication failed|Access denied for user|authentication failed|invalid (api[ _-]?key|token|credentials|password|username or password)|Login failed for user|NOAUTH|WRONGPASS|SASL authentication|invalid_grant|InvalidClientTokenId|SignatureDoesNotMatch|NoCredentialProviders|Unable to locate credentials|could not find default credentials|AuthenticationException|bad credentials|401 Unauthorized|password was incorrect|incorrect password|wrong password", I)]

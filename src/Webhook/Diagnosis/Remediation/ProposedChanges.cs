@@ -6,6 +6,11 @@ namespace Webhook.Diagnosis;
 /// </summary>
 public static class ProposedChanges
 {
-    public static ProposedChange? For(RuleMatch match, CrashFacts facts, Findings findings) =>
-        ConfigChanges.For(match, facts, findings);
+    public static ProposedChange? For(RuleMatch match, CrashFacts facts, Findings findings) => match.Cause switch
+    {
+        Causes.OomKilled or Causes.RuntimeOutOfMemory => MemoryAdvice.For(match, facts, findings).Change,
+        Causes.ProbeFailure => ProbeAdvice.For(match, facts, findings).Change,
+        Causes.ConfigError or Causes.PermissionDenied => ConfigChanges.For(match, facts, findings),
+        _ => null,
+    };
 }

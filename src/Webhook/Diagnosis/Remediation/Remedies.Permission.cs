@@ -53,7 +53,7 @@ public static partial class Remedies
                 steps.Add($"Port {p}{by} is below 1024 and {runAs}, not root: make the app listen on a port ≥ 1024 such as 8080{setting}, and change the Service's targetPort{(port.Get("containerPort") is null ? "" : $" and containerPort {p}")} to match");
                 steps.Add($"Or let this pod's processes bind low ports: add the sysctl net.ipv4.ip_unprivileged_port_start=0 under the pod's securityContext.sysctls (a safe sysctl since Kubernetes 1.22); capability NET_BIND_SERVICE alone does not reach a non-root process unless the binary carries it (setcap cap_net_bind_service=+ep in the image)");
             }
-            else
+            else if (!findings.Has(FindingKinds.DroppedCapability))
             {
                 steps.Add($"The process runs as root and is still denied port {p}{by}: capability NET_BIND_SERVICE is dropped{(Sec("capabilities.drop") is { } drop ? $" (capabilities.drop: {drop})" : "")}; add it under securityContext.capabilities.add, or listen on a port ≥ 1024");
             }
@@ -61,6 +61,12 @@ public static partial class Remedies
             return steps;
         }
 
+        // Root without CAP_CHOWN: the capability was dropped, the volume is not at fault (CapabilityFinder's common step says so).
+        if (findings.Has(FindingKinds.DroppedCapability))
+        {
+            if (RecentChange(facts) is { } change7) steps.Add(change7);
+            return steps;
+        }
         var mount = findings.First(FindingKinds.PathMount);
         var readOnly = findings.First(FindingKinds.ReadOnlyPath);
         var path = mount?.Get("path") ?? readOnly?.Get("path");
@@ -111,7 +117,6 @@ public static partial class Remedies
 
         var network = mount.Get("network");
         var ownershipRefused = mount.Get("ownershipRefused") == "true";
-        // Root without CAP_CHOWN: the capability was dropped, the volume is not at fault.
         if (ownershipRefused && network is null && (uid is null or "0") && Sec("capabilities.drop") is { } dropped
             && (dropped.Split(',').Contains("ALL") || dropped.Split(',').Contains("CHOWN")) && Sec("capabilities.add")?.Split(',').Contains("CHOWN") != true)
         {

@@ -20,7 +20,7 @@ public static partial class Remedies
         if (findings.First(FindingKinds.ShellWrapper) is { } wrapper)
             yield return $"The spec wraps the program in {wrapper.Get("shell")} -c; if image {wrapper.Get("image")} has no shell (distroless and scratch images have none) that fails before anything runs: run the program directly, without a shell and without a trailing & (command: [\"{wrapper.Get("program")}\", ...the flags as separate args])";
         var command = facts.CommandLine();
-        var executable = ExecMessage.Executable(match.Detail) ?? ExecMessage.Executable(facts.Terminated?.Message)
+        var executable = ExecMessage.Executable(match.Detail) ?? ExecMessage.Executable(facts.Terminated?.Message) ?? ExecMessage.Executable(facts.Verdict?.Line.Text)
             ?? (MissingFile().Match(match.Detail ?? "") is { Success: true } file ? file.Groups["f"].Value : null);
         if (facts.ExitCode == 126 || (match.Detail ?? "").Contains("permission denied", StringComparison.OrdinalIgnoreCase))
             yield return $"{executable ?? (command.Length > 0 ? command : "The entrypoint")} exists but is not executable (exit 126): make it executable at build time (RUN chmod +x, or COPY --chmod=755), and check the volume it is on is not mounted noexec";
@@ -72,7 +72,9 @@ public static partial class Remedies
                 : $"The binary needs a C library the image lacks ({libc.Get("line")}): build it against the image's own base, or use the base image it was built on";
         if (findings.First(FindingKinds.JvmCrashLog) is { } hs)
             yield return $"The JVM wrote its crash report to {hs.Get("path")}, which dies with the container: set -XX:ErrorFile=/some/volume/hs_err_pid%p.log on a mounted volume and read its \"Problematic frame\"{(hs.Get("frame") is { Length: > 0 } frame ? $" (this time: {frame})" : "")}; a JIT compiler frame is a JVM bug: upgrade the JDK or exclude the method";
-        if (!findings.Has(FindingKinds.InstructionSet) && !findings.Has(FindingKinds.LibcMismatch))
+        if (findings.First(FindingKinds.CrashFrame) is { } where && !findings.Has(FindingKinds.InstructionSet))
+            yield return $"It crashed in {where.Get("frame")}: that native code ({where.Get("library")}) is the suspect: upgrade or pin {where.Get("library")} to a version without the crash, and check it was built for this image's base (glibc vs musl)";
+        if (!findings.Has(FindingKinds.InstructionSet) && !findings.Has(FindingKinds.LibcMismatch) && !findings.Has(FindingKinds.CrashFrame))
             yield return $"The process of image {image} crashed in native code: get a core dump (or run it under gdb) and check native libraries and extensions against the base image (glibc vs musl/alpine)";
         if (RecentChange(facts) is { } change) yield return change;
         else yield return $"If the crash began with a new image or a new native dependency, pin the previous version of {image} while it is investigated";

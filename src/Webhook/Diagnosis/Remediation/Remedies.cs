@@ -7,9 +7,9 @@ public static partial class Remedies
     {
         var steps = match.Cause switch
         {
-            Causes.OomKilled => OomKilled(facts),
-            Causes.RuntimeOutOfMemory => RuntimeOutOfMemory(match, facts),
-            Causes.ProbeFailure => ProbeFailure(match, facts),
+            Causes.OomKilled => OomKilled(match, facts, findings),
+            Causes.RuntimeOutOfMemory => RuntimeOutOfMemory(match, facts, findings),
+            Causes.ProbeFailure => ProbeFailure(match, facts, findings),
             Causes.BadCommand => BadCommand(match, facts, findings),
             Causes.WrongArchitecture => WrongArchitecture(facts),
             Causes.CleanExit => CleanExit(facts, findings),
@@ -32,6 +32,9 @@ public static partial class Remedies
             yield return $"{shadow.Get("kind")} {shadow.Get("source")} is mounted over all of {shadow.Get("mountPath")}, which hides what the image has there (so {shadow.Get("path")} is missing): mount each key as a file with subPath (mountPath {shadow.Get("mountPath")}/FILE, subPath FILE) instead of the whole directory";
         if (findings.First(FindingKinds.MissingObject) is { } missing)
             yield return $"The container looks up {missing.Get("kind")} \"{missing.Get("name")}\" in namespace {facts.Namespace}, which does not exist: fix the name it waits for (kubectl get {Shell.Quote(missing.Get("kind")!)} -n {Shell.Quote(facts.Namespace)} lists the real ones) or create the object";
+        if (findings.First(FindingKinds.DroppedCapability) is { } cap)
+            yield return $"{facts.ContainerName} runs as root, but securityContext.capabilities drop [{cap.Get("drop")}] takes CAP_{cap.Get("capability")} away: add it back (capabilities: add: [{cap.Get("capability")}]; a PodSecurityPolicy's requiredDropCapabilities or a restricted Pod Security level may forbid that)"
+                + (cap.Get("capability") == "CHOWN" && cap.Get("fsGroup") is { Length: > 0 } g ? $", or drop the chown step: fsGroup {g} already makes the volume group-writable" : "");
         if (findings.First(FindingKinds.LogHint) is { } hint)
             yield return $"The log itself advises: \"{hint.Get("hint")}\"";
     }

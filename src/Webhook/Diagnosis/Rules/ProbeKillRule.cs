@@ -16,7 +16,7 @@ public sealed class ProbeKillRule : ICrashRule
         var killing = during.FirstOrDefault(e => e.Reason == "Killing" && ProbeText.IsProbe(e.Message));
         var unhealthy = during.Where(e => e.Reason == "Unhealthy" && ProbeText.IsKillingProbe(e.Message)).ToList();
         if (killing is null && unhealthy.Count == 0)
-            return null;
+            return EarlierKill(facts);
 
         var killLike = EndedLikeAKill(facts);
         var confidence = killing is not null ? (killLike ? 0.93 : 0.75) : killLike ? 0.85 : 0.4;
@@ -35,6 +35,26 @@ public sealed class ProbeKillRule : ICrashRule
             Evidence = evidence,
             Detail = probe,
             Rule = nameof(ProbeKillRule),
+        };
+    }
+
+    /// <summary>
+    /// A probe killed an earlier instance, not this one: weak evidence (the last instance died on its own), but an
+    /// instance killed mid-start can leave a lock or a half-done migration that every later start trips on, so it
+    /// is named as the alternative to whatever the log says.
+    /// </summary>
+    static RuleMatch? EarlierKill(CrashFacts facts)
+    {
+        var earlier = facts.Events.FirstOrDefault(e => e.Reason == "Killing" && ProbeText.IsProbe(e.Message));
+        if (earlier is null)
+            return null;
+        var probe = ProbeText.Kind(earlier.Message);
+        return new RuleMatch(Causes.ProbeFailure, 0.45,
+            $"An earlier instance of {facts.ContainerName} was killed by its {probe} probe; the last one exited on its own.")
+        {
+            Evidence = [new("event", ContainerEvents.Describe(earlier))],
+            Detail = probe,
+            Rule = nameof(ProbeKillRule) + ":earlier",
         };
     }
 

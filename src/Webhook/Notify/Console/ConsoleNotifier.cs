@@ -21,7 +21,7 @@ public sealed partial class ConsoleNotifier(string route, ILogger<ConsoleNotifie
         var (alert, diagnosis) = (notification.Alert, notification.Diagnosis);
         using var text = new StringWriter();
         text.WriteLine($"[{alert.Status}] {alert.Namespace}/{alert.Pod}");
-        DiagnosisText.Write(diagnosis, text);
+        DiagnosisText.Write(diagnosis, text, notification.Snapshot);
         var gaps = notification.Snapshot.Gaps.Except(diagnosis.Missing).ToList();
         if (gaps.Count > 0) text.WriteLine($"\nNot collected: {string.Join("; ", gaps)}");
         return text.ToString().TrimEnd();

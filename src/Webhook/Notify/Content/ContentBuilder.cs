@@ -78,31 +78,6 @@ public sealed class ContentBuilder(SecretRedactor redactor)
         (pod?.Status?.ContainerStatuses ?? []).Concat(pod?.Status?.InitContainerStatuses ?? [])
             .FirstOrDefault(s => s.Name == container);
 
-    private static IEnumerable<Fact> Facts(Notification n, string ns, string pod, string? container, V1ContainerStatus? status)
-    {
-        var d = n.Diagnosis;
-        yield return new Fact("Namespace", ns);
-        yield return new Fact("Pod", pod);
-        if (container is not null) yield return new Fact("Container", container);
-        var node = n.Snapshot.Node?.Name ?? n.Snapshot.Pod?.Spec?.NodeName;
-        if (node is not null)
-            yield return new Fact("Node", n.Snapshot.Node?.Pressure is { Count: > 0 } p ? $"{node} ({string.Join(", ", p)})" : node);
-        var terminated = status?.LastState?.Terminated;
-        var exit = d.ExitCode ?? terminated?.ExitCode;
-        if (exit is { } code)
-            yield return new Fact("Exit code", Signals.Describe(code, d.Signal) + (terminated?.Reason is { } r ? $" {r}" : ""));
-        if ((d.RestartCount ?? status?.RestartCount) is { } restarts)
-            yield return new Fact("Restarts", restarts.ToString(CultureInfo.InvariantCulture));
-        // A runtime that never started the process reports the zero time (or none) as startedAt.
-        if (terminated is not null && (terminated.StartedAt is null || terminated.StartedAt.Value.Year <= 2000))
-            yield return new Fact("Last run", terminated.FinishedAt is { } at ? $"never started (failed at {at:HH:mm:ss} UTC)" : "never started");
-        else if (terminated?.StartedAt is { } started && terminated.FinishedAt is { } finished)
-            yield return new Fact("Last run", $"{started:HH:mm:ss} → {finished:HH:mm:ss} UTC ({Durations.Short(finished - started)})");
-        if (n.Snapshot.Workload is { } w)
-            yield return new Fact("Owner", w.Revision is null ? $"{w.Kind} {w.Name}" : $"{w.Kind} {w.Name}, revision {w.Revision}");
-        var image = status?.Image ?? n.Snapshot.Pod?.Spec?.Containers?.FirstOrDefault(c => c.Name == container)?.Image;
-        if (image is not null) yield return new Fact("Image", image);
-        if (n.Snapshot.Workload?.Changes is { Count: > 0 } changes)
-            yield return new Fact("Recent change", string.Join("; ", changes));
-    }
+    private static IEnumerable<Fact> Facts(Notification n, string ns, string pod, string? container, V1ContainerStatus? status) =>
+        Diagnosis.PodFacts.For(n.Snapshot, n.Diagnosis, ns, pod).Select(f => new Fact(f.Name, f.Value));
 }
