@@ -211,7 +211,7 @@ public class PermissionFindingTests
             SecurityContext = new V1SecurityContext { RunAsUser = 0, Capabilities = new V1Capabilities { Drop = ["ALL"] } },
         }.Classify();
         d.NoStep("not root");
-        d.Step("NET_BIND_SERVICE", "capabilities.drop: ALL");
+        d.Step("NET_BIND_SERVICE", "drop [ALL]");
     }
 
     [Fact]
@@ -270,7 +270,7 @@ public class PermissionFindingTests
             PodSecurity = new V1PodSecurityContext { FsGroup = 472 },
         }.Classify();
         Assert.Equal(Causes.PermissionDenied, d.Cause);
-        d.Step("capabilities.drop: [ALL]", "capabilities.add: [CHOWN]", "fsGroup 472 already");
+        d.Step("drop [ALL]", "add: [CHOWN]", "fsGroup 472 already");
         // Contradictions: the volume is not at fault, and fsGroup is set.
         d.NoStep("network");
         d.NoStep("storage side");
