@@ -434,4 +434,50 @@ public class ConfigFindingTests
         has.NoStep("has no key DATABASE_URL");
         has.Step("has key DATABASE_URL");
     }
+
+    [Fact]
+    public void AVolumeTheKubeletCannotMountForAMissingKeyNamesTheKeyTheConfigMapAndTheItem()
+    {
+        var d = new SpecEdit(new Crash
+        {
+            NoTerminated = true, WaitingReason = "ContainerCreating",
+            Events = [Crash.Event("FailedMount", "MountVolume.SetUp failed for volume \"scripts\" : configmap references non-existent config key: REPLICAS")],
+        })
+        {
+            Volumes = [new V1Volume { Name = "scripts", Projected = new V1ProjectedVolumeSource { Sources = [new V1VolumeProjection { ConfigMap = new V1ConfigMapProjection { Name = "scripts-cm", Items = [new V1KeyToPath { Key = "REPLICAS", Path = "REPLICAS" }, new V1KeyToPath { Key = "run.sh", Path = "run.sh" }] } }] } }],
+            Mounts = [Mount("scripts", "/scripts")],
+        }.ClassifyBundle();
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        d.Step("key REPLICAS in configmap scripts-cm", "volume scripts");
+        d.Step("remove the item REPLICAS from volume scripts");
+        // Contradiction: an items entry cannot be "optional".
+        d.NoStep("optional: true");
+    }
+
+    [Fact]
+    public void AConfigThatDoesNotParseNamesTheConfigMapsOneKey()
+    {
+        var d = new SpecEdit(new Crash { Log = "panic: While parsing config: invalid character 'g' looking for beginning of value\n\ngoroutine 1 [running]:\nmain.loadConfig()\n\t/go/src/main.go:77 +0x415" })
+        {
+            Volumes = [ConfigMap("config", "eventrouter")],
+            Mounts = [Mount("config", "/etc/eventrouter")],
+            Objects = new() { ["ConfigMap.shop.eventrouter"] = "{\"data\":{\"config.json\":\"\"}}" },
+        }.ClassifyBundle();
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        d.Step("/etc/eventrouter/config.json", "key config.json of ConfigMap eventrouter");
+        d.NoStep("add key");
+    }
+
+    [Fact]
+    public void AFieldNotFoundNodeErrorIsAnUnknownField()
+    {
+        var d = new SpecEdit(new Crash { Log = "2020/04/06 21:01:45 command traefik error: field not found, node: entryPoint" })
+        {
+            Volumes = [ConfigMap("config", "traefik-configmap")],
+            Mounts = [Mount("config", "/config")],
+            Objects = new() { ["ConfigMap.shop.traefik-configmap"] = "{\"data\":{\"traefik.toml\":\"\"}}" },
+        }.Classify();
+        Assert.Equal(Causes.ConfigError, d.Cause);
+        d.Step("field entryPoint", "/config/traefik.toml", "ConfigMap traefik-configmap");
+    }
 }

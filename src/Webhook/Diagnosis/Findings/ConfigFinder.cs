@@ -27,6 +27,12 @@ public sealed partial class ConfigFinder : IFinder
             return findings;
         }
 
+        if (ConfigText.FailedMount(detail) is { } failedMount && MountReference(facts, failedMount) is { } mountRef)
+        {
+            findings.Add(mountRef);
+            return findings;
+        }
+
         var recent = Recent(facts, detail);
         var serviceLink = ServiceLink(facts, recent);
         if (serviceLink is not null) findings.Add(serviceLink);
@@ -339,16 +345,46 @@ public sealed partial class ConfigFinder : IFinder
         return new Finding(FindingKinds.ConfigFile, text, "pod.spec") { Values = values };
     }
 
-    /// <summary>With no path named, the one ConfigMap/Secret the container mounts is where its config file comes from.</summary>
+    /// <summary>With no path named, the one ConfigMap/Secret the container mounts is where its config file comes from (its one key, when the snapshot shows the keys).</summary>
     static Finding? SoleConfigMount(CrashFacts facts, string? missingKey)
     {
         var mounts = ConfigMounts(facts).ToList();
         if (mounts.Count != 1) return null;
         var m = mounts[0];
+        var keys = m.Volume?.ConfigMap?.Name is { } cm ? SpecSources.ConfigMapKeys(facts.Snapshot, facts.Namespace, cm) : null;
+        var key = keys is [var only] ? only : keys?.Where(k => ConfigText.ConfigPath(k) == k).ToList() is [var config] ? config : null;
+        var path = key is null ? m.MountPath : m.MountPath.TrimEnd('/') + "/" + key;
         return new Finding(FindingKinds.ConfigFile,
-            $"{(missingKey is null ? "" : $"key '{missingKey}' is missing from the config file; ")}the container's config comes from {m.Source}, mounted at {m.MountPath} (volume {m.Mount.Name})", "pod.spec")
+            $"{(missingKey is null ? "" : $"key '{missingKey}' is missing from the config file; ")}the container's config comes from {m.Source}{(key is null ? "" : $" (key {key})")}, mounted at {m.MountPath} (volume {m.Mount.Name})", "pod.spec")
         {
-            Values = Values(("path", m.MountPath), ("mountPath", m.MountPath), ("volume", m.Mount.Name), ("volumeKind", m.Kind), ("object", m.Source), ("missingKey", missingKey)),
+            Values = Values(("path", path), ("mountPath", m.MountPath), ("volume", m.Mount.Name), ("volumeKind", m.Kind), ("object", m.Source), ("key", key), ("missingKey", missingKey)),
+        };
+    }
+
+    /// <summary>The volume the kubelet could not mount, and the ConfigMap/Secret (and key) it asks for.</summary>
+    static Finding? MountReference(CrashFacts facts, ConfigText.MountFailure failure)
+    {
+        var volume = facts.Snapshot.Pod?.Spec?.Volumes?.FirstOrDefault(v => v.Name == failure.Volume);
+        var sources = new List<(string Kind, string Name, IList<V1KeyToPath>? Items)>();
+        if (volume?.ConfigMap is { } c) sources.Add(("configmap", c.Name, c.Items));
+        if (volume?.Secret is { } s) sources.Add(("secret", s.SecretName, s.Items));
+        foreach (var p in volume?.Projected?.Sources ?? [])
+        {
+            if (p.ConfigMap is { } pc) sources.Add(("configmap", pc.Name, pc.Items));
+            if (p.Secret is { } ps) sources.Add(("secret", ps.Name, ps.Items));
+        }
+        var source = failure.Name is not null
+            ? sources.FirstOrDefault(x => x.Name == failure.Name)
+            : sources.FirstOrDefault(x => x.Items?.Any(i => i.Key == failure.Key) == true);
+        var kind = failure.Kind ?? source.Kind ?? "configmap";
+        var name = failure.Name ?? source.Name;
+        if (name is null) return null;
+        var objectName = kind == "secret" ? $"Secret {name}" : $"ConfigMap {name}";
+        var itemText = failure.Key is not null && source.Items is { Count: > 0 } items ? $" (its items ask for {string.Join(", ", items.Select(i => i.Key))})" : "";
+        return new Finding(FindingKinds.MissingReference,
+            $"{(failure.Key is null ? objectName : $"key {failure.Key} of {objectName}")} does not exist; volume {failure.Volume} needs it{itemText}", "event")
+        {
+            Values = Values(("kind", kind), ("name", name), ("key", failure.Key), ("uses", $"volume {failure.Volume}{itemText}"), ("volume", failure.Volume)),
         };
     }
 

@@ -118,6 +118,26 @@ public static partial class ConfigText
     [GeneratedRegex(@"User \\?""system:serviceaccount:(?<sans>[\w.-]+):(?<sa>[\w.-]+)\\?"" cannot (?<verb>\w+) resource \\?""(?<res>[\w./-]+)\\?"" in API group \\?""(?<group>[\w.-]*)\\?""(?: in the namespace \\?""(?<ns>[\w.-]+)\\?""| at the cluster scope)?")]
     private static partial Regex RbacForbidden();
 
+    /// <summary>A config file the program could not parse: "While parsing config: invalid character", "error parsing config.yaml: yaml: line 3".</summary>
+    public static bool IsConfigParseError(string line) => ConfigParse().IsMatch(line);
+
+    [GeneratedRegex(@"(pars|load|read|decod|unmarshal)\w*\s+(the\s+)?(config|configuration|settings)\b.*(invalid character|unexpected|syntax error|did not find expected|cannot unmarshal|mapping values|expected|unterminated|invalid)", RegexOptions.IgnoreCase)]
+    private static partial Regex ConfigParse();
+
+    /// <summary>The kubelet could not mount a volume because its ConfigMap/Secret (or a key of it) is missing.</summary>
+    public sealed record MountFailure(string Volume, string? Key, string? Kind, string? Name);
+
+    public static MountFailure? FailedMount(string message)
+    {
+        var m = FailedMountPattern().Match(message);
+        if (!m.Success) return null;
+        return new(m.Groups["vol"].Value, m.Groups["key"].Success ? m.Groups["key"].Value : null,
+            m.Groups["kind"].Success ? m.Groups["kind"].Value.ToLowerInvariant() : null, m.Groups["name"].Success ? m.Groups["name"].Value : null);
+    }
+
+    [GeneratedRegex(@"for volume ""(?<vol>[^""]+)"" : (?:(?:configmap|secret) references non-existent (?:config |secret )?key:\s*(?<key>\S+)|(?<kind>configmap|secret) ""(?<name>[^""]+)"" not found|couldn't find key (?<key>\S+) in (?<kind>ConfigMap|Secret) (?:[\w-]+/)?(?<name>[\w.-]+))", RegexOptions.IgnoreCase)]
+    private static partial Regex FailedMountPattern();
+
     /// <summary>A privileged port (below 1024) a bind/listen was refused on.</summary>
     public static int? PrivilegedPort(string line)
     {
@@ -215,7 +235,7 @@ public static partial class ConfigText
     [GeneratedRegex(@"flag provided but not defined:\s*(?<f>-{0,2}[\w.-]+)|unknown shorthand flag:\s*'(?<short>\w)'|unknown short flag\s*'-?(?<short>\w)'|unknown flag:?\s*(?<f>-{1,2}[\w.-]+)|unrecognized arguments?:\s*(?<f>.+)$|unrecognized option:?\s*(?<f>['""`]?-{1,2}[\w.-]+)|unknown option:?\s*(?<f>['""`]?-{1,2}[\w.-]+)|no such option:\s*(?<f>-{1,2}[\w.-]+)|unexpected argument\s+(?<f>['""`]-{1,2}[\w.-]+)|invalid option -- '?(?<short>\w)|Unknown (?:command-line )?(?:argument|parameter|option|flag)s?:?\s*(?<f>['""`]?-{1,2}[\w.-]+)", RegexOptions.IgnoreCase)]
     private static partial Regex UnknownFlag();
 
-    [GeneratedRegex(@"field (?<f>[\w.-]+) not found in type (?<t>[\w.*\[\]]+)|unknown field\s*[""'`](?<f>[^""'`]+)[""'`]|(?:has )?invalid keys?:\s*(?<f>[\w.-]+(?:,\s*[\w.-]+)*)|Unrecognized field\s*""(?<f>[^""]+)""|unknown (?:setting|config(?:uration)? key|property|configuration property|key)\s*[\[""'`](?<f>[^\]""'`]+)[\]""'`]|unknown configuration (?:option|parameter)s?\s*[""'`]?(?<f>[\w.-]+)|(?:Unrecognized|unknown|unexpected) (?:config(?:uration)? )?(?:key|option|property|parameter)s?:\s*[""'`]?(?<f>[\w.-]+)|extra (?:fields|keys) not permitted:?\s*[""'`]?(?<f>[\w.-]+)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"field (?<f>[\w.-]+) not found in type (?<t>[\w.*\[\]]+)|field not found, node:\s*(?<f>[\w.-]+)|unknown field\s*[""'`](?<f>[^""'`]+)[""'`]|(?:has )?invalid keys?:\s*(?<f>[\w.-]+(?:,\s*[\w.-]+)*)|Unrecognized field\s*""(?<f>[^""]+)""|unknown (?:setting|config(?:uration)? key|property|configuration property|key)\s*[\[""'`](?<f>[^\]""'`]+)[\]""'`]|unknown configuration (?:option|parameter)s?\s*[""'`]?(?<f>[\w.-]+)|(?:Unrecognized|unknown|unexpected) (?:config(?:uration)? )?(?:key|option|property|parameter)s?:\s*[""'`]?(?<f>[\w.-]+)|extra (?:fields|keys) not permitted:?\s*[""'`]?(?<f>[\w.-]+)", RegexOptions.IgnoreCase)]
     private static partial Regex UnknownFieldPattern();
 
     [GeneratedRegex(@"Extra inputs are not permitted|extra fields not permitted", RegexOptions.IgnoreCase)]

@@ -18,7 +18,10 @@ public static partial class Remedies
             var what = missing.Get("key") is { } key ? $"key {key} in {kind} {missing.Get("name")}" : $"{kind} {missing.Get("name")}";
             steps.Add($"Create {what} in namespace {facts.Namespace} (kubectl create {kind} ...), or fix the name in the spec"
                 + (missing.Get("uses") is { Length: > 0 } uses ? $"; the spec uses it in: {uses.Replace("; ", ", ", StringComparison.Ordinal)}" : ""));
-            steps.Add("If the container can start without it, mark the reference optional: true");
+            if (missing.Get("volume") is { } volume && missing.Get("key") is { } missingKey)
+                steps.Add($"Or remove the item {missingKey} from volume {volume}'s items, if the container does not need that file");
+            else
+                steps.Add("If the container can start without it, mark the reference optional: true");
             if (RecentChange(facts) is { } changed) steps.Add(changed);
             return steps;
         }

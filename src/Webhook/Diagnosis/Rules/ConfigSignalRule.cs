@@ -14,6 +14,15 @@ public sealed class ConfigSignalRule : ICrashRule
 
     public RuleMatch? Evaluate(CrashFacts facts)
     {
+        // The kubelet cannot mount a volume whose ConfigMap/Secret (or an item's key) is missing: the container never starts.
+        if (facts.Events.FirstOrDefault(e => e.Reason == "FailedMount" && e.Message is { } m && ConfigText.FailedMount(m) is not null) is { } failed)
+            return new RuleMatch(Causes.ConfigError, 0.9, $"Container {facts.ContainerName} cannot start: {Text.Clip(failed.Message!.Trim(), 200)}.")
+            {
+                Evidence = [new("event", ContainerEvents.Describe(failed))],
+                Detail = failed.Message,
+                Rule = nameof(ConfigSignalRule),
+            };
+
         var lines = facts.Log.Lines;
         var seen = 0;
         for (var i = lines.Count - 1; i >= 0 && seen < Lines; i--)
@@ -43,6 +52,8 @@ public sealed class ConfigSignalRule : ICrashRule
             return ($"{c} exits because a setting holds {link.Value}, the form of a Kubernetes service-link variable, where a port or number was expected: {quoted}.", Confidence);
         if (ConfigText.UnknownField(text, Previous(lines, i)) is { } field && ConfigContext(lines, i))
             return ($"{c} exits because its config has a field the program does not know ({field.Field}): {quoted}.", Confidence);
+        if (ConfigText.IsConfigParseError(text))
+            return ($"{c} exits because it cannot parse its config: {quoted}.", 0.86);
         if (ConfigText.UnknownFlags(text) is { Count: > 0 } flags)
             return ($"{c} exits because its command line has a flag the program does not know ({flags[0]}): {quoted}.", 0.82);
         if (ConfigFinder.MountHides(facts, [text]) is { } hides)
@@ -77,7 +88,7 @@ public sealed class ConfigSignalRule : ICrashRule
             if (t.Contains("config", StringComparison.OrdinalIgnoreCase) || t.Contains("setting", StringComparison.OrdinalIgnoreCase)
                 || t.Contains("yaml", StringComparison.OrdinalIgnoreCase) || t.Contains(".yml", StringComparison.OrdinalIgnoreCase)
                 || t.Contains("toml", StringComparison.OrdinalIgnoreCase) || t.Contains(".json", StringComparison.OrdinalIgnoreCase)
-                || t.Contains("not found in type", StringComparison.Ordinal) || t.Contains("invalid keys", StringComparison.Ordinal)
+                || t.Contains("not found in type", StringComparison.Ordinal) || t.Contains("field not found, node", StringComparison.Ordinal) || t.Contains("invalid keys", StringComparison.Ordinal)
                 || t.Contains("unmarshal", StringComparison.OrdinalIgnoreCase) || t.Contains("properties", StringComparison.OrdinalIgnoreCase))
                 return true;
         }
