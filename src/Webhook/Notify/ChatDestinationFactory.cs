@@ -8,9 +8,12 @@ using Webhook.Notify.Teams;
 
 namespace Webhook.Notify;
 
-/// <summary>Builds the Slack and Teams destinations of a route (Routes:{name}:Slack, Routes:{name}:Teams), each behind a storm gate.</summary>
+/// <summary>
+/// Builds the Slack and Teams destinations of a route (Routes:{name}:Slack, Routes:{name}:Teams), gives each a storm
+/// gate that the delivery stage consults, and tells the pacer which URL is which chat's destination.
+/// </summary>
 public sealed class ChatDestinationFactory(IServiceProvider services, IHttpClientFactory http, ContentBuilder content,
-    DeliveryResilience resilience, IOptions<StormOptions> storm, TimeProvider time, ILoggerFactory loggers) : IDestinationFactory
+    DestinationPacer pacer, StormGates gates, IOptions<StormOptions> storm, TimeProvider time, ILoggerFactory loggers) : IDestinationFactory
 {
     public IEnumerable<INotifier> Create(string route, IConfigurationSection routeSection)
     {
@@ -30,24 +33,27 @@ public sealed class ChatDestinationFactory(IServiceProvider services, IHttpClien
             if (string.IsNullOrWhiteSpace(o.Channel)) Fail<SlackOptions>(prefix, $"{prefix}:Channel is required with {prefix}:BotToken");
             var apiBase = HttpUrl(o.ApiBaseUrl.EndsWith('/') ? o.ApiBaseUrl : o.ApiBaseUrl + "/", $"{prefix}:ApiBaseUrl");
             return new SlackApiNotifier(id, o.Channel!.Trim(), new SlackApiClient(token, apiBase, http),
-                services.GetRequiredService<SlackIncidentStore>(), content, time);
+                services.GetRequiredService<SlackIncidentStore>(), content, time) { MaxThreadReplies = storm.Value.MaxThreadReplies };
         }
         var url = HttpUrl(o.WebhookUrl, $"{prefix}:WebhookUrl");
+        pacer.RegisterUrl(url.AbsoluteUri, "slack");
         return new SlackWebhookNotifier(id, new Secret(url.AbsoluteUri), http, content);
     }
 
     private TeamsNotifier CreateTeams(string route, TeamsOptions o)
     {
         var url = HttpUrl(o.WorkflowUrl, $"Routes:{route}:Teams:WorkflowUrl");
+        pacer.RegisterUrl(url.AbsoluteUri, "teams");
         return new TeamsNotifier($"{route}/teams", new Secret(url.AbsoluteUri), http, content);
     }
 
-    private DigestingNotifier Gate(INotifier chat)
+    private INotifier Gate(INotifier chat)
     {
         var gate = new StormGate(chat.Id, chat.Kind, (IDigestTarget)chat, content, services.GetRequiredService<StormStore>(),
-            resilience, storm, time, loggers.CreateLogger<StormGate>());
+            services.GetRequiredService<DeliveryStage>(), gates, storm, time, loggers.CreateLogger<StormGate>());
+        gates.Add(gate);
         gate.Recover();
-        return new DigestingNotifier(chat, gate);
+        return chat;
     }
 
     /// <summary>The message names the key, never the value: the value is a credential.</summary>

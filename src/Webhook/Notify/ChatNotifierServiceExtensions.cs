@@ -20,22 +20,30 @@ public static class ChatNotifierServiceExtensions
         services.AddDeliveryResilience();
         services.AddOptions<StormOptions>().BindConfiguration(StormOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // Opened only when a route has a Slack bot token: its tables live in the inbox's SQLite file.
+        services.AddOptions<SlackStoreOptions>().BindConfiguration(SlackStoreOptions.Section);
         services.TryAddSingleton(sp => new SlackIncidentStore(
-            sp.GetRequiredService<IOptions<Inbox.InboxOptions>>().Value.Path));
+            sp.GetRequiredService<IOptions<Inbox.InboxOptions>>().Value.Path,
+            sp.GetRequiredService<IOptions<SlackStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new StormStore(sp.GetRequiredService<IOptions<Inbox.InboxOptions>>().Value.Path));
+        services.TryAddSingleton<StormGates>();
+        services.AddHostedService(sp => sp.GetRequiredService<StormGates>());
         services.AddSingleton<IDestinationFactory, ChatDestinationFactory>();
         // No resilience handler (a handler that retries a POST posts twice) and no HttpClient logging
-        // (it would write the URL, which for chats is the credential).
-        services.AddHttpClient(ChatHttp.NotifyClient, c => c.Timeout = TimeSpan.FromSeconds(15)).RemoveAllLoggers();
+        // (it would write the URL, which for chats is the credential). The pacing handler only takes a token per
+        // post or fails at once; it never retries and never waits.
+        services.AddHttpClient(ChatHttp.NotifyClient, c => c.Timeout = TimeSpan.FromSeconds(15)).RemoveAllLoggers()
+            .AddHttpMessageHandler(sp => new PacingHandler(sp.GetRequiredService<DestinationPacer>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 
-    /// <summary>The Polly pipelines the delivery stage runs every destination through.</summary>
+    /// <summary>The per-destination guards of the delivery stage and the chats' posting pace.</summary>
     public static IServiceCollection AddDeliveryResilience(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<DeliveryResilienceOptions>().BindConfiguration(DeliveryResilienceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<DeliveryResilience>();
+        services.TryAddSingleton<DestinationPacer>();
+        services.TryAddSingleton<StormGates>();
         return services;
     }
 }

@@ -1,29 +1,51 @@
 using Webhook.Notify.Delivery;
+using Webhook.Notify.Storm;
 using Webhook.Pipeline;
 
 namespace Webhook.Notify;
 
 /// <summary>
-/// The one place that calls notifiers: counts outcomes and turns a throwing notifier into a retryable outcome.
-/// Short retries, the circuit breaker and the rate limiter per destination are <see cref="DeliveryResilience"/>'s;
-/// durable retries with backoff are the inbox's.
+/// The one place that calls notifiers. In a storm a pod joins its chat's digest here, before any guard: that is a
+/// local write, not a post, so it is never rate limited and never waits. Everything that does post (alerts and
+/// digests alike) makes one attempt under the destination's guards (<see cref="DeliveryResilience"/>) and is counted
+/// by outcome. Retries with backoff are the inbox's (alerts) and the storm gate's (digests).
 /// </summary>
-public sealed class DeliveryStage(PipelineMetrics metrics, DeliveryResilience resilience)
+public sealed class DeliveryStage(PipelineMetrics metrics, DeliveryResilience resilience, StormGates storms)
 {
     public async Task<DeliveryOutcome> SendAsync(INotifier notifier, Notification notification, CancellationToken cancellationToken)
     {
-        DeliveryOutcome outcome;
-        try
+        if (storms.For(notifier.Id) is { } gate)
         {
-            outcome = await resilience.ExecuteAsync(notifier, notification, cancellationToken);
+            bool absorbed;
+            try
+            {
+                absorbed = gate.TryAbsorb(notification);
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                return Count(notifier.Kind, new DeliveryOutcome.Retryable($"storm store failed: {ex.GetType().Name}"));
+            }
+            if (absorbed)
+            {
+                metrics.Delivery(notifier.Kind, "digested");
+                return DeliveryOutcome.Success;
+            }
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            outcome = HttpOutcome.FromException(ex);
-        }
-        metrics.Delivery(notifier.Kind, outcome switch
+        return Count(notifier.Kind, await resilience.ExecuteAsync(notifier, notification, cancellationToken));
+    }
+
+    /// <summary>One attempt at a storm digest, under the same guards and metrics as every other post.</summary>
+    public async Task<DeliveryOutcome> SendDigestAsync(string destinationId, string kind, IDigestTarget target, StormDigest digest,
+        CancellationToken cancellationToken) =>
+        Count(kind, await resilience.ExecuteAsync(destinationId, kind, ct => target.PostDigestAsync(digest, ct), cancellationToken));
+
+    private DeliveryOutcome Count(string kind, DeliveryOutcome outcome)
+    {
+        metrics.Delivery(kind, outcome switch
         {
             DeliveryOutcome.Delivered => "delivered",
+            _ when DeliveryReasons.WasNotSent(outcome) => "not_sent",
+            _ when DeliveryReasons.IsThrottled(outcome) => "throttled",
             DeliveryOutcome.Retryable => "retryable",
             _ => "permanent",
         });

@@ -16,6 +16,8 @@ public static class HttpOutcome
     public static DeliveryOutcome From(HttpStatusCode status, HttpResponseHeaders headers, string reason, TimeProvider clock)
     {
         if ((int)status is >= 200 and < 300) return DeliveryOutcome.Success;
+        // A 429 slows its destination down and never counts against its health (see DeliveryReasons).
+        if (status == HttpStatusCode.TooManyRequests) reason = Delivery.DeliveryReasons.ThrottledPrefix + reason;
         return IsRetryable(status)
             ? new DeliveryOutcome.Retryable(reason, RetryAfter(headers, clock))
             : new DeliveryOutcome.Permanent(reason);

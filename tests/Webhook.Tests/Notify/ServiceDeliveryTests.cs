@@ -85,6 +85,54 @@ public class ServiceDeliveryTests : IAsyncLifetime
         Assert.Equal(top.Ts, update.Ts);
     }
 
+    [Fact]
+    public async Task NoHttpHandlerRetriesAPostToAChatOrWebhook()
+    {
+        foreach (var endpoint in new[] { "slack-webhook", "teams", "webhook" }) _chat.FailAlways(endpoint, 503);
+        // A long backoff: after the first attempt the inbox waits, so any second request would be a handler's retry.
+        await using var service = ChatService.Start(new Dictionary<string, string?>
+        {
+            ["Routes:default:Slack:WebhookUrl"] = _chat.SlackWebhookUrl,
+            ["Routes:default:Teams:WorkflowUrl"] = _chat.TeamsUrl,
+            ["Routes:default:Webhook:Url"] = _chat.WebhookUrl,
+            ["Pipeline:BaseBackoff"] = "00:10:00",
+            ["Pipeline:MaxBackoff"] = "00:10:00",
+        });
+        await service.PostAsync("", ChatService.Group("g1", Payloads.Alert("once")));
+        await Eventually.True(() => service.LastErrors().Count == 1, "the first attempt to be recorded");
+        Assert.Single(_chat.To("slack-webhook"));
+        Assert.Single(_chat.To("teams"));
+        Assert.Single(_chat.To("webhook"));
+    }
+
+    [Fact]
+    public async Task AChatThatHangsDoesNotDelayAnotherRoute()
+    {
+        var hang = new TaskCompletionSource();
+        _chat.Slow("slack-webhook", hang.Task);
+        await using var service = ChatService.Start(new Dictionary<string, string?>
+        {
+            ["Routes:default:Slack:WebhookUrl"] = _chat.SlackWebhookUrl,
+            ["Routes:other:Webhook:Url"] = _chat.WebhookUrl,
+        });
+        try
+        {
+            // More alerts for the hanging chat than there are workers, all of them ahead of the other route's.
+            for (var i = 0; i < 8; i++) await service.PostAsync("", ChatService.Group($"g{i}", Payloads.Alert($"hang-{i}", pod: $"api-{i}")));
+            await Eventually.True(() => _chat.Arrived("slack-webhook") > 0, "a post to reach the hanging chat");
+            var sent = System.Diagnostics.Stopwatch.StartNew();
+            await service.PostAsync("/other", ChatService.Group("other", Payloads.Alert("other-1", pod: "billing-1")));
+            await Eventually.True(() => _chat.To("webhook").Any(r => r.Accepted), "the other route's alert", TimeSpan.FromSeconds(30));
+            Assert.True(sent.Elapsed <= TimeSpan.FromSeconds(5), $"the other route waited {sent.Elapsed.TotalSeconds:F1} s behind a hanging chat");
+            // One worker waits on the hanging chat; the others never queued behind it.
+            Assert.Equal(1, _chat.Arrived("slack-webhook"));
+        }
+        finally
+        {
+            hang.SetResult();
+        }
+    }
+
     /// <summary>What the Kubernetes collector reports for a Deployment's pod.</summary>
     private sealed class WorkloadCollector : IPodCollector
     {

@@ -1,39 +1,52 @@
-using System.Collections.Concurrent;
-using Webhook.Diagnosis;
-using Webhook.Notify.Http;
-using Webhook.Notify.Slack;
 using Webhook.Notify.Storm;
-using Webhook.Notify.Teams;
-using static Webhook.Tests.Notify.NotifyTestKit;
+using Webhook.Tests.Support;
 
 namespace Webhook.Tests.Notify;
 
+/// <summary>Storm digests in the service as shipped: alerts in through /alerts, digests out through the delivery stage.</summary>
 public class StormTests : IAsyncLifetime
 {
     private ChatStandIn _chat = null!;
+    private readonly List<ChatService> _services = [];
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "webhook-tests", "storm-" + Guid.NewGuid().ToString("n"));
+
     public async Task InitializeAsync() => _chat = await ChatStandIn.StartAsync();
-    public async Task DisposeAsync() => await _chat.DisposeAsync();
 
-    private static readonly StormOptions Fast = new() { Threshold = 10, Settle = TimeSpan.FromMilliseconds(300), MaxHold = TimeSpan.FromSeconds(5) };
+    public async Task DisposeAsync()
+    {
+        foreach (var service in _services) await service.DisposeAsync();
+        await _chat.DisposeAsync();
+        try { Directory.Delete(_folder, recursive: true); } catch (DirectoryNotFoundException) { }
+    }
 
-    /// <summary>38 pods: 30 × config-error in deployment api, 8 × oom-killed in statefulset-like cache.</summary>
-    private static List<Notification> Storm(int groupSize = 38) =>
-    [
-        .. Enumerable.Range(0, 30).Select(i => Samples.For(Causes.ConfigError, pod: $"api-{i}", groupSize: groupSize)),
-        .. Enumerable.Range(0, 8).Select(i => Samples.For(Causes.OomKilled, pod: $"cache-{i}", workload: "cache", groupSize: groupSize)),
-    ];
+    private ChatService Start(Dictionary<string, string?> settings, string? inboxPath = null)
+    {
+        settings.TryAdd("Storm:Settle", "00:00:00.300");
+        settings.TryAdd("Storm:MaxHold", "00:00:05");
+        var service = ChatService.Start(settings, inboxPath);
+        _services.Add(service);
+        return service;
+    }
+
+    private Dictionary<string, string?> SlackWebhook => new() { ["Routes:default:Slack:WebhookUrl"] = _chat.SlackWebhookUrl };
+    private Dictionary<string, string?> SlackBot(string threshold = "10") => new()
+    {
+        ["Routes:default:Slack:BotToken"] = ChatStandIn.BotToken,
+        ["Routes:default:Slack:Channel"] = ChatStandIn.Channel,
+        ["Routes:default:Slack:ApiBaseUrl"] = _chat.SlackApiBase,
+        ["Storm:Threshold"] = threshold,
+    };
+
+    private static IEnumerable<string> Pods(string prefix, int count) => Enumerable.Range(0, count).Select(i => $"{prefix}-{i}");
 
     [Fact]
     public async Task ALargeGroupBecomesOneSlackDigestGroupedByCauseAndWorkload()
     {
-        var slack = new SlackWebhookNotifier("default/slack", new Secret(_chat.SlackWebhookUrl), Http(), Content);
-        var gated = new DigestingNotifier(slack, Gate(slack, Resilience(), Fast));
-        var posted = new ConcurrentQueue<StormDigest>();
-        gated.Gate.DigestPosted += (d, _) => posted.Enqueue(d);
+        var service = Start(SlackWebhook);
+        await service.PostAsync("", ChatService.Group("g1", "firing", [.. Pods("api", 30), .. Pods("cache", 8)]));
 
-        foreach (var n in Storm()) Assert.IsType<DeliveryOutcome.Delivered>(await gated.SendAsync(n, default));
-        await Eventually.True(() => posted.Count == 1, "one digest");
-
+        await service.DeliveredAsync(38);
+        await Eventually.True(() => _chat.AcceptedCount("slack-webhook") == 1, "one digest");
         var request = Assert.Single(_chat.To("slack-webhook"));
         Assert.Contains("38 pods crash looping", request.Body);
         Assert.Contains("30 × config-error in deployment shop/api", request.Body);
@@ -43,112 +56,126 @@ public class StormTests : IAsyncLifetime
     [Fact]
     public async Task ManyPodsInAShortWindowAreDigestedAfterTheThreshold()
     {
-        var teams = new TeamsNotifier("default/teams", new Secret(_chat.TeamsUrl), Http(), Content);
-        var gated = new DigestingNotifier(teams, Gate(teams, Resilience(), Fast));
-        var posted = new ConcurrentQueue<StormDigest>();
-        gated.Gate.DigestPosted += (d, _) => posted.Enqueue(d);
-
-        // Separate groups of one: only the window says it is a storm.
-        foreach (var n in Storm(groupSize: 1).Take(14)) await gated.SendAsync(n, default);
-        await Eventually.True(() => posted.Count == 1, "one digest");
-        Assert.Equal(4, posted.Single().PodCount);
-        Assert.Equal(11, _chat.AcceptedCount("teams"));
-    }
-
-    [Fact]
-    public async Task WithABotTokenTheDigestThreadCarriesOneDiagnosisPerPod()
-    {
-        var slack = new SlackApiNotifier("default/slack", ChatStandIn.Channel,
-            new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http()),
-            new SlackIncidentStore(TempDb()), Content, TimeProvider.System) { ReplyPacing = TimeSpan.Zero };
-        var gated = new DigestingNotifier(slack, Gate(slack, Resilience(), Fast));
-        var posted = new ConcurrentQueue<DeliveryOutcome>();
-        gated.Gate.DigestPosted += (_, o) => posted.Enqueue(o);
-
-        foreach (var n in Storm(groupSize: 12).Take(12)) await gated.SendAsync(n, default);
-        await Eventually.True(() => posted.Count == 1, "one digest");
-        Assert.IsType<DeliveryOutcome.Delivered>(posted.Single());
-        var top = Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
-        Assert.Contains("12 pods crash looping", top.Body.ToJsonString());
-        Assert.Equal(12, _chat.SlackApiAccepted.Count(p => p.ThreadTs == top.Ts));
+        var service = Start(new() { ["Routes:default:Teams:WorkflowUrl"] = _chat.TeamsUrl });
+        // Separate groups of one: only the window says it is a storm. One at a time, so which pods cross the
+        // threshold is known.
+        var pods = Pods("api", 14).ToList();
+        for (var i = 0; i < pods.Count; i++)
+        {
+            await service.PostAsync("", ChatService.Group($"g{i}", "firing", [pods[i]]));
+            await service.DeliveredAsync(i + 1);
+        }
+        await Eventually.True(() => _chat.AcceptedCount("teams") == 11, () => $"10 cards and one digest; {_chat.AcceptedCount("teams")} accepted");
+        Assert.Contains("4 pods crash looping", _chat.To("teams").Last(r => r.Accepted).Body);
     }
 
     [Fact]
     public async Task ASmallGroupIsPostedPodByPod()
     {
-        var slack = new SlackWebhookNotifier("default/slack", new Secret(_chat.SlackWebhookUrl), Http(), Content);
-        var gated = new DigestingNotifier(slack, Gate(slack, Resilience(), Fast));
-        foreach (var n in Storm(groupSize: 3).Take(3)) await gated.SendAsync(n, default);
+        var service = Start(SlackWebhook);
+        await service.PostAsync("", ChatService.Group("g1", "firing", Pods("api", 3)));
+        await service.DeliveredAsync(3);
         Assert.Equal(3, _chat.AcceptedCount("slack-webhook"));
+    }
+
+    [Fact]
+    public async Task WithABotTokenTheDigestThreadCarriesOneDiagnosisPerPod()
+    {
+        var service = Start(SlackBot(threshold: "3"));
+        await service.PostAsync("", ChatService.Group("g1", "firing", Pods("api", 5)));
+
+        await Eventually.True(() => _chat.SlackApiAccepted.Count == 6, () => $"the digest and five replies; {_chat.SlackApiAccepted.Count} so far", TimeSpan.FromSeconds(30));
+        var top = Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+        Assert.Contains("5 pods crash looping", top.Body.ToJsonString());
+        Assert.Equal(5, _chat.SlackApiAccepted.Count(p => p.ThreadTs == top.Ts));
+        Assert.Equal(5, _chat.SlackApiAccepted.Where(p => p.ThreadTs == top.Ts).Select(p => p.Body["metadata"]!["event_payload"]!["idempotency_key"]!.ToString()).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ABigDigestsThreadNamesThePodsBeyondTheReplyLimitInOneReply()
+    {
+        var service = Start(new(SlackBot(threshold: "3")) { ["Storm:MaxThreadReplies"] = "2" });
+        var pods = Pods("api", 5).ToList();
+        await service.PostAsync("", ChatService.Group("g1", "firing", pods));
+
+        await Eventually.True(() => _chat.SlackApiAccepted.Count == 4, () => $"the digest, two replies and one naming the rest; {_chat.SlackApiAccepted.Count} so far", TimeSpan.FromSeconds(30));
+        var top = Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+        var thread = _chat.SlackApiAccepted.Where(p => p.ThreadTs == top.Ts).Select(p => p.Body.ToJsonString()).ToList();
+        Assert.Contains(thread, t => t.Contains("3 more pods"));
+        // Every pod is named in exactly one message of the thread: its own reply, or the one naming the rest.
+        Assert.All(pods, pod => Assert.Single(thread, t => t.Contains(pod)));
+    }
+
+    [Fact]
+    public async Task WithABotTokenTheDigestIsAnIncidentThatRecoveriesReplyToAndFinallyUpdate()
+    {
+        var service = Start(SlackBot(threshold: "3"));
+        var pods = Pods("api", 5).ToList();
+        await service.PostAsync("", ChatService.Group("g1", "firing", pods));
+        await Eventually.True(() => _chat.SlackApiAccepted.Count == 6, "the firing digest and its replies", TimeSpan.FromSeconds(30));
+        var digest = Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+
+        // One pod recovers on its own: a reply in the digest's thread, no update yet.
+        await service.PostAsync("", ChatService.Group("g1", "resolved", [pods[0]]));
+        await service.DeliveredAsync(6);
+        Assert.DoesNotContain(_chat.SlackApiAccepted, p => p.Method == "chat.update");
+
+        // The other four recover together: one digest of recoveries and one update of the original digest.
+        await service.PostAsync("", ChatService.Group("g1", "resolved", pods.Skip(1)));
+        await Eventually.True(() => _chat.SlackApiAccepted.Any(p => p.Method == "chat.update"), "the update", TimeSpan.FromSeconds(30));
+        var update = Assert.Single(_chat.SlackApiAccepted, p => p.Method == "chat.update");
+        Assert.Equal(digest.Ts, update.Ts);
+        await Eventually.True(() => _chat.SlackApiAccepted.Any(p => p.Method == "chat.postMessage" && p.ThreadTs is null && p.Body.ToJsonString().Contains("4 pods recovered")),
+            "the digest of recoveries", TimeSpan.FromSeconds(30));
     }
 
     [Fact]
     public async Task ADigestHeldWhenTheProcessStopsIsPostedAfterTheRestart()
     {
-        var db = TempDb();
-        var slack = new SlackWebhookNotifier("default/slack", new Secret(_chat.SlackWebhookUrl), Http(), Content);
-        var holdLong = new StormOptions { Threshold = 10, Settle = TimeSpan.FromHours(1), MaxHold = TimeSpan.FromHours(1) };
-        var before = new DigestingNotifier(slack, Gate(slack, Resilience(), holdLong, new StormStore(db)));
-        // 12 of a group of 13: the group never completes, so the digest is still held when "the process stops".
-        foreach (var n in Storm(groupSize: 13).Take(12)) Assert.IsType<DeliveryOutcome.Delivered>(await before.SendAsync(n, default));
-        Assert.Empty(_chat.Requests);
+        var inbox = Path.Combine(_folder, "inbox.db");
+        var before = Start(new(SlackWebhook) { ["Storm:Threshold"] = "2", ["Storm:Settle"] = "01:00:00", ["Storm:MaxHold"] = "01:00:00" }, inbox);
+        // Five groups of one: up to two pods are posted (fewer when one found Slack busy and came back after the
+        // window had filled), the window makes the rest a storm, and their digest is still held when the process stops.
+        foreach (var pod in Pods("api", 5)) await before.PostAsync("", ChatService.Group(pod, "firing", [pod]));
+        await before.DeliveredAsync(5);
+        var single = _chat.AcceptedCount("slack-webhook");
+        Assert.InRange(single, 1, 2);
+        _services.Remove(before);
+        await before.DisposeAsync();
 
-        var after = Gate(slack, Resilience(), Fast, new StormStore(db));
-        var posted = new ConcurrentQueue<StormDigest>();
-        after.DigestPosted += (d, _) => posted.Enqueue(d);
-        after.Recover();
-        await Eventually.True(() => posted.Count == 1, "the recovered digest");
-        Assert.Equal(12, posted.Single().PodCount);
-        Assert.Contains("12 pods crash looping", Assert.Single(_chat.To("slack-webhook")).Body);
-        Assert.Empty(new StormStore(db).Pending("default/slack"));
+        var after = Start(SlackWebhook, inbox);
+        await Eventually.True(() => _chat.AcceptedCount("slack-webhook") == single + 1, "the recovered digest");
+        Assert.Contains($"{5 - single} pods crash looping", _chat.To("slack-webhook").Last().Body);
+        await Eventually.True(() => after.Get<StormStore>().Pending("default/slack").Count == 0, "the digest to leave the store");
     }
 
     [Fact]
     public async Task ADigestTheChatRefusedForNowIsPostedLaterExactlyOnce()
     {
         _chat.Script("teams", 503, times: 2);
-        var teams = new TeamsNotifier("default/teams", new Secret(_chat.TeamsUrl), Http(), Content);
-        var options = new StormOptions { Threshold = 10, Settle = TimeSpan.FromMilliseconds(200), MaxHold = TimeSpan.FromSeconds(5), RetryDelay = TimeSpan.FromMilliseconds(100) };
-        var gated = new DigestingNotifier(teams, Gate(teams, Resilience(), options));
-        var outcomes = new ConcurrentQueue<DeliveryOutcome>();
-        gated.Gate.DigestPosted += (_, o) => outcomes.Enqueue(o);
+        var service = Start(new() { ["Routes:default:Teams:WorkflowUrl"] = _chat.TeamsUrl, ["Storm:RetryDelay"] = "00:00:00.100" });
+        await service.PostAsync("", ChatService.Group("g1", "firing", Pods("api", 11)));
 
-        foreach (var n in Storm(groupSize: 11).Take(11)) await gated.SendAsync(n, default);
-        await Eventually.True(() => outcomes.Any(o => o is DeliveryOutcome.Delivered), "the digest after two 503s");
+        await Eventually.True(() => _chat.AcceptedCount("teams") == 1, "the digest after two 503s");
         Assert.Equal(3, _chat.To("teams").Count());
-        Assert.Equal(1, _chat.AcceptedCount("teams"));
     }
 
     [Fact]
-    public async Task WithABotTokenTheDigestIsAnIncidentThatRecoveriesReplyToAndFinallyUpdate()
+    public async Task ADigestTheChatKeepsRefusingIsGivenUpAfterItsMaximumAge()
     {
-        var slack = new SlackApiNotifier("default/slack", ChatStandIn.Channel,
-            new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http()),
-            new SlackIncidentStore(TempDb()), Content, TimeProvider.System) { ReplyPacing = TimeSpan.Zero };
-        var gated = new DigestingNotifier(slack, Gate(slack, Resilience(), Fast));
-        var posted = new ConcurrentQueue<DeliveryOutcome>();
-        gated.Gate.DigestPosted += (_, o) => posted.Enqueue(o);
+        _chat.FailAlways("teams", 503);
+        var service = Start(new()
+        {
+            ["Routes:default:Teams:WorkflowUrl"] = _chat.TeamsUrl,
+            ["Storm:RetryDelay"] = "00:00:00.100", ["Storm:MaxRetryAge"] = "00:00:01",
+        });
+        await service.PostAsync("", ChatService.Group("g1", "firing", Pods("api", 11)));
 
-        var pods = Storm(groupSize: 12).Take(12).ToList();
-        foreach (var n in pods) await gated.SendAsync(n, default);
-        await Eventually.True(() => posted.Count == 1, "the firing digest");
-        var digest = Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
-
-        // One pod recovers on its own: a reply in the digest's thread, no update yet.
-        var first = pods[0];
-        var resolvedFirst = first with { Alert = first.Alert with { Status = "resolved", EndsAt = Samples.Start.AddMinutes(5), GroupSize = 1 },
-            IdempotencyKey = first.IdempotencyKey + "-resolved" };
-        Assert.IsType<DeliveryOutcome.Delivered>(await gated.SendAsync(resolvedFirst, default));
-        Assert.DoesNotContain(_chat.SlackApiAccepted, p => p.Method == "chat.update");
-
-        // The other eleven recover together: one digest of recoveries and one update of the original digest.
-        foreach (var n in pods.Skip(1))
-            await gated.SendAsync(n with { Alert = n.Alert with { Status = "resolved", EndsAt = Samples.Start.AddMinutes(9), GroupSize = 11 },
-                IdempotencyKey = n.IdempotencyKey + "-resolved" }, default);
-        await Eventually.True(() => posted.Count == 2, "the digest of recoveries");
-        Assert.IsType<DeliveryOutcome.Delivered>(posted.Last());
-        var update = Assert.Single(_chat.SlackApiAccepted, p => p.Method == "chat.update");
-        Assert.Equal(digest.Ts, update.Ts);
-        Assert.Contains("11 pods recovered", _chat.SlackApiAccepted.Last(p => p.Method == "chat.postMessage" && p.ThreadTs is null).Body.ToJsonString());
+        await Eventually.True(() => service.Logs.Entries.Any(e => e.Message.Contains("Storm digest of 11 pods to default/teams refused")),
+            "the digest to be given up", TimeSpan.FromSeconds(60));
+        await Eventually.True(() => service.Get<StormGates>().Running == 0, "no digest loop left running");
+        Assert.Empty(service.Get<StormStore>().Pending("default/teams"));
+        var attempts = _chat.To("teams").Count();
+        Assert.InRange(attempts, 2, 20);
     }
 }

@@ -1,82 +1,81 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.RateLimiting;
-using Polly.Retry;
 
 namespace Webhook.Notify.Delivery;
 
 /// <summary>
-/// The one resilience pipeline per destination (Polly): retry honouring Retry-After (and, when configured, jittered
-/// exponential retry of every retryable outcome), a circuit breaker, and a token-bucket rate limiter at the chat's
-/// documented pace. Senders make one
-/// attempt; no HTTP handler retries a POST. Nothing here logs, so no URL or token can leak through it.
+/// One attempt against one destination, guarded per destination: a cap on posts in flight (a slow destination holds
+/// at most that many workers) and a circuit breaker (a failing one is left alone for a while). It never waits and
+/// never retries: whatever cannot go now comes back as a retryable outcome with the wait, and the inbox, which
+/// survives restarts, is the one retry loop. Nothing here logs, so no URL or token can leak through it.
 /// </summary>
 public sealed class DeliveryResilience(IOptions<DeliveryResilienceOptions> options, TimeProvider time)
 {
     private readonly DeliveryResilienceOptions _options = options.Value;
-    private readonly ConcurrentDictionary<string, ResiliencePipeline<DeliveryOutcome>> _pipelines = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Guard> _guards = new(StringComparer.Ordinal);
 
     public Task<DeliveryOutcome> ExecuteAsync(INotifier notifier, Notification notification, CancellationToken cancellationToken) =>
         ExecuteAsync(notifier.Id, notifier.Kind, ct => notifier.SendAsync(notification, ct), cancellationToken);
 
-    /// <summary>Any one attempt against a destination (e.g. a storm digest) under that destination's pipeline.</summary>
+    /// <summary>Any one attempt against a destination (e.g. a storm digest) under that destination's guard.</summary>
     public async Task<DeliveryOutcome> ExecuteAsync(string destinationId, string kind,
         Func<CancellationToken, Task<DeliveryOutcome>> attempt, CancellationToken cancellationToken)
     {
-        var pipeline = _pipelines.GetOrAdd(destinationId, _ => Build(kind));
+        var guard = _guards.GetOrAdd(destinationId, _ => Build(kind));
+        if (guard.InFlight is { } slots && !slots.Wait(0))
+            return new DeliveryOutcome.Retryable(DeliveryReasons.Busy, _options.BusyRetryAfter);
         try
         {
-            return await pipeline.ExecuteAsync(static async (send, ct) => await send(ct), attempt, cancellationToken);
+            return await guard.Breaker.ExecuteAsync(static async (send, ct) => await OneAttemptAsync(send, ct), attempt, cancellationToken);
         }
         catch (BrokenCircuitException open)
         {
-            // Nothing was sent; the inbox tries again once the break is over.
-            return new DeliveryOutcome.Retryable("circuit open", open.RetryAfter ?? _options.BreakDuration);
+            // Nothing was sent; the inbox tries again once the break is over, without counting an attempt.
+            return new DeliveryOutcome.Retryable(DeliveryReasons.CircuitOpen, open.RetryAfter ?? _options.BreakDuration);
         }
-        catch (RateLimiterRejectedException limited)
+        finally
         {
-            return new DeliveryOutcome.Retryable("rate limited locally", limited.RetryAfter);
+            guard.InFlight?.Release();
         }
     }
 
-    private ResiliencePipeline<DeliveryOutcome> Build(string kind)
+    /// <summary>Exceptions become outcomes here, inside the breaker, so it judges outcomes only.</summary>
+    private static async Task<DeliveryOutcome> OneAttemptAsync(Func<CancellationToken, Task<DeliveryOutcome>> send, CancellationToken ct)
     {
-        var builder = new ResiliencePipelineBuilder<DeliveryOutcome> { TimeProvider = time };
-        if (_options.MaxRetryAttempts > 0)
-            builder.AddRetry(new RetryStrategyOptions<DeliveryOutcome>
-            {
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is DeliveryOutcome.Retryable r
-                    && (r.RetryAfter is { } after ? after <= _options.MaxInProcessRetryAfter : !_options.RetryOnlyThrottled)),
-                MaxRetryAttempts = _options.MaxRetryAttempts,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _options.BaseDelay,
-                MaxDelay = _options.MaxDelay,
-                // The server's Retry-After wins over our own backoff (429 from Slack and Teams carry it).
-                DelayGenerator = args => ValueTask.FromResult(
-                    args.Outcome.Result is DeliveryOutcome.Retryable { RetryAfter: { } after } ? after : (TimeSpan?)null),
-            });
-        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<DeliveryOutcome>
+        try
         {
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is DeliveryOutcome.Retryable || args.Outcome.Exception is not null),
-            FailureRatio = _options.FailureRatio,
-            MinimumThroughput = _options.MinimumThroughput,
-            SamplingDuration = _options.SamplingDuration,
-            BreakDuration = _options.BreakDuration,
-        });
-        if (_options.Rates.TryGetValue(kind, out var rate))
-            builder.AddRateLimiter(new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = rate.Burst,
-                TokensPerPeriod = Math.Max(1, (int)Math.Round(rate.PerSecond < 1 ? 1 : rate.PerSecond)),
-                ReplenishmentPeriod = rate.PerSecond < 1 ? TimeSpan.FromSeconds(1 / rate.PerSecond) : TimeSpan.FromSeconds(1),
-                QueueLimit = 10_000,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            }));
-        return builder.Build();
+            return await send(ct);
+        }
+        catch (DestinationPacedException paced)
+        {
+            return new DeliveryOutcome.Retryable(DeliveryReasons.RateLimited, paced.Wait);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            return HttpOutcome.FromException(ex);
+        }
     }
+
+    private Guard Build(string kind)
+    {
+        var breaker = new ResiliencePipelineBuilder<DeliveryOutcome> { TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<DeliveryOutcome>
+            {
+                // A destination is unhealthy when it fails (5xx, timeouts, refused connections). A 429 only asks us to
+                // slow down (the pacer does), a permanent answer is about one message, and "not sent" tells nothing.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is DeliveryOutcome.Retryable r
+                    && !DeliveryReasons.WasNotSent(r) && !DeliveryReasons.IsThrottled(r)),
+                FailureRatio = _options.FailureRatio,
+                MinimumThroughput = _options.MinimumThroughput,
+                SamplingDuration = _options.SamplingDuration,
+                BreakDuration = _options.BreakDuration,
+            })
+            .Build();
+        var inFlight = _options.Rates.GetValueOrDefault(kind)?.MaxInFlight;
+        return new Guard(breaker, inFlight is > 0 ? new SemaphoreSlim(inFlight.Value, inFlight.Value) : null);
+    }
+
+    private sealed record Guard(ResiliencePipeline<DeliveryOutcome> Breaker, SemaphoreSlim? InFlight);
 }

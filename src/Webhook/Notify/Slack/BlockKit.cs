@@ -17,6 +17,17 @@ public sealed record SlackMessage
     /// <summary>No previews of the links we add (runbook, graph, silence); not sent with chat.update, which has no such argument.</summary>
     public bool? UnfurlLinks { get; init; } = false;
     public bool? UnfurlMedia { get; init; } = false;
+    /// <summary>chat.postMessage only: our idempotency key, so a post a crash interrupted can be found again.</summary>
+    public SlackMetadata? Metadata { get; init; }
+}
+
+/// <summary>Message metadata (https://api.slack.com/reference/metadata#payload_structure).</summary>
+public sealed record SlackMetadata(string EventType, IReadOnlyDictionary<string, string> EventPayload)
+{
+    public const string PostedEvent = "crashloop_webhook_post";
+    public const string KeyField = "idempotency_key";
+
+    public static SlackMetadata For(string idempotencyKey) => new(PostedEvent, new Dictionary<string, string> { [KeyField] = idempotencyKey });
 }
 
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]

@@ -48,13 +48,13 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         {
             if (store.StepDone(id, n.IdempotencyKey, "post")) return DeliveryOutcome.Success;
             var message = SlackRenderer.Render(c) with { Channel = channel };
-            var posted = await api.PostMessageAsync(message, ct);
+            var posted = await PostOnceAsync(n.IdempotencyKey, "post", message, ct);
             if (posted.Outcome is not DeliveryOutcome.Delivered) return posted.Outcome;
             if (posted.Ts is null) return new DeliveryOutcome.Permanent("slack returned no ts");
             store.Open(id, key, posted.Channel ?? channel, posted.Ts, SlackJson.Serialize(message), n.Alert.Fingerprint, n.IdempotencyKey, time.GetUtcNow());
             return DeliveryOutcome.Success;
         }
-        var outcome = await StepAsync(n, "refire-reply", () => api.PostMessageAsync(
+        var outcome = await StepAsync(n, "refire-reply", () => PostOnceAsync(n.IdempotencyKey, "refire-reply", 
             SlackRenderer.RefireReply(c) with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
         if (outcome is DeliveryOutcome.Delivered) store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, true);
         return outcome;
@@ -65,11 +65,11 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         var open = store.FindOpenByPod(id, n.Alert.Fingerprint) ?? store.FindOpen(id, IncidentKey(n));
         if (open is null)
             // Nothing of ours to update (opened elsewhere or before this service): say it once, briefly.
-            return await StepAsync(n, "resolved-note", () => api.PostMessageAsync(SlackRenderer.ResolvedReply(c) with { Channel = channel }, ct));
+            return await StepAsync(n, "resolved-note", () => PostOnceAsync(n.IdempotencyKey, "resolved-note", SlackRenderer.ResolvedReply(c) with { Channel = channel }, ct));
 
         if (store.FiringPodsExcept(id, open.Ts, n.Alert.Fingerprint) > 0)
         {
-            var others = await StepAsync(n, "pod-recovered", () => api.PostMessageAsync(
+            var others = await StepAsync(n, "pod-recovered", () => PostOnceAsync(n.IdempotencyKey, "pod-recovered", 
                 SlackRenderer.ResolvedReply(c with { Workload = $"pod {c.Pod} recovered; others of {c.Workload} still crash looping" })
                     with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
             if (others is DeliveryOutcome.Delivered) store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, false);
@@ -79,9 +79,9 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         var original = SlackJson.Deserialize(open.MessageJson) ?? new SlackMessage { Text = c.Summary };
         var lasted = c with { Lasted = c.Lasted ?? time.GetUtcNow() - open.OpenedAt };
         var updated = await StepAsync(n, "update", () => api.UpdateAsync(
-            SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null }, ct));
+            SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null, Metadata = null }, ct));
         if (updated is not DeliveryOutcome.Delivered) return updated;
-        var replied = await StepAsync(n, "resolved-reply", () => api.PostMessageAsync(
+        var replied = await StepAsync(n, "resolved-reply", () => PostOnceAsync(n.IdempotencyKey, "resolved-reply", 
             SlackRenderer.ResolvedReply(lasted) with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
         if (replied is not DeliveryOutcome.Delivered) return replied;
         store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, false);
@@ -90,7 +90,8 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
     }
 
     /// <summary>
-    /// The digest, then one thread reply per pod, paced to Slack's one message per second per channel. A firing
+    /// The digest, then one thread reply per pod. Each post takes a token of the channel's pace; when there is none,
+    /// the attempt ends retryable and the next one goes on from the steps recorded. A firing
     /// digest becomes the incident of its pods; a digest of recoveries closes the incidents it empties.
     /// </summary>
     public async Task<DeliveryOutcome> PostDigestAsync(StormDigest digest, CancellationToken ct)
@@ -106,7 +107,7 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
             if (ts is null)
             {
                 var message = SlackDigestRenderer.Render(digest, detailsInThread: true) with { Channel = channel };
-                var posted = await api.PostMessageAsync(message, ct);
+                var posted = await PostOnceAsync(digestKey, "post", message, ct);
                 if (posted.Outcome is not DeliveryOutcome.Delivered) return posted.Outcome;
                 ts = posted.Ts ?? "";
                 if (!digest.Resolved && ts.Length > 0)
@@ -122,16 +123,24 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
             _gate.Release();
         }
         if (ts.Length == 0) return DeliveryOutcome.Success;
-        foreach (var entry in digest.Entries)
+        foreach (var entry in digest.Entries.Take(MaxThreadReplies))
         {
             if (store.StepDone(id, entry.IdempotencyKey, "digest-reply")) continue;
-            await Task.Delay(ReplyPacing, time, ct);
-            var reply = await StepAsync(entry.IdempotencyKey, "digest-reply", () => api.PostMessageAsync(
+            var reply = await StepAsync(entry.IdempotencyKey, "digest-reply", () => PostOnceAsync(entry.IdempotencyKey, "digest-reply",
                 SlackRenderer.Render(entry.Content) with { Channel = channel, ThreadTs = ts }, ct));
             if (reply is not DeliveryOutcome.Delivered) return reply;
         }
-        return DeliveryOutcome.Success;
+        var rest = digest.Entries.Skip(MaxThreadReplies).ToList();
+        if (rest.Count == 0) return DeliveryOutcome.Success;
+        return await StepAsync(digestKey, "more-pods", () => PostOnceAsync(digestKey, "more-pods",
+            SlackDigestRenderer.MorePods(rest) with { Channel = channel, ThreadTs = ts }, ct));
     }
+
+    /// <summary>
+    /// Per-pod replies in a digest's thread stop here and the rest are named in one reply: every reply takes the
+    /// channel's pace (one a second), and a thousand of them would hold the channel for a quarter of an hour.
+    /// </summary>
+    public int MaxThreadReplies { get; init; } = 20;
 
     /// <summary>Recovered pods leave their incidents; an incident left with no firing pod is marked resolved.</summary>
     private async Task<DeliveryOutcome> CloseIncidentsAsync(StormDigest digest, CancellationToken ct)
@@ -144,9 +153,8 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
             {
                 var original = SlackJson.Deserialize(open.MessageJson) ?? new SlackMessage { Text = entry.Content.Summary };
                 var lasted = entry.Content with { Lasted = entry.Content.Lasted ?? time.GetUtcNow() - open.OpenedAt };
-                await Task.Delay(ReplyPacing, time, ct);
                 var updated = await StepAsync(entry.IdempotencyKey, "update", () => api.UpdateAsync(
-                    SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null }, ct));
+                    SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null, Metadata = null }, ct));
                 if (updated is not DeliveryOutcome.Delivered) return updated;
                 store.Resolve(id, open.Ts, time.GetUtcNow());
             }
@@ -155,8 +163,38 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         return DeliveryOutcome.Success;
     }
 
-    /// <summary>Thread replies of a digest go out one at a time; the rate limiter paces whole attempts only.</summary>
-    public TimeSpan ReplyPacing { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// chat.postMessage exactly once across crashes. The attempt is recorded before the post and the message carries
+    /// its key in metadata; an attempt recorded without a result (the process died, or the answer was lost) means
+    /// the post may have happened, so the channel (or the thread) is searched for that key first and a message found
+    /// there is adopted instead of posted again.
+    /// </summary>
+    private async Task<SlackApiClient.Result> PostOnceAsync(string idempotencyKey, string step, SlackMessage message, CancellationToken ct)
+    {
+        var key = $"{id}|{idempotencyKey}|{step}";
+        if (store.AttemptedAt(id, idempotencyKey, step) is { } attempted)
+        {
+            var found = await api.FindPostedAsync(message.Channel!, message.ThreadTs, key, attempted - ClockSkew, ct);
+            if (found.Outcome is not DeliveryOutcome.Delivered || found.Ts is not null) return found;
+        }
+        store.MarkAttempt(id, idempotencyKey, step, time.GetUtcNow());
+        SlackApiClient.Result posted;
+        try
+        {
+            posted = await api.PostMessageAsync(message with { Metadata = SlackMetadata.For(key) }, ct);
+        }
+        catch (Delivery.DestinationPacedException)
+        {
+            store.ClearAttempt(id, idempotencyKey, step);
+            throw;
+        }
+        // Slack answered: the post happened (delivered) or surely did not; only a lost answer leaves the mark.
+        if (posted.Answered && posted.Outcome is not DeliveryOutcome.Delivered) store.ClearAttempt(id, idempotencyKey, step);
+        return posted;
+    }
+
+    /// <summary>How far Slack's clock (the message ts) may be behind ours when searching for an earlier attempt.</summary>
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     private Task<DeliveryOutcome> StepAsync(Notification n, string step, Func<Task<SlackApiClient.Result>> call) =>
         StepAsync(n.IdempotencyKey, step, call);

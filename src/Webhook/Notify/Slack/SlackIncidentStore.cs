@@ -10,9 +10,14 @@ namespace Webhook.Notify.Slack;
 public sealed class SlackIncidentStore
 {
     private readonly SqliteFile _file;
+    private readonly SlackStoreOptions _options;
+    private readonly TimeProvider _time;
+    private long _nextPurge;
 
-    public SlackIncidentStore(string path)
+    public SlackIncidentStore(string path, SlackStoreOptions? options = null, TimeProvider? time = null)
     {
+        _options = options ?? new SlackStoreOptions();
+        _time = time ?? TimeProvider.System;
         _file = new SqliteFile(path);
         using var db = _file.Open();
         SqliteFile.Exec(db, """
@@ -29,29 +34,71 @@ public sealed class SlackIncidentStore
               destination TEXT NOT NULL, idempotency_key TEXT NOT NULL, step TEXT NOT NULL, ts TEXT,
               done_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
               PRIMARY KEY(destination, idempotency_key, step));
+            CREATE TABLE IF NOT EXISTS slack_attempts(
+              destination TEXT NOT NULL, idempotency_key TEXT NOT NULL, step TEXT NOT NULL, attempted_at TEXT NOT NULL,
+              PRIMARY KEY(destination, idempotency_key, step));
             """);
         Purge(db);
     }
 
-    /// <summary>Step marks only matter while the inbox may still retry an item; closed incidents a while longer.</summary>
-    private static void Purge(SqliteConnection db) => SqliteFile.Exec(db, """
-        DELETE FROM slack_steps WHERE done_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-14 days');
-        DELETE FROM slack_incident_pods WHERE ts IN (SELECT ts FROM slack_incidents WHERE resolved_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-30 days'));
-        DELETE FROM slack_incidents WHERE resolved_at < strftime('%Y-%m-%dT%H:%M:%fZ','now','-30 days');
-        """);
+    /// <summary>A post is about to be made: recorded first, so after a crash we know it may have happened.</summary>
+    public void MarkAttempt(string destination, string idempotencyKey, string step, DateTimeOffset now) =>
+        Run("INSERT OR IGNORE INTO slack_attempts VALUES($d,$i,$s,$a)", ("$d", destination), ("$i", idempotencyKey), ("$s", step), ("$a", Stamp(now)));
+
+    public DateTimeOffset? AttemptedAt(string destination, string idempotencyKey, string step) =>
+        Scalar("SELECT attempted_at FROM slack_attempts WHERE destination=$d AND idempotency_key=$i AND step=$s",
+            ("$d", destination), ("$i", idempotencyKey), ("$s", step)) is string s
+            ? DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    public void ClearAttempt(string destination, string idempotencyKey, string step) =>
+        Run("DELETE FROM slack_attempts WHERE destination=$d AND idempotency_key=$i AND step=$s", ("$d", destination), ("$i", idempotencyKey), ("$s", step));
+
+    /// <summary>
+    /// Step and attempt marks only matter while the inbox may still retry an item; closed incidents are kept a while
+    /// for late recoveries; an incident that never resolved (its resolve was lost, or the pods were deleted while
+    /// firing) stops collecting replies after <see cref="SlackStoreOptions.IncidentMaxAge"/> and is deleted then.
+    /// Runs at start and then at most hourly, from the calls that write.
+    /// </summary>
+    private void Purge(SqliteConnection db)
+    {
+        var now = _time.GetUtcNow();
+        Interlocked.Exchange(ref _nextPurge, (now + TimeSpan.FromHours(1)).ToUnixTimeMilliseconds());
+        // ISO 8601 "O" strings of UTC times compare in time order; steps' done_at default is strftime's ...Z form,
+        // which compares the same way to the second.
+        SqliteFile.Exec(db, """
+            DELETE FROM slack_steps WHERE done_at < $steps;
+            DELETE FROM slack_attempts WHERE attempted_at < $steps;
+            DELETE FROM slack_incident_pods WHERE ts IN (SELECT ts FROM slack_incidents
+              WHERE resolved_at < $resolved OR (resolved_at IS NULL AND opened_at < $open));
+            DELETE FROM slack_incidents WHERE resolved_at < $resolved OR (resolved_at IS NULL AND opened_at < $open);
+            """,
+            ("$steps", Stamp(now - _options.StepRetention)), ("$resolved", Stamp(now - _options.ResolvedRetention)),
+            ("$open", Stamp(now - _options.IncidentMaxAge)));
+    }
+
+    private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+
+    private void PurgeWhenDue()
+    {
+        if (_time.GetUtcNow().ToUnixTimeMilliseconds() < Interlocked.Read(ref _nextPurge)) return;
+        using var db = _file.Open();
+        Purge(db);
+    }
+
+    private string OpenCutoff => Stamp(_time.GetUtcNow() - _options.IncidentMaxAge);
 
     public sealed record Incident(string Channel, string Ts, string MessageJson, DateTimeOffset OpenedAt);
 
     public Incident? FindOpen(string destination, string incidentKey) => One("""
         SELECT channel, ts, message_json, opened_at FROM slack_incidents
-        WHERE destination=$d AND incident_key=$k AND resolved_at IS NULL ORDER BY opened_at DESC LIMIT 1
-        """, ("$d", destination), ("$k", incidentKey));
+        WHERE destination=$d AND incident_key=$k AND resolved_at IS NULL AND opened_at >= $o ORDER BY opened_at DESC LIMIT 1
+        """, ("$d", destination), ("$k", incidentKey), ("$o", OpenCutoff));
 
     public Incident? FindOpenByPod(string destination, string fingerprint) => One("""
         SELECT i.channel, i.ts, i.message_json, i.opened_at FROM slack_incidents i
         JOIN slack_incident_pods p ON p.destination=i.destination AND p.ts=i.ts
-        WHERE i.destination=$d AND p.fingerprint=$f AND i.resolved_at IS NULL ORDER BY i.opened_at DESC LIMIT 1
-        """, ("$d", destination), ("$f", fingerprint));
+        WHERE i.destination=$d AND p.fingerprint=$f AND i.resolved_at IS NULL AND i.opened_at >= $o ORDER BY i.opened_at DESC LIMIT 1
+        """, ("$d", destination), ("$f", fingerprint), ("$o", OpenCutoff));
 
     /// <summary>Records a posted message and its first pod, and marks the step done, in one transaction.</summary>
     public void Open(string destination, string incidentKey, string channel, string ts, string messageJson,
@@ -60,9 +107,9 @@ public sealed class SlackIncidentStore
         using var db = _file.Open();
         using var tx = db.BeginTransaction();
         SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_incidents VALUES($d,$k,$c,$t,$o,NULL,$m)",
-            ("$d", destination), ("$k", incidentKey), ("$c", channel), ("$t", ts), ("$o", now.ToString("O")), ("$m", messageJson));
+            ("$d", destination), ("$k", incidentKey), ("$c", channel), ("$t", ts), ("$o", Stamp(now)), ("$m", messageJson));
         SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,1)", ("$d", destination), ("$t", ts), ("$f", fingerprint));
-        SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts) VALUES($d,$i,'post',$t)", ("$d", destination), ("$i", idempotencyKey), ("$t", ts));
+        SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts, done_at) VALUES($d,$i,'post',$t,$a)", ("$d", destination), ("$i", idempotencyKey), ("$t", ts), ("$a", Stamp(now)));
         tx.Commit();
     }
 
@@ -73,7 +120,7 @@ public sealed class SlackIncidentStore
         using var db = _file.Open();
         using var tx = db.BeginTransaction();
         SqliteFile.Exec(db, "INSERT OR IGNORE INTO slack_incidents VALUES($d,$k,$c,$t,$o,NULL,$m)",
-            ("$d", destination), ("$k", digestKey), ("$c", channel), ("$t", ts), ("$o", now.ToString("O")), ("$m", messageJson));
+            ("$d", destination), ("$k", digestKey), ("$c", channel), ("$t", ts), ("$o", Stamp(now)), ("$m", messageJson));
         foreach (var fingerprint in fingerprints)
             SqliteFile.Exec(db, "INSERT OR REPLACE INTO slack_incident_pods VALUES($d,$t,$f,1)", ("$d", destination), ("$t", ts), ("$f", fingerprint));
         tx.Commit();
@@ -88,7 +135,7 @@ public sealed class SlackIncidentStore
         ("$d", destination), ("$t", ts), ("$f", fingerprint)), System.Globalization.CultureInfo.InvariantCulture);
 
     public void Resolve(string destination, string ts, DateTimeOffset now) =>
-        Run("UPDATE slack_incidents SET resolved_at=$r WHERE destination=$d AND ts=$t", ("$d", destination), ("$t", ts), ("$r", now.ToString("O")));
+        Run("UPDATE slack_incidents SET resolved_at=$r WHERE destination=$d AND ts=$t", ("$d", destination), ("$t", ts), ("$r", Stamp(now)));
 
     public bool StepDone(string destination, string idempotencyKey, string step) =>
         Scalar("SELECT 1 FROM slack_steps WHERE destination=$d AND idempotency_key=$i AND step=$s",
@@ -98,8 +145,11 @@ public sealed class SlackIncidentStore
         Scalar("SELECT ts FROM slack_steps WHERE destination=$d AND idempotency_key=$i AND step=$s",
             ("$d", destination), ("$i", idempotencyKey), ("$s", step)) as string;
 
-    public void MarkStep(string destination, string idempotencyKey, string step, string? ts = null) =>
-        Run("INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts) VALUES($d,$i,$s,$t)", ("$d", destination), ("$i", idempotencyKey), ("$s", step), ("$t", (object?)ts ?? DBNull.Value));
+    public void MarkStep(string destination, string idempotencyKey, string step, string? ts = null)
+    {
+        PurgeWhenDue();
+        Run("INSERT OR REPLACE INTO slack_steps(destination, idempotency_key, step, ts, done_at) VALUES($d,$i,$s,$t,$a)", ("$d", destination), ("$i", idempotencyKey), ("$s", step), ("$t", (object?)ts ?? DBNull.Value), ("$a", Stamp(_time.GetUtcNow())));
+    }
 
     private Incident? One(string sql, params (string, object)[] args)
     {

@@ -7,15 +7,18 @@ namespace Webhook.Notify.Storm;
 /// <summary>
 /// Per chat destination: counts pods per status over a sliding window and, past the threshold (or when one
 /// Alertmanager group is larger than it), takes notifications into a batch that is posted as one digest.
-/// Batches are written to <see cref="StormStore"/> before the pod counts as delivered, and posted again after a
-/// restart or a failed attempt, until the chat accepts or finally refuses them.
+/// Batches are written to <see cref="StormStore"/> before the pod counts as delivered, and posted through the
+/// delivery stage (its guards and metrics) again after a restart or a failed attempt, until the chat accepts them,
+/// finally refuses them, or they are older than <see cref="StormOptions.MaxRetryAge"/>.
 /// </summary>
 public sealed partial class StormGate(string destinationId, string kind, IDigestTarget target, ContentBuilder content,
-    StormStore store, DeliveryResilience resilience, IOptions<StormOptions> options, TimeProvider time, ILogger logger)
+    StormStore store, DeliveryStage stage, StormGates loops, IOptions<StormOptions> options, TimeProvider time, ILogger logger)
 {
+    public string DestinationId => destinationId;
+
     private readonly StormOptions _options = options.Value;
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Queue<DateTimeOffset>> _recent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Window> _recent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Batch> _batches = new(StringComparer.Ordinal);
 
     /// <summary>Raised after each digest attempt; tests wait on it instead of sleeping.</summary>
@@ -26,9 +29,10 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     {
         foreach (var pending in store.Pending(destinationId))
         {
-            var batch = new Batch(pending.BatchId, pending.Key, time.GetUtcNow(), pending.Expected);
-            foreach (var entry in pending.Entries) batch.Add(entry, time.GetUtcNow());
-            _ = Task.Run(() => HoldThenPostAsync(batch));
+            // Its first pod's time: a digest held past MaxHold is posted at once, and its age counts across restarts.
+            var batch = new Batch(pending.BatchId, pending.Key, pending.FirstAdded, pending.Expected);
+            foreach (var entry in pending.Entries) batch.Add(entry, pending.FirstAdded);
+            loops.Track(ct => HoldThenPostAsync(batch, ct));
         }
     }
 
@@ -39,9 +43,8 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         Batch? started = null;
         lock (_lock)
         {
-            var recent = _recent.TryGetValue(n.Alert.Status, out var q) ? q : _recent[n.Alert.Status] = new();
-            while (recent.Count > 0 && now - recent.Peek() > _options.Window) recent.Dequeue();
-            recent.Enqueue(now);
+            var recent = _recent.TryGetValue(n.Alert.Status, out var w) ? w : _recent[n.Alert.Status] = new();
+            recent.Add(n.IdempotencyKey, now, _options.Window);
 
             var bigGroup = n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
             if (!bigGroup && recent.Count <= _options.Threshold) return false;
@@ -53,11 +56,11 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             // Durable before the pod counts as delivered; a pod already held (a retry after a restart) is not added twice.
             if (store.Add(destinationId, batch.Id, key, batch.Expected, entry, now)) batch.Add(entry, now);
         }
-        if (started is not null) _ = Task.Run(() => HoldThenPostAsync(started));
+        if (started is not null) loops.Track(ct => HoldThenPostAsync(started, ct));
         return true;
     }
 
-    private async Task HoldThenPostAsync(Batch batch)
+    private async Task HoldThenPostAsync(Batch batch, CancellationToken stopping)
     {
         try
         {
@@ -65,7 +68,8 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             {
                 var wait = batch.DueAt(_options) - time.GetUtcNow();
                 if (batch.Complete || wait <= TimeSpan.Zero) break;
-                await Task.WhenAny(Task.Delay(wait, time), batch.Completed);
+                await Task.WhenAny(Task.Delay(wait, time, stopping), batch.Completed);
+                stopping.ThrowIfCancellationRequested();
             }
             List<StormEntry> entries;
             lock (_lock)
@@ -75,9 +79,11 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             }
             if (entries.Count == 0) return;
             var digest = StormDigest.From(entries);
-            for (var retry = _options.RetryDelay; ; retry = retry * 2 > _options.MaxRetryDelay ? _options.MaxRetryDelay : retry * 2)
+            var giveUpAt = batch.First + _options.MaxRetryAge;
+            var backoff = _options.RetryDelay;
+            while (true)
             {
-                var outcome = await resilience.ExecuteAsync(destinationId, kind, ct => target.PostDigestAsync(digest, ct), CancellationToken.None);
+                var outcome = await stage.SendDigestAsync(destinationId, kind, target, digest, stopping);
                 DigestPosted?.Invoke(digest, outcome);
                 if (outcome is not DeliveryOutcome.Retryable r)
                 {
@@ -85,14 +91,48 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                     store.Remove(destinationId, batch.Id);
                     return;
                 }
-                LogDigestRetry(logger, destinationId, digest.PodCount, r.Reason);
-                await Task.Delay(r.RetryAfter is { } after && after > retry ? after : retry, time);
+                // Nothing sent (pace, busy, open circuit) or throttled: the wait is known, and it is no failure to back off from.
+                TimeSpan wait;
+                if (DeliveryReasons.WasNotSent(r) || DeliveryReasons.IsThrottled(r))
+                    wait = r.RetryAfter ?? _options.RetryDelay;
+                else
+                {
+                    LogDigestRetry(logger, destinationId, digest.PodCount, r.Reason);
+                    wait = r.RetryAfter is { } after && after > backoff ? after : backoff;
+                    backoff = backoff * 2 > _options.MaxRetryDelay ? _options.MaxRetryDelay : backoff * 2;
+                }
+                if (time.GetUtcNow() + wait > giveUpAt)
+                {
+                    LogDigestFailed(logger, destinationId, digest.PodCount, $"still failing after {_options.MaxRetryAge}: {r.Reason}");
+                    store.Remove(destinationId, batch.Id);
+                    return;
+                }
+                await Task.Delay(wait, time, stopping);
             }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Left in the store: the next start posts it.
         }
         catch (Exception ex)
         {
             // Left in the store: the next start posts it.
             LogDigestError(logger, destinationId, ex.GetType().Name);
+        }
+    }
+
+    /// <summary>Distinct pods seen within the window: an item the inbox retries (say, after the chat's pace
+    /// deferred it) is still one pod.</summary>
+    private sealed class Window
+    {
+        private readonly Queue<(DateTimeOffset At, string Key)> _order = new();
+        private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
+        public int Count => _keys.Count;
+
+        public void Add(string key, DateTimeOffset now, TimeSpan window)
+        {
+            while (_order.Count > 0 && now - _order.Peek().At > window) _keys.Remove(_order.Dequeue().Key);
+            if (_keys.Add(key)) _order.Enqueue((now, key));
         }
     }
 
@@ -105,6 +145,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
 
         public string Id => id;
         public string Key => key;
+        public DateTimeOffset First => _first;
         public int Expected => expected;
         public Task Completed => _completed.Task;
         public bool Complete => _completed.Task.IsCompleted;

@@ -17,4 +17,10 @@ public sealed class StormOptions
     /// <summary>A digest the chat did not take is tried again after this, doubling up to <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>A digest still not accepted this long after it was due is given up (logged as refused), like an
+    /// inbox item past its maximum age: retries are bounded.</summary>
+    public TimeSpan MaxRetryAge { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>With a Slack bot token: pods that get a diagnosis of their own in the digest's thread; the rest are
+    /// named in one more reply (each reply is a post at the channel's pace of about one a second).</summary>
+    [Range(0, 1000)] public int MaxThreadReplies { get; set; } = 20;
 }

@@ -12,7 +12,8 @@ public sealed class StormStore
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly SqliteFile _file;
 
-    public sealed record PendingBatch(string BatchId, string Key, int Expected, IReadOnlyList<StormEntry> Entries);
+    /// <param name="FirstAdded">When its first pod joined: the digest's age counts from there across restarts.</param>
+    public sealed record PendingBatch(string BatchId, string Key, int Expected, IReadOnlyList<StormEntry> Entries, DateTimeOffset FirstAdded);
 
     public StormStore(string path)
     {
@@ -39,14 +40,15 @@ public sealed class StormStore
     public IReadOnlyList<PendingBatch> Pending(string destination)
     {
         using var db = _file.Open();
-        using var cmd = SqliteFile.Command(db, "SELECT batch_id, batch_key, expected, entry_json FROM storm_entries WHERE destination=$d ORDER BY added_at",
+        using var cmd = SqliteFile.Command(db, "SELECT batch_id, batch_key, expected, entry_json, added_at FROM storm_entries WHERE destination=$d ORDER BY added_at",
             [("$d", destination)]);
         using var r = cmd.ExecuteReader();
-        var rows = new List<(string Id, string Key, int Expected, StormEntry Entry)>();
+        var rows = new List<(string Id, string Key, int Expected, StormEntry Entry, DateTimeOffset Added)>();
         while (r.Read())
-            rows.Add((r.GetString(0), r.GetString(1), r.GetInt32(2), JsonSerializer.Deserialize<StormEntry>(r.GetString(3), Json)!));
+            rows.Add((r.GetString(0), r.GetString(1), r.GetInt32(2), JsonSerializer.Deserialize<StormEntry>(r.GetString(3), Json)!,
+                DateTimeOffset.Parse(r.GetString(4), System.Globalization.CultureInfo.InvariantCulture)));
         return rows.GroupBy(x => x.Id)
-            .Select(g => new PendingBatch(g.Key, g.First().Key, g.First().Expected, g.Select(x => x.Entry).ToList())).ToList();
+            .Select(g => new PendingBatch(g.Key, g.First().Key, g.First().Expected, g.Select(x => x.Entry).ToList(), g.Min(x => x.Added))).ToList();
     }
 
     public void Remove(string destination, string batchId)

@@ -1,0 +1,22 @@
+namespace Webhook.Notify.Delivery;
+
+/// <summary>
+/// Reasons of <see cref="DeliveryOutcome.Retryable"/> that the rest of the service must tell apart without a new
+/// outcome type: "not sent" means nothing left the process (open circuit, local rate limit, destination busy), so
+/// the attempt should not count against the item; "throttled" means the chat said slow down (429), which slows
+/// that destination but says nothing about its health, so it never opens the circuit.
+/// </summary>
+public static class DeliveryReasons
+{
+    public const string NotSentPrefix = "not sent: ";
+    public const string CircuitOpen = NotSentPrefix + "circuit open";
+    public const string RateLimited = NotSentPrefix + "rate limit";
+    public const string Busy = NotSentPrefix + "destination busy";
+    public const string ThrottledPrefix = "throttled: ";
+
+    public static bool WasNotSent(DeliveryOutcome outcome) =>
+        outcome is DeliveryOutcome.Retryable r && r.Reason.StartsWith(NotSentPrefix, StringComparison.Ordinal);
+
+    public static bool IsThrottled(DeliveryOutcome outcome) =>
+        outcome is DeliveryOutcome.Retryable r && r.Reason.StartsWith(ThrottledPrefix, StringComparison.Ordinal);
+}
