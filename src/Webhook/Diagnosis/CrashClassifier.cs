@@ -20,6 +20,7 @@ public sealed class CrashClassifier(ClassifierOptions options) : ICrashClassifie
         new CleanExitRule(),
         new FatalSignalRule(),
         new SigkillRule(),
+        new ConfigSignalRule(),
         new LogRule(),
         new QuotedValueRule(),
     ];

@@ -106,7 +106,7 @@ public class CrashClassifierTests
             SecurityContext = new V1SecurityContext { RunAsUser = 1000, ReadOnlyRootFilesystem = true },
         }.Classify();
         Assert.Equal(Causes.PermissionDenied, d.Cause);
-        Assert.Contains(d.Remediation, r => r.Contains("runAsUser=1000") && r.Contains("readOnlyRootFilesystem=True"));
+        Assert.Contains(d.Remediation, r => r.Contains("runAsUser=1000") && r.Contains("readOnlyRootFilesystem=True", StringComparison.OrdinalIgnoreCase));
         Assert.Contains(d.Remediation, r => r.Contains("emptyDir at /data"));
     }
 

@@ -19,6 +19,8 @@ public static class Finders
         new ProbeFinder(),
         new MemoryFinder(),
         new MemoryHistoryFinder(),
+        new ConfigFinder(),
+        new PermissionFinder(),
     ];
 
     public static Findings Collect(CrashFacts facts, RuleMatch match) =>

@@ -44,6 +44,8 @@ public static class FindingKinds
     public const string ReadOnlyPath = "read-only-path";
     public const string SecurityContext = "security-context";
     public const string PrivilegedPort = "privileged-port";
+    public const string RbacDenied = "rbac-denied";
+    public const string NonRootImage = "non-root-image";
 
     // Commands and exits.
     public const string Command = "command";

@@ -10,6 +10,7 @@ public static class ProposedChanges
     {
         Causes.OomKilled or Causes.RuntimeOutOfMemory => MemoryAdvice.For(match, facts, findings).Change,
         Causes.ProbeFailure => ProbeAdvice.For(match, facts, findings).Change,
+        Causes.ConfigError or Causes.PermissionDenied => ConfigChanges.For(match, facts, findings),
         _ => null,
     };
 }
