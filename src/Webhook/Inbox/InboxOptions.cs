@@ -28,4 +28,10 @@ public sealed class InboxOptions
     /// <summary>Delivered items are kept this long, so a late duplicate is still recognised.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Off only in tests that call CheckpointAsync themselves, so what they measure does not depend on how fast the
+    /// background checkpointer and the disk are. Internal: not a setting.
+    /// </summary>
+    internal bool BackgroundCheckpoints { get; init; } = true;
 }

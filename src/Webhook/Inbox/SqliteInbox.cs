@@ -80,7 +80,7 @@ public sealed class SqliteInbox : IAsyncDisposable
         _databaseFile = new FileStream(FullPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
         _flusher = new WalFlusher(FullPath);
         _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
-        _checkpointer = Task.Run(CheckpointLoopAsync, CancellationToken.None);
+        if (_options.BackgroundCheckpoints) _checkpointer = Task.Run(CheckpointLoopAsync, CancellationToken.None);
     }
 
     async Task LoadKeysAsync(SqliteConnection connection, CancellationToken cancellationToken)
