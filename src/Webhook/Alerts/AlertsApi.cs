@@ -31,7 +31,7 @@ public static class AlertsApi
 /// </summary>
 public sealed partial class IntakeHandler(
     AlertmanagerAuth auth,
-    SqliteInbox inbox,
+    IInboxStore inbox,
     InboxDoorbell doorbell,
     DestinationRegistry destinations,
     IOptions<AlertsOptions> options,

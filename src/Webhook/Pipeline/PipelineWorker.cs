@@ -5,10 +5,11 @@ namespace Webhook.Pipeline;
 
 /// <summary>A bounded pool of loops that each take one due item at a time from the inbox.</summary>
 public sealed partial class PipelineWorker(
-    SqliteInbox inbox,
+    IInboxStore inbox,
     InboxDoorbell doorbell,
     IServiceProvider services,
     IOptions<PipelineOptions> options,
+    TimeProvider clock,
     ILogger<PipelineWorker> logger) : BackgroundService
 {
     readonly PipelineOptions _options = options.Value;
@@ -35,7 +36,7 @@ public sealed partial class PipelineWorker(
         {
             try
             {
-                var items = await inbox.ClaimDueAsync(1, stoppingToken);
+                var items = await inbox.ClaimAsync(1, _options.LeaseDuration, stoppingToken);
                 if (items.Count == 0)
                 {
                     await doorbell.WaitAsync(_options.PollInterval, stoppingToken);
@@ -60,16 +61,49 @@ public sealed partial class PipelineWorker(
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(_options.ItemTimeout);
+        using var working = new CancellationTokenSource();
+        var renewing = RenewWhileWorkingAsync(item, working.Token);
         try
         {
             await processor.ProcessAsync(item, timeout.Token);
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
-            // A step that timed out or broke is retried with backoff like a failed delivery, never left in flight.
+            // A step that timed out or broke is retried with backoff like a failed delivery. Should recording that
+            // fail too, the item is not stuck: its lease runs out and it is claimed again.
             var reason = ex is OperationCanceledException ? $"timed out after {_options.ItemTimeout}" : $"failed: {ex.GetType().Name}";
             LogItemFailed(logger, ex, item.Key);
             await processor.FailAsync(item, reason, permanent: false, retryAfter: null, CancellationToken.None);
+        }
+        finally
+        {
+            await working.CancelAsync();
+            await renewing;
+        }
+    }
+
+    /// <summary>Keeps the claim while the worker is busy (a slow chat, a long Pipeline:ItemTimeout): renewed at a third of the lease.</summary>
+    async Task RenewWhileWorkingAsync(InboxItem item, CancellationToken working)
+    {
+        using var timer = new PeriodicTimer(_options.LeaseDuration / 3, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(working))
+            {
+                try
+                {
+                    if (!await inbox.RenewLeaseAsync(item, _options.LeaseDuration, working)) return;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The next tick tries again; the lease has two more thirds to go.
+                    LogLoopError(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The item is done.
         }
     }
 
@@ -78,7 +112,7 @@ public sealed partial class PipelineWorker(
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
         do
         {
-            try { await inbox.PurgeDeliveredAsync(stoppingToken); }
+            try { await inbox.PurgeAsync(stoppingToken); }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested) { LogLoopError(logger, ex); }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default));
