@@ -11,19 +11,20 @@ public sealed class LeaseTests
     public async Task AWorkerBusyLongerThanTheLeaseKeepsItsItemByRenewingIt()
     {
         await using var receiver = await TestReceiver.StartAsync();
-        // The destination takes several leases' time to answer; without renewals another worker would claim the
-        // item meanwhile and post it a second time.
-        receiver.DelayFor = _ => TimeSpan.FromSeconds(2);
+        // The destination takes three leases' time to answer; without renewals another worker would claim the item
+        // meanwhile and post it a second time. The lease is long enough that a renewal (due every third of it) can be
+        // late by more than a second on a busy machine and still keep it.
+        receiver.DelayFor = _ => TimeSpan.FromSeconds(6);
         await using var app = new WebhookApp(new Dictionary<string, string?>
         {
             ["Routes:default:Webhook:Url"] = receiver.Url(),
-            ["Pipeline:LeaseDuration"] = "00:00:00.300",
+            ["Pipeline:LeaseDuration"] = "00:00:02",
         });
         var body = Payloads.Group(Payloads.Alert("slow")).ToJsonString();
         await app.CreateAuthorizedClient().PostAsync("/alerts", new StringContent(body, Encoding.UTF8, "application/json"));
         var inbox = app.Services.GetRequiredService<IInboxStore>();
 
-        await Eventually.TrueAsync(async () => (await inbox.CountsAsync(default)).Delivered == 1, TimeSpan.FromSeconds(30), "the delivery");
+        await Eventually.TrueAsync(async () => (await inbox.CountsAsync(default)).Delivered == 1, TimeSpan.FromSeconds(60), "the delivery");
 
         Assert.Single(receiver.Requests);
     }
