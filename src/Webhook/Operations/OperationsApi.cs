@@ -21,11 +21,15 @@ public static class OperationsApi
         return app;
     }
 
-    static async Task<Results<Ok<string>, ProblemHttpResult>> ReadyAsync(IInboxStore inbox, CancellationToken cancellationToken) =>
-        await inbox.IsWritableAsync(cancellationToken)
+    static async Task<Results<Ok<string>, ProblemHttpResult>> ReadyAsync(IInboxStore inbox, IHostApplicationLifetime lifetime, CancellationToken cancellationToken)
+    {
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready", detail: "The service is stopping.");
+        return await inbox.IsWritableAsync(cancellationToken)
             ? TypedResults.Ok("ready")
             : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready",
                 detail: "The inbox is not writable.");
+    }
 
     static async Task<Ok<StatusReport>> StatusAsync(IInboxStore inbox, Webhook.Notify.DestinationRegistry destinations, CancellationToken cancellationToken)
     {

@@ -38,6 +38,14 @@ public sealed class PipelineOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// On SIGTERM, how long items already in flight may take to finish (no new ones are claimed). Keep it below the
+    /// pod's terminationGracePeriodSeconds (30 s by default): what is still running after it stays in flight and is
+    /// picked up at the next start.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Upper bound for one item's collect + classify + deliver.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan ItemTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -13,6 +13,20 @@ public sealed partial class PipelineWorker(
     ILogger<PipelineWorker> logger) : BackgroundService
 {
     readonly PipelineOptions _options = options.Value;
+    // Cancelled Pipeline:ShutdownGrace after the stop begins: until then items in flight finish their work.
+    readonly CancellationTokenSource _abandon = new();
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _abandon.CancelAfter(_options.ShutdownGrace);
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _abandon.Dispose();
+        base.Dispose();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,7 +56,7 @@ public sealed partial class PipelineWorker(
                     await doorbell.WaitAsync(_options.PollInterval, stoppingToken);
                     continue;
                 }
-                await ProcessOneAsync(processor, items[0], stoppingToken);
+                await ProcessOneAsync(processor, items[0]);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -57,9 +71,10 @@ public sealed partial class PipelineWorker(
         }
     }
 
-    async Task ProcessOneAsync(AlertProcessor processor, InboxItem item, CancellationToken stoppingToken)
+    /// <summary>Not cancelled by the stop itself: an item claimed before it finishes within Pipeline:ShutdownGrace.</summary>
+    async Task ProcessOneAsync(AlertProcessor processor, InboxItem item)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
         timeout.CancelAfter(_options.ItemTimeout);
         using var working = new CancellationTokenSource();
         var renewing = RenewWhileWorkingAsync(item, working.Token);
@@ -67,7 +82,7 @@ public sealed partial class PipelineWorker(
         {
             await processor.ProcessAsync(item, timeout.Token);
         }
-        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (!_abandon.IsCancellationRequested)
         {
             // A step that timed out or broke is retried with backoff like a failed delivery. Should recording that
             // fail too, the item is not stuck: its lease runs out and it is claimed again.
