@@ -10,21 +10,37 @@ public sealed partial class PipelineWorker(
     IServiceProvider services,
     IOptions<PipelineOptions> options,
     TimeProvider clock,
+    IHostApplicationLifetime lifetime,
     ILogger<PipelineWorker> logger) : BackgroundService
 {
     readonly PipelineOptions _options = options.Value;
     // Cancelled Pipeline:ShutdownGrace after the stop begins: until then items in flight finish their work.
     readonly CancellationTokenSource _abandon = new();
+    // Cancelled when the stop begins: no new claims.
+    readonly CancellationTokenSource _stopClaiming = new();
+    int _stopping;
+
+    /// <summary>
+    /// At SIGTERM itself (ApplicationStopping), not when the host gets round to this service: the services stopped
+    /// before it (the web server first) take their own time, which must not come out of the workers' grace.
+    /// </summary>
+    void BeginStop()
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) != 0) return;
+        _stopClaiming.Cancel();
+        _abandon.CancelAfter(_options.ShutdownGrace);
+    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        _abandon.CancelAfter(_options.ShutdownGrace);
+        BeginStop();
         await base.StopAsync(cancellationToken);
     }
 
     public override void Dispose()
     {
         _abandon.Dispose();
+        _stopClaiming.Dispose();
         base.Dispose();
     }
 
@@ -38,8 +54,10 @@ public sealed partial class PipelineWorker(
         var recovered = await inbox.RecoverInFlightAsync(stoppingToken);
         if (recovered > 0) LogRecovered(logger, recovered);
 
+        using var onStopping = lifetime.ApplicationStopping.Register(BeginStop);
+        using var claiming = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _stopClaiming.Token);
         var processor = services.GetRequiredService<AlertProcessor>();
-        var loops = Enumerable.Range(0, _options.Workers).Select(_ => Task.Run(() => LoopAsync(processor, stoppingToken), stoppingToken));
+        var loops = Enumerable.Range(0, _options.Workers).Select(_ => Task.Run(() => LoopAsync(processor, claiming.Token), stoppingToken));
         var housekeeping = Task.Run(() => PurgeLoopAsync(stoppingToken), stoppingToken);
         await Task.WhenAll([.. loops, housekeeping]);
     }
