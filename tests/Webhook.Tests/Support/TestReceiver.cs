@@ -30,8 +30,9 @@ public sealed class TestReceiver : IAsyncDisposable
             var body = await reader.ReadToEndAsync();
             var n = Interlocked.Increment(ref receiver._count) - 1;
             var status = receiver.StatusFor(n);
-            if (receiver.DelayFor(n) is { Ticks: > 0 } delay) await Task.Delay(delay);
             receiver.Requests.Enqueue(new ReceivedRequest(context.Request.Path, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body, status));
+            // Recorded first, so a test sees the request arrive while its answer is still coming.
+            if (receiver.DelayFor(n) is { Ticks: > 0 } delay) await Task.Delay(delay);
             context.Response.StatusCode = status;
         });
         await app.StartAsync();
