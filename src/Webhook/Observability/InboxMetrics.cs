@@ -24,6 +24,9 @@ public sealed class InboxMetrics
         meter.CreateObservableGauge("webhook.inbox.items", ObserveItems, "{item}", "Inbox items by state");
         meter.CreateObservableGauge("webhook.inbox.oldest_pending_age", () => Counts()?.OldestPendingAgeSeconds ?? 0, "s",
             "Age of the oldest item not yet delivered");
+        // Counted once now (the inbox is open by the time the metrics are mapped), so the first scrape has them too.
+        _refreshing = 1;
+        _ = Task.Run(RefreshAsync);
     }
 
     IEnumerable<Measurement<long>> ObserveItems()

@@ -57,6 +57,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             if (_process.HasExited) throw new InvalidOperationException($"The service exited with {_process.ExitCode}:\n{Output}");
             try { return (await http.GetAsync($"{BaseUrl}/readyz")).StatusCode == HttpStatusCode.OK; }
             catch (HttpRequestException) { return false; }
+            // A probe slower than its 2 s (a busy machine, a process still warming up) is "not yet", not a failure.
+            catch (TaskCanceledException) { return false; }
         }, timeout, "the service to answer /readyz");
     }
 
