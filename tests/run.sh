@@ -13,8 +13,8 @@ if ! command -v prometheus-alertmanager >/dev/null 2>&1 || ! command -v promethe
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager prometheus >/dev/null \
     || { echo "could not install prometheus-alertmanager/prometheus"; echo "0 passed, 1 failed"; exit 1; }
 fi
-# Debian starts the packaged daemons; the tests start their own on loopback ports.
-as_root systemctl disable --now prometheus prometheus-alertmanager prometheus-node-exporter >/dev/null 2>&1 || true
+# The tests start their own Alertmanager and Prometheus on free loopback ports (and Alertmanager with gossip off),
+# so packaged daemons already running on 9090/9093/9094 are no obstacle: they are left alone.
 
 # Each tests/setup/*.sh installs one more thing the tests need (Node packages, Chromium...), idempotently.
 for setup in tests/setup/*.sh; do

@@ -31,11 +31,12 @@ public static class AlertsApi
 /// </summary>
 public sealed partial class IntakeHandler(
     AlertmanagerAuth auth,
-    SqliteInbox inbox,
+    IInboxStore inbox,
     InboxDoorbell doorbell,
     DestinationRegistry destinations,
     IOptions<AlertsOptions> options,
     AlertsMetrics metrics,
+    IHostApplicationLifetime lifetime,
     ILogger<IntakeHandler> logger)
 {
     readonly HashSet<string> _names = new(options.Value.Names, StringComparer.Ordinal);
@@ -50,6 +51,14 @@ public sealed partial class IntakeHandler(
             return;
         }
 
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Shutting down: the workers are finishing what they hold; Alertmanager retries a 5xx (at the next replica,
+            // or here after the restart).
+            await Problem(StatusCodes.Status503ServiceUnavailable, "Shutting down",
+                "The service is stopping; Alertmanager will retry.").ExecuteAsync(http);
+            return;
+        }
         EnqueueResult result;
         try
         {

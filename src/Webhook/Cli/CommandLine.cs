@@ -5,7 +5,7 @@ namespace Webhook.Cli;
 /// <summary>The program is both the service (no arguments, or "serve") and the offline tools.</summary>
 public static class CommandLine
 {
-    static readonly string[] ToolVerbs = ["diagnose", "capture", "replay", "--help", "-h", "--version"];
+    static readonly string[] ToolVerbs = ["diagnose", "capture", "replay", "requeue", "--help", "-h", "--version"];
 
     public static bool IsToolInvocation(string[] args) => args.Length > 0 && ToolVerbs.Contains(args[0]);
 
@@ -16,6 +16,7 @@ public static class CommandLine
             DiagnoseCommand.Create(),
             CaptureCommand.Create(),
             DemoCommand.Create(),
+            RequeueCommand.Create(),
         };
         var parsed = root.Parse(args);
         // One clear line per mistake (a missing argument, an unknown option), not a help page.

@@ -28,4 +28,21 @@ public sealed class InboxOptions
     /// <summary>Delivered items are kept this long, so a late duplicate is still recognised.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Failed and dead items are kept this long (to be seen on /status and re-queued), then deleted.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan FailedRetention { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// Intake requests waiting for the group-commit writer. Past this the intake answers 503 (Alertmanager retries)
+    /// rather than holding an unbounded backlog in memory while the disk is slow.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxQueuedRequests { get; set; } = 10_000;
+
+    /// <summary>
+    /// Off only in tests that call CheckpointAsync themselves, so what they measure does not depend on how fast the
+    /// background checkpointer and the disk are. Internal: not a setting.
+    /// </summary>
+    internal bool BackgroundCheckpoints { get; init; } = true;
 }

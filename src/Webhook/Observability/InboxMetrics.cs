@@ -3,45 +3,66 @@ using Webhook.Inbox;
 
 namespace Webhook.Observability;
 
-/// <summary>Inbox depth and the age of the oldest pending item, read when metrics are collected.</summary>
+/// <summary>
+/// Inbox depth by state and the age of the oldest pending item. Gauges are read by a synchronous callback, so it
+/// never waits on the database: it reports the last counts and starts a refresh when they are older than a second
+/// (a scrape sees counts at most one scrape old).
+/// </summary>
 public sealed class InboxMetrics
 {
     public const string MeterName = "Webhook.Inbox";
-    readonly SqliteInbox _inbox;
-    InboxCounts? _cached;
-    DateTime _cachedAt;
+    static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
+    readonly IInboxStore _inbox;
+    volatile InboxCounts? _counts;
+    long _countedAt;
+    int _refreshing;
 
-    public InboxMetrics(IMeterFactory meters, SqliteInbox inbox)
+    public InboxMetrics(IMeterFactory meters, IInboxStore inbox)
     {
         _inbox = inbox;
         var meter = meters.Create(MeterName);
         meter.CreateObservableGauge("webhook.inbox.items", ObserveItems, "{item}", "Inbox items by state");
         meter.CreateObservableGauge("webhook.inbox.oldest_pending_age", () => Counts()?.OldestPendingAgeSeconds ?? 0, "s",
             "Age of the oldest item not yet delivered");
+        // Counted once now (the inbox is open by the time the metrics are mapped), so the first scrape has them too.
+        _refreshing = 1;
+        _ = Task.Run(RefreshAsync);
     }
 
     IEnumerable<Measurement<long>> ObserveItems()
     {
         if (Counts() is not { } counts) yield break;
-        yield return new(counts.Pending, new KeyValuePair<string, object?>("state", "pending"));
-        yield return new(counts.InFlight, new KeyValuePair<string, object?>("state", "inflight"));
-        yield return new(counts.Delivered, new KeyValuePair<string, object?>("state", "delivered"));
-        yield return new(counts.DeadLettered, new KeyValuePair<string, object?>("state", "dead"));
+        foreach (var (state, count) in new[]
+        {
+            (InboxStates.Pending, counts.Pending), (InboxStates.InFlight, counts.InFlight), (InboxStates.Delivered, counts.Delivered),
+            (InboxStates.Superseded, counts.Superseded), (InboxStates.Failed, counts.Failed), (InboxStates.Dead, counts.Dead),
+        })
+            yield return new(count, new KeyValuePair<string, object?>("state", state));
     }
 
-    // Both gauges are read in one collection; one query serves them.
     InboxCounts? Counts()
     {
-        if (_cached is not null && DateTime.UtcNow - _cachedAt < TimeSpan.FromSeconds(1)) return _cached;
+        var stale = _counts is null || TimeSpan.FromTicks(DateTime.UtcNow.Ticks - Interlocked.Read(ref _countedAt)) > MaxAge;
+        // On the pool: SQLite's async calls run synchronously, so awaiting here would still hold the scrape.
+        if (stale && Interlocked.Exchange(ref _refreshing, 1) == 0) _ = Task.Run(RefreshAsync);
+        return _counts;
+    }
+
+    /// <summary>Refreshes the counts now; the first scrape of a process awaits nothing and sees them from the next one.</summary>
+    public async Task RefreshAsync()
+    {
         try
         {
-            _cached = _inbox.CountsAsync(CancellationToken.None).GetAwaiter().GetResult();
-            _cachedAt = DateTime.UtcNow;
+            _counts = await _inbox.CountsAsync(CancellationToken.None);
+            Interlocked.Exchange(ref _countedAt, DateTime.UtcNow.Ticks);
         }
         catch (Exception)
         {
             // A failing inbox shows on /readyz; a metrics scrape must not fail because of it.
         }
-        return _cached;
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
     }
 }

@@ -11,7 +11,7 @@ namespace Webhook.Pipeline;
 
 /// <summary>collect → classify → render → deliver for one inbox item, and what the inbox should do with it next.</summary>
 public sealed partial class AlertProcessor(
-    SqliteInbox inbox,
+    IInboxStore inbox,
     IPodCollector collector,
     ICrashClassifier classifier,
     DestinationRegistry destinations,
@@ -73,7 +73,7 @@ public sealed partial class AlertProcessor(
 
         if (failures.Count == 0)
         {
-            await inbox.CompleteAsync(item.Id, CancellationToken.None, lastDelivered);
+            await inbox.CompleteAsync(item, lastDelivered, CancellationToken.None);
             LogDelivered(logger, item.Key, alert.Namespace, alert.Pod, diagnosis.Cause, notifiers.Count - delivered.Count);
             return;
         }
@@ -150,21 +150,29 @@ public sealed partial class AlertProcessor(
         return diagnosis;
     }
 
+    /// <summary>
+    /// The one retry stage's verdict on a failed attempt: a permanent failure is terminal at once (failed); a retryable
+    /// one is tried again after backoff, the server's Retry-After honoured, until Pipeline:MaxRetryAge (then dead).
+    /// </summary>
     internal async Task FailAsync(InboxItem item, string reason, bool permanent, TimeSpan? retryAfter, CancellationToken cancellationToken)
     {
         var attempt = item.Attempts + 1;
-        var deadLetter = permanent || attempt >= _options.MaxAttempts;
-        var wait = deadLetter ? _options.DeadLetterRetryInterval : Backoff(attempt, retryAfter);
-        await inbox.RescheduleAsync(item.Id, clock.GetUtcNow() + wait, reason, deadLetter, CancellationToken.None);
-        if (deadLetter)
+        var now = clock.GetUtcNow();
+        var giveUpAt = item.QueuedAt + _options.MaxRetryAge;
+        if (permanent || now >= giveUpAt)
         {
-            metrics.DeadLetter();
-            LogDeadLettered(logger, item.Key, attempt, reason, wait);
+            var state = permanent ? InboxStates.Failed : InboxStates.Dead;
+            if (!permanent) reason = $"{reason} (still failing after {_options.MaxRetryAge}, Pipeline:MaxRetryAge)";
+            await inbox.GiveUpAsync(item, state, reason, CancellationToken.None);
+            metrics.GaveUp(state);
+            LogGaveUp(logger, item.Key, state, attempt, reason);
+            return;
         }
-        else
-        {
-            LogRetrying(logger, item.Key, attempt, reason, wait);
-        }
+        // The last try lands at the maximum age rather than past it.
+        var next = now + Backoff(attempt, retryAfter);
+        if (next > giveUpAt) next = giveUpAt;
+        await inbox.RetryLaterAsync(item, next, reason, CancellationToken.None);
+        LogRetrying(logger, item.Key, attempt, reason, next - now);
     }
 
     /// <summary>Exponential with full jitter, never sooner than the server's Retry-After.</summary>
@@ -188,8 +196,8 @@ public sealed partial class AlertProcessor(
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Delivery of {Key} failed (attempt {Attempt}): {Reason}; next try in {Wait}")]
     static partial void LogRetrying(ILogger logger, string key, int attempt, string reason, TimeSpan wait);
 
-    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Dead-lettered {Key} after attempt {Attempt}: {Reason}; slow retry in {Wait}")]
-    static partial void LogDeadLettered(ILogger logger, string key, int attempt, string reason, TimeSpan wait);
+    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Gave up on {Key} as {State} after attempt {Attempt}: {Reason}; re-queue it with POST /status/failed/{{id}}/retry or the requeue command")]
+    static partial void LogGaveUp(ILogger logger, string key, string state, int attempt, string reason);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Collecting {Key} failed; going on with the alert alone")]
     static partial void LogCollectFailed(ILogger logger, Exception exception, string key);

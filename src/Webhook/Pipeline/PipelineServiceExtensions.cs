@@ -19,6 +19,9 @@ public static class PipelineServiceExtensions
         services.AddSingleton<DeliveryStage>();
         services.AddSingleton<AlertProcessor>();
         services.AddHostedService<PipelineWorker>();
+        // The host waits for the workers' grace, and a little for what stops after them (the inbox's last commits).
+        services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<PipelineOptions>>((host, pipeline) =>
+            host.ShutdownTimeout = pipeline.Value.ShutdownGrace + TimeSpan.FromSeconds(5));
         return services;
     }
 }

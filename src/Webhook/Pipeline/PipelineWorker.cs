@@ -5,13 +5,44 @@ namespace Webhook.Pipeline;
 
 /// <summary>A bounded pool of loops that each take one due item at a time from the inbox.</summary>
 public sealed partial class PipelineWorker(
-    SqliteInbox inbox,
+    IInboxStore inbox,
     InboxDoorbell doorbell,
     IServiceProvider services,
     IOptions<PipelineOptions> options,
+    TimeProvider clock,
+    IHostApplicationLifetime lifetime,
     ILogger<PipelineWorker> logger) : BackgroundService
 {
     readonly PipelineOptions _options = options.Value;
+    // Cancelled Pipeline:ShutdownGrace after the stop begins: until then items in flight finish their work.
+    readonly CancellationTokenSource _abandon = new();
+    // Cancelled when the stop begins: no new claims.
+    readonly CancellationTokenSource _stopClaiming = new();
+    int _stopping;
+
+    /// <summary>
+    /// At SIGTERM itself (ApplicationStopping), not when the host gets round to this service: the services stopped
+    /// before it (the web server first) take their own time, which must not come out of the workers' grace.
+    /// </summary>
+    void BeginStop()
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) != 0) return;
+        _stopClaiming.Cancel();
+        _abandon.CancelAfter(_options.ShutdownGrace);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        BeginStop();
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _abandon.Dispose();
+        _stopClaiming.Dispose();
+        base.Dispose();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -23,8 +54,10 @@ public sealed partial class PipelineWorker(
         var recovered = await inbox.RecoverInFlightAsync(stoppingToken);
         if (recovered > 0) LogRecovered(logger, recovered);
 
+        using var onStopping = lifetime.ApplicationStopping.Register(BeginStop);
+        using var claiming = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _stopClaiming.Token);
         var processor = services.GetRequiredService<AlertProcessor>();
-        var loops = Enumerable.Range(0, _options.Workers).Select(_ => Task.Run(() => LoopAsync(processor, stoppingToken), stoppingToken));
+        var loops = Enumerable.Range(0, _options.Workers).Select(_ => Task.Run(() => LoopAsync(processor, claiming.Token), stoppingToken));
         var housekeeping = Task.Run(() => PurgeLoopAsync(stoppingToken), stoppingToken);
         await Task.WhenAll([.. loops, housekeeping]);
     }
@@ -35,13 +68,13 @@ public sealed partial class PipelineWorker(
         {
             try
             {
-                var items = await inbox.ClaimDueAsync(1, stoppingToken);
+                var items = await inbox.ClaimAsync(1, _options.LeaseDuration, stoppingToken);
                 if (items.Count == 0)
                 {
                     await doorbell.WaitAsync(_options.PollInterval, stoppingToken);
                     continue;
                 }
-                await ProcessOneAsync(processor, items[0], stoppingToken);
+                await ProcessOneAsync(processor, items[0]);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -56,20 +89,54 @@ public sealed partial class PipelineWorker(
         }
     }
 
-    async Task ProcessOneAsync(AlertProcessor processor, InboxItem item, CancellationToken stoppingToken)
+    /// <summary>Not cancelled by the stop itself: an item claimed before it finishes within Pipeline:ShutdownGrace.</summary>
+    async Task ProcessOneAsync(AlertProcessor processor, InboxItem item)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
         timeout.CancelAfter(_options.ItemTimeout);
+        using var working = new CancellationTokenSource();
+        var renewing = RenewWhileWorkingAsync(item, working.Token);
         try
         {
             await processor.ProcessAsync(item, timeout.Token);
         }
-        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (!_abandon.IsCancellationRequested)
         {
-            // A step that timed out or broke is retried with backoff like a failed delivery, never left in flight.
+            // A step that timed out or broke is retried with backoff like a failed delivery. Should recording that
+            // fail too, the item is not stuck: its lease runs out and it is claimed again.
             var reason = ex is OperationCanceledException ? $"timed out after {_options.ItemTimeout}" : $"failed: {ex.GetType().Name}";
             LogItemFailed(logger, ex, item.Key);
             await processor.FailAsync(item, reason, permanent: false, retryAfter: null, CancellationToken.None);
+        }
+        finally
+        {
+            await working.CancelAsync();
+            await renewing;
+        }
+    }
+
+    /// <summary>Keeps the claim while the worker is busy (a slow chat, a long Pipeline:ItemTimeout): renewed at a third of the lease.</summary>
+    async Task RenewWhileWorkingAsync(InboxItem item, CancellationToken working)
+    {
+        using var timer = new PeriodicTimer(_options.LeaseDuration / 3, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(working))
+            {
+                try
+                {
+                    if (!await inbox.RenewLeaseAsync(item, _options.LeaseDuration, working)) return;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The next tick tries again; the lease has two more thirds to go.
+                    LogLoopError(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The item is done.
         }
     }
 
@@ -78,7 +145,7 @@ public sealed partial class PipelineWorker(
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
         do
         {
-            try { await inbox.PurgeDeliveredAsync(stoppingToken); }
+            try { await inbox.PurgeAsync(stoppingToken); }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested) { LogLoopError(logger, ex); }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default));

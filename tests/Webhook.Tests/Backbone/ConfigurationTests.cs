@@ -13,7 +13,8 @@ public sealed class ConfigurationTests
     [InlineData("Inbox:Path", "/proc/forbidden/inbox.db", "Inbox:Path")]
     public async Task ABadSettingStopsTheServiceWithOneLineNamingTheKey(string key, string value, string named)
     {
-        var inbox = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db");
+        using var temp = TestTemp.NewFolder();
+        var inbox = temp.File("inbox.db");
         var settings = new Dictionary<string, string> { ["Inbox:Path"] = inbox, [key] = value };
         await using var service = ServiceProcess.Start(settings);
 
@@ -29,7 +30,8 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task ServeIsTheDefaultVerb()
     {
-        var inbox = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db");
+        using var temp = TestTemp.NewFolder();
+        var inbox = temp.File("inbox.db");
         await using var service = ServiceProcess.Start(new Dictionary<string, string> { ["Inbox:Path"] = inbox }, args: "serve");
 
         await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));

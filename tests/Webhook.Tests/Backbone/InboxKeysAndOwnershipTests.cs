@@ -70,14 +70,14 @@ public sealed class InboxKeysAndOwnershipTests : IDisposable
     {
         await using var inbox = await OpenAsync();
         await inbox.EnqueueAsync([Item("old")]);
-        var claimed = Assert.Single(await inbox.ClaimDueAsync(10, CancellationToken.None));
-        await inbox.CompleteAsync(claimed.Id, CancellationToken.None);
+        var claimed = Assert.Single(await inbox.ClaimAsync(10, TimeSpan.FromMinutes(5), CancellationToken.None));
+        await inbox.CompleteAsync(claimed, null, CancellationToken.None);
 
-        Assert.Equal(0, await inbox.PurgeDeliveredAsync(CancellationToken.None));
+        Assert.Equal(0, await inbox.PurgeAsync(CancellationToken.None));
         Assert.Equal(new EnqueueResult(0, 1), await inbox.EnqueueAsync([Item("old")]));
 
         _clock.Now += TimeSpan.FromHours(2);
-        Assert.Equal(1, await inbox.PurgeDeliveredAsync(CancellationToken.None));
+        Assert.Equal(1, await inbox.PurgeAsync(CancellationToken.None));
         Assert.Equal(new EnqueueResult(1, 0), await inbox.EnqueueAsync([Item("old")]));
     }
 

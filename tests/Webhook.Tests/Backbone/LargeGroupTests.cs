@@ -14,7 +14,8 @@ public sealed class LargeGroupTests
     [Fact]
     public async Task AGroupOfSeveralMegabytesIsAcceptedWhenTheLimitAllowsIt()
     {
-        var inbox = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db");
+        using var temp = TestTemp.NewFolder();
+        var inbox = temp.File("inbox.db");
         await using var service = ServiceProcess.Start(new Dictionary<string, string>
         {
             ["Inbox:Path"] = inbox,

@@ -19,8 +19,8 @@ public sealed class PipelineTests : IAsyncLifetime
         _app = new WebhookApp(new Dictionary<string, string?>
         {
             ["Routes:default:Webhook:Url"] = _receiver.Url(),
-            ["Pipeline:MaxAttempts"] = "3",
-            ["Pipeline:DeadLetterRetryInterval"] = "01:00:00",
+            // Long enough for several retries at the 50 ms backoff the tests use, short enough to reach in a test.
+            ["Pipeline:MaxRetryAge"] = "00:00:01",
         });
     }
 
@@ -33,7 +33,7 @@ public sealed class PipelineTests : IAsyncLifetime
     Task<HttpResponseMessage> Post(JsonNode group, string path = "/alerts") =>
         _app.CreateAuthorizedClient().PostAsync(path, new StringContent(group.ToJsonString(), Encoding.UTF8, "application/json"));
 
-    SqliteInbox Inbox => _app.Services.GetRequiredService<SqliteInbox>();
+    IInboxStore Inbox => _app.Services.GetRequiredService<IInboxStore>();
 
     Task SettledAsync() => Eventually.TrueAsync(async () =>
     {
@@ -88,26 +88,75 @@ public sealed class PipelineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AnItemThatKeepsFailingIsDeadLetteredWithItsReason()
+    public async Task AnItemThatKeepsFailingIsRetriedUntilTheMaximumAgeAndThenDeadWithItsReason()
     {
         _receiver.StatusFor = _ => 500;
         await Post(Payloads.Group(Payloads.Alert("dead")));
 
-        await Eventually.TrueAsync(async () => (await Inbox.CountsAsync(default)).DeadLettered == 1, Deadline, "the item to be dead-lettered");
-        Assert.Equal(3, _receiver.Requests.Count);
+        await Eventually.TrueAsync(async () => (await Inbox.CountsAsync(default)).Dead == 1, Deadline, "the item to be dead");
+        Assert.True(_receiver.Requests.Count >= 2, $"{_receiver.Requests.Count} attempt(s): a retryable failure is retried");
         var status = JsonNode.Parse(await _app.CreateClient().GetStringAsync("/status"))!;
-        Assert.Equal(1, (int)status["inbox"]!["deadLettered"]!);
+        Assert.Equal(1, (int)status["inbox"]!["dead"]!);
         Assert.Equal(0, (int)status["inbox"]!["pending"]!);
+        var listed = Assert.Single(status["failed"]!.AsArray());
+        Assert.Equal("dead", (string?)listed!["state"]);
+        Assert.Equal("dead", (string?)listed["fingerprint"]);
+        // The last attempt's reason (an HTTP 500, or the circuit breaker it opened), naming the destination.
+        Assert.StartsWith("default/webhook: ", (string?)listed["reason"]);
+        Assert.Contains("Pipeline:MaxRetryAge", (string?)listed["reason"]);
     }
 
     [Fact]
-    public async Task APermanentRejectionIsDeadLetteredWithoutRetrying()
+    public async Task APermanentRejectionFailsAtOnceAndAnOperatorRequeuesItWithTheServiceToken()
     {
-        _receiver.StatusFor = _ => 400;
+        _receiver.StatusFor = n => n == 0 ? 400 : 200;
         await Post(Payloads.Group(Payloads.Alert("bad-request")));
 
-        await Eventually.TrueAsync(async () => (await Inbox.CountsAsync(default)).DeadLettered == 1, Deadline, "the item to be dead-lettered");
+        await Eventually.TrueAsync(async () => (await Inbox.CountsAsync(default)).Failed == 1, Deadline, "the item to fail");
+        // Terminal: failed is a state no claim takes, so nothing (no interval, no clock) brings it back by itself.
+        var status = JsonNode.Parse(await _app.CreateClient().GetStringAsync("/status"))!;
+        var listed = Assert.Single(status["failed"]!.AsArray())!;
+        Assert.Equal("failed", (string?)listed["state"]);
+        Assert.Contains("400", (string?)listed["reason"]);
+        Assert.Equal("failed", (await Inbox.FindAsync((long)listed["id"]!, default))!.State);
         Assert.Single(_receiver.Requests);
+
+        var id = (long)listed["id"]!;
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _app.CreateClient().PostAsync($"/status/failed/{id}/retry", null)).StatusCode);
+        var requeued = await _app.CreateAuthorizedClient().PostAsync($"/status/failed/{id}/retry", null);
+        Assert.Equal(HttpStatusCode.OK, requeued.StatusCode);
+
+        await Eventually.TrueAsync(() => _receiver.Accepted.Count == 1, Deadline, "the re-queued item to be delivered");
+        await SettledAsync();
+        Assert.Equal(1, (await Inbox.CountsAsync(default)).Delivered);
+        Assert.Single(_receiver.Requests.Select(r => r.Headers["Idempotency-Key"]).Distinct());
+    }
+
+    [Theory]
+    [InlineData("abc", HttpStatusCode.BadRequest)]
+    [InlineData("-1", HttpStatusCode.BadRequest)]
+    [InlineData("99999999999999999999", HttpStatusCode.BadRequest)]
+    [InlineData("424242", HttpStatusCode.NotFound)]
+    public async Task RequeueingSomethingThatIsNoItemIsAProblemNotAServerError(string id, HttpStatusCode expected)
+    {
+        var response = await _app.CreateAuthorizedClient().PostAsync($"/status/failed/{id}/retry", null);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task RequeueingADeliveredItemIsAConflict()
+    {
+        await Post(Payloads.Group(Payloads.Alert("fine")));
+        await Eventually.TrueAsync(() => _receiver.Accepted.Count == 1, Deadline, "a delivery");
+        await SettledAsync();
+        // The first item of a new inbox is number 1.
+        Assert.Equal("delivered", (await Inbox.FindAsync(1, default))!.State);
+
+        var response = await _app.CreateAuthorizedClient().PostAsync("/status/failed/1/retry", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
     }
 
     [Fact]

@@ -31,6 +31,7 @@ public sealed class FullPipelineTests(ITestOutputHelper output)
     {
         var pods = SamplePods();
         Assert.True(pods.Count >= 3);
+        using var temp = TestTemp.NewFolder();
         await using var chat = await ChatStandIn.StartAsync();
         await using var replay = await ReplayServer.StartAsync(BundleStore.Discover(Repo.PathOf("tests", "samples")));
         await using var kubeStateMetrics = await KubeStateMetricsStandIn.StartAsync();
@@ -38,7 +39,7 @@ public sealed class FullPipelineTests(ITestOutputHelper output)
 
         await using var service = ServiceProcess.Start(new Dictionary<string, string>
         {
-            ["Inbox:Path"] = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db"),
+            ["Inbox:Path"] = temp.File("inbox.db"),
             ["Auth:BearerToken"] = WebhookApp.Token,
             ["Kubernetes:Enabled"] = "true",
             ["Kubernetes:Server"] = replay.Url.ToString(),

@@ -12,7 +12,8 @@ public sealed class RealAlertmanagerTests(ITestOutputHelper output)
     public async Task AnAlertFromAlertmanagerIsDeliveredAndThenItsResolution()
     {
         await using var receiver = await TestReceiver.StartAsync();
-        var inbox = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db");
+        using var temp = TestTemp.NewFolder();
+        var inbox = temp.File("inbox.db");
         await using var service = ServiceProcess.Start(new Dictionary<string, string>
         {
             ["Inbox:Path"] = inbox,

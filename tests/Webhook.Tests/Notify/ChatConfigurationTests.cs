@@ -14,7 +14,8 @@ public sealed class ChatConfigurationTests
     [InlineData("Delivery:FailureRatio", "2", "FailureRatio")]
     public async Task ABadChatSettingStopsTheServiceNamingTheKeyButNotTheValue(string key, string value, string named)
     {
-        var inbox = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db");
+        using var temp = TestTemp.NewFolder();
+        var inbox = temp.File("inbox.db");
         await using var service = ServiceProcess.Start(new Dictionary<string, string> { ["Inbox:Path"] = inbox, [key] = value });
 
         var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(30));

@@ -12,9 +12,10 @@ public sealed class LogRedactionTests
     [InlineData("json")]
     public async Task ASecretInAnAlertLabelNeverReachesTheServiceLog(string format)
     {
+        using var temp = TestTemp.NewFolder();
         var settings = new Dictionary<string, string>
         {
-            ["Inbox:Path"] = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db"),
+            ["Inbox:Path"] = temp.File("inbox.db"),
             ["Auth:BearerToken"] = WebhookApp.Token,
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:Format"] = format,

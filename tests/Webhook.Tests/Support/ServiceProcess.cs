@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Webhook.Tests.Support;
 
@@ -68,6 +69,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.WaitForExit(); // drains the redirected output
         return _process.ExitCode;
     }
+
+    /// <summary>SIGTERM, as Kubernetes stops a pod: the service shuts down gracefully.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited && kill(_process.Id, 15) != 0)
+            throw new InvalidOperationException($"kill -TERM {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
 
     /// <summary>SIGKILL: no shutdown hooks, no flush, like the OOM killer or a node loss.</summary>
     public void KillHard()

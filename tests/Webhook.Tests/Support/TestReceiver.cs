@@ -12,6 +12,8 @@ public sealed class TestReceiver : IAsyncDisposable
     public ConcurrentQueue<ReceivedRequest> Requests { get; } = new();
     /// <summary>Decides the status for the n-th request (0-based); 200 by default.</summary>
     public Func<int, int> StatusFor { get; set; } = _ => 200;
+    /// <summary>How long the n-th request takes to answer (a slow destination); none by default.</summary>
+    public Func<int, TimeSpan> DelayFor { get; set; } = _ => TimeSpan.Zero;
     int _count;
 
     TestReceiver(WebApplication app) => _app = app;
@@ -29,6 +31,8 @@ public sealed class TestReceiver : IAsyncDisposable
             var n = Interlocked.Increment(ref receiver._count) - 1;
             var status = receiver.StatusFor(n);
             receiver.Requests.Enqueue(new ReceivedRequest(context.Request.Path, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body, status));
+            // Recorded first, so a test sees the request arrive while its answer is still coming.
+            if (receiver.DelayFor(n) is { Ticks: > 0 } delay) await Task.Delay(delay);
             context.Response.StatusCode = status;
         });
         await app.StartAsync();

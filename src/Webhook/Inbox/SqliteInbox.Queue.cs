@@ -1,0 +1,198 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Webhook.Alerts;
+using Webhook.Storage;
+
+namespace Webhook.Inbox;
+
+/// <summary>The queue's state changes: claim (in order per alert, with a lease), complete, retry, give up, re-queue, purge.</summary>
+public sealed partial class SqliteInbox
+{
+    const string Superseded = "superseded: its resolved arrived before it was delivered";
+
+    public Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken) =>
+        _database.WriteAsync<IReadOnlyList<InboxItem>>(async (connection, token) =>
+        {
+            var now = Now();
+            var chosen = new List<long>();
+            var superseded = new List<long>();
+            // Expired leases first (their holder is stuck or gone), then due pending items in due order. Blocked items
+            // (an earlier item of their alert is open) are passed over, so one stalled alert never holds up the rest.
+            foreach (var sql in new[]
+            {
+                "SELECT id FROM items WHERE state = 'inflight' AND lease_until <= $now ORDER BY lease_until, id",
+                "SELECT id FROM items WHERE state = 'pending' AND next_attempt_at <= $now ORDER BY next_attempt_at, id",
+            })
+            {
+                await using var select = SqliteDatabase.Command(connection, sql, ("$now", now));
+                await using var reader = await select.ExecuteReaderAsync(token);
+                while (chosen.Count < max && await reader.ReadAsync(token))
+                {
+                    var id = reader.GetInt64(0);
+                    switch (_order.Check(id, superseded))
+                    {
+                        case AlertOrder.Verdict.Claim: chosen.Add(id); break;
+                        case AlertOrder.Verdict.Supersede: superseded.Add(id); break;
+                    }
+                }
+            }
+            if (chosen.Count == 0 && superseded.Count == 0) return [];
+
+            var items = new List<InboxItem>(chosen.Count);
+            await SqliteDatabase.InTransactionAsync(connection, async () =>
+            {
+                foreach (var id in superseded.Distinct())
+                {
+                    await SqliteDatabase.ExecuteAsync(connection, """
+                        UPDATE items SET state = 'superseded', updated_at = $now, last_error = $reason WHERE id = $id AND state = 'pending'
+                        """, token, ("$id", id), ("$now", now), ("$reason", Superseded));
+                }
+                foreach (var id in chosen)
+                {
+                    var leaseToken = Random.Shared.NextInt64(1, long.MaxValue);
+                    await using var claim = SqliteDatabase.Command(connection, """
+                        UPDATE items SET state = 'inflight', lease_until = $until, lease_token = $token, updated_at = $now WHERE id = $id
+                        RETURNING key, alert, attempts, trace_parent, coalesce(requeued_at, created_at)
+                        """, ("$id", id), ("$until", now + (long)lease.TotalMilliseconds), ("$token", leaseToken), ("$now", now));
+                    await using var row = await claim.ExecuteReaderAsync(token);
+                    if (!await row.ReadAsync(token)) continue;
+                    var alert = JsonSerializer.Deserialize(row.GetString(1), AlertsJsonContext.Default.AlertContext)!;
+                    items.Add(new InboxItem(id, row.GetString(0), alert, row.GetInt32(2), row.IsDBNull(3) ? null : row.GetString(3))
+                    {
+                        LeaseToken = leaseToken,
+                        QueuedAt = DateTimeOffset.FromUnixTimeMilliseconds(row.GetInt64(4)),
+                    });
+                }
+                return items;
+            }, token);
+            foreach (var id in superseded) _order.Remove(id);
+            foreach (var item in items) _order.SetInFlight(item.Id, true);
+            return items;
+        }, cancellationToken);
+
+    public async Task<bool> RenewLeaseAsync(InboxItem item, TimeSpan lease, CancellationToken cancellationToken) =>
+        await _database.ExecuteAsync("""
+            UPDATE items SET lease_until = $until WHERE id = $id AND state = 'inflight' AND lease_token = $token
+            """, cancellationToken, ("$id", item.Id), ("$token", item.LeaseToken), ("$until", Now() + (long)lease.TotalMilliseconds)) == 1;
+
+    /// <summary>
+    /// One process owns this file (<see cref="InboxOwnership"/>), so at start every item in flight was a previous
+    /// process's: at-least-once, deduplicated per destination, without waiting for the leases to run out.
+    /// </summary>
+    public Task<int> RecoverInFlightAsync(CancellationToken cancellationToken) =>
+        _database.WriteAsync(async (connection, token) =>
+        {
+            await using var command = SqliteDatabase.Command(connection, """
+                UPDATE items SET state = 'pending', lease_until = NULL, lease_token = NULL, updated_at = $now WHERE state = 'inflight' RETURNING id
+                """, ("$now", Now()));
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var count = 0;
+            while (await reader.ReadAsync(token))
+            {
+                _order.SetInFlight(reader.GetInt64(0), false);
+                count++;
+            }
+            return count;
+        }, cancellationToken);
+
+    public Task MarkDeliveredToAsync(long itemId, string destination, CancellationToken cancellationToken) =>
+        _database.ExecuteAsync("INSERT OR IGNORE INTO deliveries(item_id, destination, delivered_at) VALUES ($id, $d, $now)",
+            cancellationToken, ("$id", itemId), ("$d", destination), ("$now", Now()));
+
+    public Task<bool> CompleteAsync(InboxItem item, string? lastDestination, CancellationToken cancellationToken) =>
+        _database.WriteAsync(async (connection, token) =>
+        {
+            var now = Now();
+            var done = await SqliteDatabase.InTransactionAsync(connection, async () =>
+            {
+                // The delivery happened whoever holds the claim now: recorded either way, so nobody posts it again.
+                if (lastDestination is not null)
+                    await SqliteDatabase.ExecuteAsync(connection, "INSERT OR IGNORE INTO deliveries(item_id, destination, delivered_at) VALUES ($id, $d, $now)",
+                        token, ("$id", item.Id), ("$d", lastDestination), ("$now", now));
+                return await SqliteDatabase.ExecuteAsync(connection, """
+                    UPDATE items SET state = 'delivered', attempts = attempts + 1, updated_at = $now, last_error = NULL, lease_until = NULL, lease_token = NULL
+                    WHERE id = $id AND state = 'inflight' AND lease_token = $token
+                    """, token, ("$id", item.Id), ("$token", item.LeaseToken), ("$now", now)) == 1;
+            }, token);
+            if (done) _order.Remove(item.Id);
+            return done;
+        }, cancellationToken);
+
+    public Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken) =>
+        _database.WriteAsync(async (connection, token) =>
+        {
+            var done = await SqliteDatabase.ExecuteAsync(connection, """
+                UPDATE items SET state = 'pending', attempts = attempts + 1, next_attempt_at = $next, updated_at = $now, last_error = $error,
+                    lease_until = NULL, lease_token = NULL
+                WHERE id = $id AND state = 'inflight' AND lease_token = $token
+                """, token, ("$id", item.Id), ("$token", item.LeaseToken), ("$next", nextAttemptAt.ToUnixTimeMilliseconds()),
+                ("$now", Now()), ("$error", reason)) == 1;
+            if (done) _order.SetInFlight(item.Id, false);
+            return done;
+        }, cancellationToken);
+
+    public Task<bool> GiveUpAsync(InboxItem item, string state, string reason, CancellationToken cancellationToken)
+    {
+        if (state is not (InboxStates.Failed or InboxStates.Dead))
+            throw new ArgumentOutOfRangeException(nameof(state), state, "an item gives up as failed or dead");
+        return _database.WriteAsync(async (connection, token) =>
+        {
+            var done = await SqliteDatabase.ExecuteAsync(connection, """
+                UPDATE items SET state = $state, attempts = attempts + 1, updated_at = $now, last_error = $error, lease_until = NULL, lease_token = NULL
+                WHERE id = $id AND state = 'inflight' AND lease_token = $token
+                """, token, ("$id", item.Id), ("$token", item.LeaseToken), ("$state", state), ("$now", Now()), ("$error", reason)) == 1;
+            if (done) _order.Remove(item.Id);
+            return done;
+        }, cancellationToken);
+    }
+
+    public Task<RequeueResult> RequeueAsync(long itemId, CancellationToken cancellationToken) =>
+        _database.WriteAsync(async (connection, token) =>
+        {
+            var now = Now();
+            await using var command = SqliteDatabase.Command(connection, """
+                UPDATE items SET state = 'pending', attempts = 0, next_attempt_at = $now, requeued_at = $now, updated_at = $now
+                WHERE id = $id AND state IN ('failed', 'dead') RETURNING alert
+                """, ("$id", itemId), ("$now", now));
+            await using (var reader = await command.ExecuteReaderAsync(token))
+            {
+                if (await reader.ReadAsync(token))
+                {
+                    var alert = JsonSerializer.Deserialize(reader.GetString(0), AlertsJsonContext.Default.AlertContext)!;
+                    _order.Add(itemId, alert.Route, alert.Fingerprint, alert.StartsAt, alert.IsResolved);
+                    return RequeueResult.Requeued;
+                }
+            }
+            await using var exists = SqliteDatabase.Command(connection, "SELECT 1 FROM items WHERE id = $id", ("$id", itemId));
+            return await exists.ExecuteScalarAsync(token) is null ? RequeueResult.NotFound : RequeueResult.NotFailed;
+        }, cancellationToken);
+
+    /// <summary>A repeat of a purged item's key after that is new again.</summary>
+    public Task<int> PurgeAsync(CancellationToken cancellationToken) =>
+        _database.WriteAsync(async (connection, token) =>
+        {
+            var now = Now();
+            var purged = await SqliteDatabase.InTransactionAsync(connection, async () =>
+            {
+                await using var command = SqliteDatabase.Command(connection, """
+                    CREATE TEMP TABLE IF NOT EXISTS purged(id INTEGER PRIMARY KEY);
+                    DELETE FROM temp.purged;
+                    INSERT INTO temp.purged SELECT id FROM items WHERE state IN ('delivered', 'superseded') AND updated_at < $done;
+                    INSERT INTO temp.purged SELECT id FROM items WHERE state IN ('failed', 'dead') AND updated_at < $failed;
+                    DELETE FROM deliveries WHERE item_id IN (SELECT id FROM temp.purged);
+                    DELETE FROM items WHERE id IN (SELECT id FROM temp.purged) RETURNING key;
+                    """, ("$done", now - (long)_options.Retention.TotalMilliseconds), ("$failed", now - (long)_options.FailedRetention.TotalMilliseconds));
+                var keys = new List<string>();
+                await using (var reader = await command.ExecuteReaderAsync(token))
+                {
+                    do
+                    {
+                        while (await reader.ReadAsync(token)) keys.Add(reader.GetString(0));
+                    } while (await reader.NextResultAsync(token));
+                }
+                return keys;
+            }, token);
+            foreach (var key in purged) _keys.Remove(key);
+            return purged.Count;
+        }, cancellationToken);
+}
