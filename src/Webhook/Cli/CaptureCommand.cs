@@ -36,7 +36,12 @@ public static class CaptureCommand
                 return 1;
             }
             var capture = await new BundleCapture(api, collector.Options.Logs).WriteAsync(ns, pod, output, ct);
-            foreach (var file in capture.Files)
+            // The answers to the follow-up questions a live diagnosis asks, so `diagnose OUT` concludes the same.
+            var followed = await collector.CollectAndFollowUpAsync(ns, pod, null, new Webhook.Diagnosis.CrashClassifier(), ct);
+            var files = capture.Files.Concat(BundleCapture.WriteObjects(output, followed.Objects)).ToList();
+            foreach (var gap in followed.Gaps.Where(g => g.StartsWith("follow-up", StringComparison.Ordinal)))
+                Console.Error.WriteLine($"capture: not captured: {gap}");
+            foreach (var file in files)
                 Console.WriteLine(Path.Combine(output, file));
             foreach (var gap in capture.Gaps)
                 Console.Error.WriteLine($"capture: not captured: {gap}");

@@ -49,8 +49,9 @@ public static class DiagnoseCommand
                 stderr.WriteLine($"diagnose: {why}");
                 return 1;
             }
-            var snapshot = await collector.CollectAsync(namespaceName, parse.GetValue(target)!, parse.GetValue(container), cancellationToken);
-            Write(new CrashClassifier().Classify(snapshot), format, stdout);
+            var classifier = new CrashClassifier();
+            var snapshot = await collector.CollectAndFollowUpAsync(namespaceName, parse.GetValue(target)!, parse.GetValue(container), classifier, cancellationToken);
+            Write(classifier.Classify(snapshot), format, stdout);
             return 0;
         });
         return command;

@@ -68,4 +68,14 @@ public static class FindingKinds
     public const string MissingObject = "missing-object";
     public const string MountShadow = "mount-shadow";
     public const string QuotedValue = "quoted-value";
+
+    // Answers to follow-up questions (objects/ of the bundle).
+    public const string ServiceEndpoints = "service-endpoints";
+    public const string NotAService = "not-a-service";
+    public const string ConfigSource = "config-source";
+    public const string SecretSource = "secret-source";
+    public const string BlastRadius = "blast-radius";
+    public const string RevisionChange = "revision-change";
+    public const string NodePlatform = "node-platform";
+    public const string MutableTag = "mutable-tag";
 }

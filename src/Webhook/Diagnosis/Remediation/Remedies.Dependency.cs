@@ -25,6 +25,11 @@ public static partial class Remedies
             case "service":
                 var svc = u.Get("service")!;
                 var svcNs = u.Get("namespace")!;
+                if (ServiceAnswered(facts, findings, svc, svcNs, port, error) is { } answered)
+                {
+                    foreach (var step in answered) yield return step;
+                    break;
+                }
                 if (error == "name not resolved")
                     yield return $"The name in {target} does not resolve: check that Service {svc} exists in namespace {svcNs} (kubectl get svc {Shell.Quote(svc)} -n {Shell.Quote(svcNs)}); across namespaces use {svc}.{svcNs}.svc";
                 else
