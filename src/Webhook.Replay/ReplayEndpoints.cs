@@ -34,8 +34,9 @@ static class ReplayEndpoints
                 : KubernetesStatus.Failure(404, "NotFound", "the server could not find the requested resource"));
 
         // Follow-up reads: Services, ConfigMaps (keys only in a bundle), EndpointSlices, pods by label. Never Secrets.
-        app.MapGet("/api/v1/namespaces/{ns}/{resource:regex(^(services|configmaps)$)}/{name}", (string ns, string resource, string name) =>
-            store.Owner(CoreKinds[resource], ns, name) is { } o ? Json(o) : KubernetesStatus.NotFound(resource, name));
+        foreach (var (resource, kind) in CoreKinds)
+            app.MapGet($"/api/v1/namespaces/{{ns}}/{resource}/{{name}}", (string ns, string name) =>
+                store.Owner(kind, ns, name) is { } o ? Json(o) : KubernetesStatus.NotFound(resource, name));
         app.MapGet("/api/v1/namespaces/{ns}/services", (string ns, string? labelSelector) =>
             List("ServiceList", "v1", Labelled(store.Owners("Service", ns), labelSelector)));
         app.MapGet("/api/v1/namespaces/{ns}/pods", (string ns, string? labelSelector, int? limit) =>

@@ -67,8 +67,9 @@ public sealed class DeployManifestTests
     public void TheRbacReadsWithoutSecretsOrWritesAndGrantsTheFollowUpReads(string file)
     {
         var rules = File.ReadAllText(Repo.PathOf(file)).Split("\n---\n")
-            .Where(d => d.Contains("kind: ClusterRole\n") || d.Contains("kind: Role\n"))
-            .SelectMany(d => d.Contains("kind: ClusterRole\n") ? KubernetesYaml.Deserialize<V1ClusterRole>(d).Rules : KubernetesYaml.Deserialize<V1Role>(d).Rules)
+            // Top-level kinds only: a binding's roleRef says "kind: ClusterRole" indented.
+            .Where(d => d.Split('\n').Any(l => l is "kind: ClusterRole" or "kind: Role"))
+            .SelectMany(d => d.Split('\n').Contains("kind: ClusterRole") ? KubernetesYaml.Deserialize<V1ClusterRole>(d).Rules : KubernetesYaml.Deserialize<V1Role>(d).Rules)
             .ToList();
         Assert.NotEmpty(rules);
         foreach (var rule in rules)
