@@ -104,6 +104,21 @@ public sealed class FollowUpTests
     }
 
     [Fact]
+    public void AClusterIpIsFollowedToItsServiceThroughTheNamespacesServices()
+    {
+        var snapshot = new Crash { Log = "FATAL: dial tcp 10.96.14.2:5432: connect: connection refused" }.Snapshot();
+        var service = Service("postgres", "postgres");
+        service.Spec.ClusterIP = "10.96.14.2";
+        Assert.Contains(Ask(snapshot), q => q.Key == "Service?shop?");
+        Assert.Contains(Ask(With(snapshot, service)), q => q.Key == "EndpointSlice?shop?kubernetes.io/service-name=postgres");
+
+        var d = Classify(With(snapshot, service, Slice("postgres", false), OomKilledPostgres()));
+
+        Assert.StartsWith("postgres (shop) has 0 ready endpoints: postgres-0 is CrashLoopBackOff", d.Findings.Single(f => f.Kind == FindingKinds.ServiceEndpoints).Text);
+        Assert.Contains(d.Remediation, r => r.StartsWith("10.96.14.2 is the ClusterIP of Service postgres (shop)"));
+    }
+
+    [Fact]
     public void AServiceOnAnotherPortIsNamedWithThePortsItServes()
     {
         var snapshot = With(new Crash { Log = Refused }.Snapshot(), Service("postgres", "postgres", port: 5433), Slice("postgres", true));

@@ -18,10 +18,9 @@ public sealed class EndpointsFinder : IFinder
     {
         var answers = Answers.Of(facts.Snapshot);
         if (!answers.Any) yield break;
-        foreach (var u in Findings(facts, match).Where(f => f.Kind == FindingKinds.Unreachable && f.Get("scope") == "service").Take(1))
+        foreach (var u in Findings(facts, match).Where(f => f.Kind == FindingKinds.Unreachable).Take(1))
         {
-            var svc = u.Get("service")!;
-            var ns = u.Get("namespace")!;
+            if (DependencyService.Of(u, answers, facts.Namespace) is not ({ } svc, { } ns)) continue;
             if (answers.IsNotFound("Service", ns, svc))
             {
                 yield return new Finding(FindingKinds.NotAService,

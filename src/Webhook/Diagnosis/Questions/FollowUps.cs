@@ -25,7 +25,7 @@ public static class FollowUps
         if (pod is null) return [];
         var answers = Answers.Of(facts.Snapshot);
         var ns = facts.Namespace;
-        var dependency = Dependency(findings, answers).ToList();
+        var dependency = Dependency(findings, answers, ns).ToList();
         var config = ConfigMaps(facts).ToList();
         var rest = new List<Question>();
 
@@ -55,10 +55,10 @@ public static class FollowUps
     }
 
     /// <summary>A Service the log names: it, its EndpointSlices, and when none is ready, the pods of its selector.</summary>
-    static IEnumerable<Question> Dependency(Findings findings, Answers answers)
+    static IEnumerable<Question> Dependency(Findings findings, Answers answers, string podNamespace)
     {
-        if (findings.OfKind(FindingKinds.Unreachable).FirstOrDefault(f => f.Get("scope") == "service") is not { } u
-            || u.Get("service") is not { } svc || u.Get("namespace") is not { } svcNs
+        // An IP is looked up among the namespace's Services (asked for the blast radius): one round later.
+        if (findings.First(FindingKinds.Unreachable) is not { } u || DependencyService.Of(u, answers, podNamespace) is not ({ } svc, { } svcNs)
             || !KubernetesNames.IsDnsLabel(svc) || !KubernetesNames.IsDnsLabel(svcNs))
             yield break;
         yield return Question.Get("Service", svcNs, svc, $"is {u.Get("host")} a Service of the cluster?");

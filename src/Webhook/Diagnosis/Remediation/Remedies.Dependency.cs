@@ -37,6 +37,11 @@ public static partial class Remedies
                 if (error == "timed out")
                     yield return $"A timeout rather than a refusal points at a NetworkPolicy or firewall dropping traffic from namespace {ns} to {svc}{(port is null ? "" : $":{port}")}";
                 break;
+            case "ip" when findings.First(FindingKinds.ServiceEndpoints) is { } byIp
+                && ServiceAnswered(facts, findings, byIp.Get("service")!, byIp.Get("namespace")!, port, error) is { } answeredByIp:
+                yield return $"{u.Get("host")} is the ClusterIP of Service {byIp.Get("service")} ({byIp.Get("namespace")}): configure its DNS name {byIp.Get("service")}.{byIp.Get("namespace")}.svc rather than the IP, which changes when the Service is recreated";
+                foreach (var step in answeredByIp) yield return step;
+                break;
             case "ip":
                 yield return $"{target}: {error}. Find which Service or pod owns {u.Get("host")} (kubectl get svc,pods -A -o wide | grep -F {Shell.Quote(u.Get("host")!)}) and check it has ready endpoints{(port is null ? "" : $" on port {port}")}; configure the Service's DNS name rather than an IP, which changes";
                 break;
