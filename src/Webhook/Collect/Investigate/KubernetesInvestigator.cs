@@ -40,7 +40,7 @@ public sealed class KubernetesInvestigator(
         {
             var questions = ask(current).Where(q => asked.Add(q.Key)).ToList();
             if (questions.Count == 0) break;
-            var pending = new List<Task<Answer?>>();
+            var pending = new List<Task<(Question, Answer?)>>();
             foreach (var q in questions)
             {
                 var key = $"{alert.Cluster}|{q.Key}";
@@ -54,9 +54,10 @@ public sealed class KubernetesInvestigator(
                 else cached++;
                 pending.Add(AwaitAsync(run, q, answer, cancellationToken));
             }
-            foreach (var answer in await Task.WhenAll(pending))
+            foreach (var (q, answer) in await Task.WhenAll(pending))
                 foreach (var (k, v) in answer?.Objects ?? [])
-                    objects[k] = v;
+                    if (Keep(q, v))
+                        objects[k] = v;
             current = snapshot with { Objects = new Dictionary<string, string>(objects, StringComparer.Ordinal) };
         }
         var gaps = snapshot.Gaps.Concat(run.Gaps).ToList();
@@ -76,22 +77,32 @@ public sealed class KubernetesInvestigator(
         throw new FollowUpFailed(run.Describe($"follow-up {q}", error), error);
     }
 
-    static async Task<Answer?> AwaitAsync(CollectRun run, Question q, Task<Answer> answer, CancellationToken cancellationToken)
+    static async Task<(Question, Answer?)> AwaitAsync(CollectRun run, Question q, Task<Answer> answer, CancellationToken cancellationToken)
     {
         try
         {
-            return await answer.WaitAsync(cancellationToken);
+            return (q, await answer.WaitAsync(cancellationToken));
         }
         catch (FollowUpFailed e)
         {
             run.AddGap(e.Message);
-            return null;
+            return (q, null);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             run.AddGap(run.Describe($"follow-up {q}", e));
-            return null;
+            return (q, null);
         }
+    }
+
+    /// <summary>A list item this alert's question keeps (see <see cref="Question.KeepSelecting"/>); every item when it sets no filter.</summary>
+    static bool Keep(Question q, string json)
+    {
+        if (q.KeepSelecting is null && q.KeepClusterIp is null) return true;
+        var o = System.Text.Json.Nodes.JsonNode.Parse(json) as System.Text.Json.Nodes.JsonObject;
+        if (o is null) return false;
+        return (q.KeepSelecting is { } labels && Answers.Selects(o["spec"]?["selector"], labels.ToDictionary()))
+            || (q.KeepClusterIp is { } ip && Answers.Str(o["spec"]?["clusterIP"]) == ip);
     }
 
     sealed class FollowUpFailed(string gap, Exception inner) : Exception(gap, inner);

@@ -36,7 +36,11 @@ public static class FollowUps
                 && Answers.Selector(workload["spec"]?["selector"]?["matchLabels"]) is { } selector)
                 rest.Add(Question.List("ControllerRevision", ns, selector, $"template changes of {kind.ToLowerInvariant()}/{name}"));
         }
-        rest.Add(Question.List("Service", ns, "", "Services that send traffic to this pod (blast radius)"));
+        rest.Add(Question.List("Service", ns, "", "Services that send traffic to this pod (blast radius)") with
+        {
+            KeepSelecting = pod.Metadata?.Labels is { Count: > 0 } labels ? new Dictionary<string, string>(labels) : new Dictionary<string, string>(),
+            KeepClusterIp = findings.First(FindingKinds.Unreachable) is { } u && u.Get("scope") == "ip" ? u.Get("host") : null,
+        });
         // The Service this pod serves: does it still have ready endpoints?
         var own = answers.All("Service", ns).FirstOrDefault(s => Answers.Selects(s["spec"]?["selector"], pod.Metadata?.Labels));
         if (own is not null && Answers.Name(own) is { } ownName && KubernetesNames.IsDnsLabel(ownName))

@@ -12,6 +12,14 @@ public sealed record Question(string Kind, string? Namespace, string? Name, stri
 
     public bool IsList => Name is null;
 
+    /// <summary>
+    /// For a list: keep only the items whose selector selects these labels or whose ClusterIP is <see cref="KeepClusterIp"/>
+    /// (the Services of a namespace that concern this pod). The list itself is shared (the cache keys on <see cref="Key"/>);
+    /// the filter is this alert's.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? KeepSelecting { get; init; }
+    public string? KeepClusterIp { get; init; }
+
     /// <summary>Stable identity: the object key of a GET ("Service.shop.db"), "KIND?NS?SELECTOR" for a list.</summary>
     public string Key => IsList ? $"{Kind}?{Namespace}?{LabelSelector}" : ObjectKey.Of(Kind, Namespace, Name!);
 
