@@ -136,6 +136,26 @@ public sealed partial class InvestigateTests : IAsyncLifetime
         Assert.Single(replay.Server.Stats.Requests, r => r.StartsWith("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?") && r.Contains("postgres"));
     }
 
+    [Fact]
+    public async Task NoAlertMakesMoreThanEightFollowUpCallsAndWhatIsLeftIsAGap()
+    {
+        DependencyDown();
+        await replay.StartAsync();
+        using var collector = replay.Collector();
+        var investigator = new KubernetesInvestigator(collector.Connections, new ApiCallLimiter(4), collector.Options, new AnswerCache(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<KubernetesInvestigator>.Instance);
+        var alert = ReplayHarness.Alert(PodName, "api");
+        var snapshot = await collector.CollectAsync(alert, CancellationToken.None);
+        var questions = Enumerable.Range(0, 12).Select(i => Question.Get("ConfigMap", Ns, $"cm-{i}", "budget")).ToList();
+
+        var answered = await investigator.InvestigateAsync(alert, snapshot, _ => questions, TimeSpan.Zero, CancellationToken.None);
+
+        Assert.Equal(KubernetesInvestigator.MaxCalls, replay.Server!.Stats.Requests.Count(r => r.Contains("/configmaps/")));
+        Assert.Contains("follow-ups: 8-call budget used; not asked: ConfigMap shop/cm-8, ConfigMap shop/cm-9, ConfigMap shop/cm-10, ConfigMap shop/cm-11", answered.Gaps);
+        // A 404 is an answer (the ConfigMap does not exist), not a gap.
+        Assert.Equal(8, answered.Objects.Keys.Count(k => k.StartsWith("ConfigMap.", StringComparison.Ordinal)));
+    }
+
     static readonly string[] Planted = ["planted-cm-value-7f3a91", "planted-cm-value-9b2c44", "planted-applied-value-55e0"];
 
     [Fact]
