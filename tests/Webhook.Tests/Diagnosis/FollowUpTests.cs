@@ -119,6 +119,22 @@ public sealed class FollowUpTests
     }
 
     [Fact]
+    public void APendingPodBehindTheServiceSaysWhyItIsNotScheduled()
+    {
+        var pending = OomKilledPostgres();
+        pending.Status = new V1PodStatus
+        {
+            Phase = "Pending",
+            Conditions = [new V1PodCondition { Type = "PodScheduled", Status = "False", Reason = "Unschedulable", Message = "0/3 nodes are available: 3 Insufficient memory." }],
+        };
+
+        var d = Classify(With(new Crash { Log = Refused }.Snapshot(), Service("postgres", "postgres"), Slice("postgres"), pending));
+
+        Assert.Equal("postgres (shop) has 0 ready endpoints: postgres-0 is Pending (Unschedulable: 0/3 nodes are available: 3 Insufficient memory.)",
+            d.Findings.Single(f => f.Kind == FindingKinds.ServiceEndpoints).Text);
+    }
+
+    [Fact]
     public void AServiceOnAnotherPortIsNamedWithThePortsItServes()
     {
         var snapshot = With(new Crash { Log = Refused }.Snapshot(), Service("postgres", "postgres", port: 5433), Slice("postgres", true));

@@ -21,6 +21,9 @@ public static class InvestigatorExtensions
     public static Task<PodSnapshot> FollowUpAsync(this IInvestigator investigator, ICrashClassifier classifier, AlertContext alert,
         PodSnapshot snapshot, TimeSpan spent, CancellationToken cancellationToken)
     {
+        // Nothing to follow without the pod, or without a cluster to ask: spare the first classification.
+        if (snapshot.Pod is null || investigator is NoInvestigation)
+            return Task.FromResult(snapshot);
         var first = classifier.Classify(snapshot);
         return investigator.InvestigateAsync(alert, snapshot, s => FollowUps.For(s, first), spent, cancellationToken);
     }
