@@ -93,6 +93,24 @@ public sealed partial class InvestigateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DiagnoseInLiveModeFollowsTheEvidenceAsTheServiceDoes()
+    {
+        DependencyDown();
+        await replay.StartAsync();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var root = new System.CommandLine.RootCommand { DiagnoseCommand.Create() };
+
+        var exit = await root.Parse(["diagnose", "--server", replay.Server!.Url.ToString(), "-n", Ns, PodName, "-o", "json"])
+            .InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stderr });
+
+        Assert.True(exit == 0, stderr.ToString());
+        var findings = JsonDocument.Parse(stdout.ToString()).RootElement.GetProperty("findings").EnumerateArray();
+        Assert.Contains(findings, f => f.GetProperty("kind").GetString() == FindingKinds.ServiceEndpoints
+            && f.GetProperty("text").GetString()!.StartsWith("postgres (shop) has 0 ready endpoints: postgres-0", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AHostThatIsNoServiceOfTheClusterIsNamedExternal()
     {
         replay.Bundle(Crashing(PodName)).Log("api", "FATAL: dial tcp billing:8080: connect: connection refused\n");
