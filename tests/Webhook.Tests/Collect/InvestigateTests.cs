@@ -138,6 +138,21 @@ public sealed partial class InvestigateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFollowUpPastTheAlertsDeadlineIsANamedGap()
+    {
+        DependencyDown();
+        await replay.StartAsync();
+        replay.Server!.Faults.Hang("/endpointslices");
+        using var collector = replay.Collector(o => o.Deadline = TimeSpan.FromSeconds(2));
+
+        var (snapshot, d) = await DiagnoseAsync(collector: collector);
+
+        Assert.Contains(snapshot.Gaps, g => g.StartsWith("follow-up EndpointSlice in shop (kubernetes.io/service-name=postgres): timed out", StringComparison.Ordinal));
+        Assert.Equal("dependency-unavailable", d.Cause);
+        Assert.Contains("Service.shop.postgres", snapshot.Objects.Keys);
+    }
+
+    [Fact]
     public async Task InAStormTheSharedServiceIsReadOnce()
     {
         DependencyDown("api-1");
