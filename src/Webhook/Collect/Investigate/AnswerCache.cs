@@ -13,6 +13,7 @@ public sealed class AnswerCache(TimeProvider clock, TimeSpan window)
     const int SweepAbove = 2048;
 
     readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    DateTimeOffset nextSweep;
 
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromSeconds(30);
 
@@ -31,7 +32,7 @@ public sealed class AnswerCache(TimeProvider clock, TimeSpan window)
             var entry = new Entry(clock.GetUtcNow() + window);
             if (existing is null ? !entries.TryAdd(key, entry) : !entries.TryUpdate(key, entry, existing))
                 continue; // another alert got there first: use its call
-            if (entries.Count > SweepAbove) Sweep();
+            if (entries.Count > SweepAbove && clock.GetUtcNow() >= nextSweep) Sweep();
             _ = RunAsync(key, entry, fetch);
             return (entry.Answer.Task, true);
         }
@@ -54,6 +55,8 @@ public sealed class AnswerCache(TimeProvider clock, TimeSpan window)
 
     void Sweep()
     {
+        // At most once per window: a storm of many distinct keys must not sweep on every insert.
+        nextSweep = clock.GetUtcNow() + window;
         foreach (var (key, e) in entries)
             if (!Fresh(e)) entries.TryRemove(KeyValuePair.Create(key, e));
     }
