@@ -135,6 +135,15 @@ public sealed class FollowUpTests
     }
 
     [Fact]
+    public void WhenThePodsBehindTheServiceWereNotReadTheSliceStillNamesThem()
+    {
+        var d = Classify(With(new Crash { Log = Refused }.Snapshot(), Service("postgres", "postgres"), Slice("postgres", false)));
+
+        Assert.Equal("postgres (shop) has 0 ready endpoints: postgres-0 is not ready", d.Findings.Single(f => f.Kind == FindingKinds.ServiceEndpoints).Text);
+        Assert.Contains(d.Remediation, r => r.Contains("Fix postgres-0 first: kubectl describe pod postgres-0 -n shop"));
+    }
+
+    [Fact]
     public void AServiceOnAnotherPortIsNamedWithThePortsItServes()
     {
         var snapshot = With(new Crash { Log = Refused }.Snapshot(), Service("postgres", "postgres", port: 5433), Slice("postgres", true));

@@ -70,7 +70,15 @@ public sealed class EndpointsFinder : IFinder
                 if (states[0].State.Cause is { } cause) values["podCause"] = cause;
                 values["pod"] = states[0].Pod;
             }
-            var why = states.Count > 0 ? ": " + values["podStates"] + (backing.Count > MaxPodsNamed ? $" (and {backing.Count - MaxPodsNamed} more)" : "")
+            if (states.Count == 0 && endpoints.NotReadyPods.Count > 0)
+            {
+                // The pods were not read (forbidden, budget): the slice still names them.
+                values["pods"] = string.Join(",", endpoints.NotReadyPods.Take(MaxPodsNamed));
+                values["podStates"] = string.Join("; ", endpoints.NotReadyPods.Take(MaxPodsNamed).Select(p => $"{p} is not ready"));
+                values["pod"] = endpoints.NotReadyPods[0];
+            }
+            var why = values.TryGetValue("podStates", out var podStates)
+                ? ": " + podStates + (Math.Max(backing.Count, endpoints.NotReadyPods.Count) > MaxPodsNamed ? $" (and {Math.Max(backing.Count, endpoints.NotReadyPods.Count) - MaxPodsNamed} more)" : "")
                 : answers.All("Pod", ns).Any() || endpoints.NotReady > 0 ? "" : $": no pod matches its selector {selector}";
             yield return new Finding(FindingKinds.ServiceEndpoints, $"{svc} ({ns}) has 0 ready endpoints{why}{portNote}", $"objects/EndpointSlice.{ns}") { Values = values };
         }
