@@ -34,7 +34,7 @@ public sealed class ConfigSourceFinder : IFinder
             var keys = Keys(cm);
             values["keys"] = string.Join(",", keys);
             var text = $"ConfigMap {name} ({how}) has {(keys.Count == 0 ? "no keys" : $"key{(keys.Count == 1 ? "" : "s")} {Shown(keys)}")}";
-            var missing = group.Where(u => u.Key is not null && !keys.Contains(u.Key)).Select(u => (u.Key!, u.How)).Distinct().ToList();
+            var missing = group.Where(u => u.Key is not null && !u.Optional && !keys.Contains(u.Key)).Select(u => (u.Key!, u.How)).Distinct().ToList();
             if (missing.Count > 0)
             {
                 values["missing"] = string.Join(",", missing.Select(m => m.Item1));

@@ -24,7 +24,13 @@ public static class ConfigSources
         var mounted = (container?.VolumeMounts ?? []).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var v in (pod?.Volumes ?? []).Where(v => mounted.Contains(v.Name)))
         {
-            if (v.ConfigMap is { Name: { } cm } c) uses.Add(new("ConfigMap", cm, null, $"volume {v.Name}", c.Optional == true));
+            if (v.ConfigMap is { Name: { } cm } c)
+            {
+                uses.Add(new("ConfigMap", cm, null, $"volume {v.Name}", c.Optional == true));
+                // Keys the volume projects by name: a missing one fails the mount.
+                foreach (var item in c.Items ?? [])
+                    uses.Add(new("ConfigMap", cm, item.Key, $"volume {v.Name} item {item.Path}", c.Optional == true));
+            }
             if (v.Secret is { SecretName: { } sn } s) uses.Add(new("Secret", sn, null, $"volume {v.Name}", s.Optional == true));
             foreach (var p in v.Projected?.Sources ?? [])
             {
