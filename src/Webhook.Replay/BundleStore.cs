@@ -38,10 +38,36 @@ public sealed class BundleStore
                         owners[(kind, o["metadata"]?["namespace"]?.GetValue<string>() ?? ns, oname)] = o;
         if (ReadObject(Path.Combine(folder, "node.json")) is { } node && node["metadata"]?["name"]?.GetValue<string>() is { } nodeName)
             nodes[nodeName] = node;
+        AddObjects(folder, ns);
+    }
+
+    /// <summary>
+    /// objects/KIND.NS.NAME.json, the answers to follow-up questions: Services, EndpointSlices, ConfigMaps (keys only),
+    /// ControllerRevisions, workloads with status, other pods, nodes. A stored 404 Status is served as the absence it records.
+    /// </summary>
+    void AddObjects(string folder, string defaultNs)
+    {
+        var dir = Path.Combine(folder, "objects");
+        if (!Directory.Exists(dir)) return;
+        foreach (var file in Directory.EnumerateFiles(dir, "*.json").Order(StringComparer.Ordinal))
+            foreach (var o in ReadItems(file))
+            {
+                if (o["kind"]?.GetValue<string>() is not { } kind || kind == "Status" || o["metadata"]?["name"]?.GetValue<string>() is not { } name)
+                    continue;
+                var ns = o["metadata"]?["namespace"]?.GetValue<string>() ?? defaultNs;
+                switch (kind)
+                {
+                    case "Node": nodes.TryAdd(name, o); break;
+                    case "Pod": pods.TryAdd((ns, name), new PodBundle(folder, o, Logs: false)); break;
+                    default: owners.TryAdd((kind, ns, name), o); break;
+                }
+            }
     }
 
     public PodBundle? Pod(string ns, string name) => pods.GetValueOrDefault((ns, name));
     public JsonObject? Owner(string kind, string ns, string name) => owners.GetValueOrDefault((kind, ns, name));
+    /// <summary>Pods of a namespace (the bundles' own and those answered in objects/).</summary>
+    public IEnumerable<JsonObject> PodsIn(string ns) => pods.Where(p => p.Key.Ns == ns).OrderBy(p => p.Key.Name, StringComparer.Ordinal).Select(p => p.Value.Pod);
     public IEnumerable<JsonObject> Owners(string kind, string ns) =>
         owners.Where(o => o.Key.Kind == kind && o.Key.Ns == ns).Select(o => o.Value);
     public JsonObject? Node(string name) => nodes.GetValueOrDefault(name);
@@ -72,11 +98,12 @@ public sealed class BundleStore
 }
 
 /// <summary>One pod's folder and its pod.json.</summary>
-public sealed record PodBundle(string Folder, JsonObject Pod)
+public sealed record PodBundle(string Folder, JsonObject Pod, bool Logs = true)
 {
     public IEnumerable<string> ContainerNames(string list) =>
         (Pod["spec"]?[list] as JsonArray ?? []).Select(c => c?["name"]?.GetValue<string>()).OfType<string>();
 
+    /// <summary>The log file; a pod known only from another bundle's objects/ has none.</summary>
     public string LogPath(string container, bool previous) =>
-        Path.Combine(Folder, "logs", previous ? $"{container}.previous.log" : $"{container}.log");
+        Logs ? Path.Combine(Folder, "logs", previous ? $"{container}.previous.log" : $"{container}.log") : Path.Combine(Folder, "logs", "\0none");
 }

@@ -8,7 +8,9 @@ static class ReplayEndpoints
     static readonly Dictionary<string, string> AppsKinds = new()
     {
         ["replicasets"] = "ReplicaSet", ["deployments"] = "Deployment", ["statefulsets"] = "StatefulSet", ["daemonsets"] = "DaemonSet",
+        ["controllerrevisions"] = "ControllerRevision",
     };
+    static readonly Dictionary<string, string> CoreKinds = new() { ["services"] = "Service", ["configmaps"] = "ConfigMap" };
     static readonly Dictionary<string, string> BatchKinds = new() { ["jobs"] = "Job", ["cronjobs"] = "CronJob" };
 
     public static void Map(WebApplication app, BundleStore store, ReplayStats stats)
@@ -26,12 +28,21 @@ static class ReplayEndpoints
             return List("EventList", "v1", items);
         });
 
-        app.MapGet("/apis/apps/v1/namespaces/{ns}/replicasets", (string ns, string? labelSelector) =>
-        {
-            var match = Selector.Parse(labelSelector);
-            var items = store.Owners("ReplicaSet", ns).Where(o => match.All(m => m.Matches(o["metadata"]?["labels"]?[m.Key]?.GetValue<string>())));
-            return List("ReplicaSetList", "apps/v1", items);
-        });
+        app.MapGet("/apis/apps/v1/namespaces/{ns}/{resource}", (string ns, string resource, string? labelSelector) =>
+            AppsKinds.TryGetValue(resource, out var kind)
+                ? List($"{kind}List", "apps/v1", Labelled(store.Owners(kind, ns), labelSelector))
+                : KubernetesStatus.Failure(404, "NotFound", "the server could not find the requested resource"));
+
+        // Follow-up reads: Services, ConfigMaps (keys only in a bundle), EndpointSlices, pods by label. Never Secrets.
+        foreach (var (resource, kind) in CoreKinds)
+            app.MapGet($"/api/v1/namespaces/{{ns}}/{resource}/{{name}}", (string ns, string name) =>
+                store.Owner(kind, ns, name) is { } o ? Json(o) : KubernetesStatus.NotFound(resource, name));
+        app.MapGet("/api/v1/namespaces/{ns}/services", (string ns, string? labelSelector) =>
+            List("ServiceList", "v1", Labelled(store.Owners("Service", ns), labelSelector)));
+        app.MapGet("/api/v1/namespaces/{ns}/pods", (string ns, string? labelSelector, int? limit) =>
+            List("PodList", "v1", Labelled(store.PodsIn(ns), labelSelector).Take(limit is > 0 ? limit.Value : int.MaxValue)));
+        app.MapGet("/apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices", (string ns, string? labelSelector) =>
+            List("EndpointSliceList", "discovery.k8s.io/v1", Labelled(store.Owners("EndpointSlice", ns), labelSelector)));
 
         app.MapGet("/apis/apps/v1/namespaces/{ns}/{resource}/{name}", (string ns, string resource, string name) =>
             Owner(store, AppsKinds, ns, resource, name));
@@ -87,6 +98,12 @@ static class ReplayEndpoints
         if (!kinds.TryGetValue(resource, out var kind))
             return KubernetesStatus.Failure(404, "NotFound", "the server could not find the requested resource");
         return store.Owner(kind, ns, name) is { } o ? Json(o) : KubernetesStatus.NotFound(resource, name);
+    }
+
+    static IEnumerable<JsonObject> Labelled(IEnumerable<JsonObject> items, string? labelSelector)
+    {
+        var match = Selector.Parse(labelSelector);
+        return items.Where(o => match.All(m => m.Matches(o["metadata"]?["labels"]?[m.Key]?.GetValue<string>())));
     }
 
     static string? Field(JsonObject e, string path)

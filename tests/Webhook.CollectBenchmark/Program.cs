@@ -1,9 +1,17 @@
 // Collect benchmark: dotnet run -c Release --project tests/Webhook.CollectBenchmark [-- --alerts 200 --log-mb 10 --rounds 1000]
 // Prints collect time per alert (p50/p99, sequential) and memory growth while all alerts are collected at once.
+// With --follow-ups: extra API calls of the Investigate stage per alert, single and in a storm, and its p50/p99.
 using System.Diagnostics;
 using Webhook.Collect;
 using Webhook.CollectBenchmark;
 using Webhook.Replay;
+
+if (args.Contains("--follow-ups"))
+{
+    // dotnet run -c Release --project tests/Webhook.CollectBenchmark -- --follow-ups [--pods 2000 --workloads 50 --rounds 200]
+    await FollowUpBench.RunAsync(Arg("--pods", 2000), Arg("--workloads", 50), Arg("--rounds", 200));
+    return;
+}
 
 var alerts = Arg("--alerts", 200);
 var logMegabytes = Arg("--log-mb", 10);

@@ -38,7 +38,12 @@ public static class CaptureCommand
             using var memory = MemoryHistoryCli.Create(result.GetValue(cluster.Prometheus), collector);
             var capture = await new BundleCapture(api, collector.Options.Logs).WriteAsync(ns, pod, output, ct);
             var (memoryFiles, memoryGaps) = await memory.CaptureAsync(output, ct);
-            foreach (var file in capture.Files.Concat(memoryFiles))
+            // The answers to the follow-up questions a live diagnosis asks, so `diagnose OUT` concludes the same.
+            var followed = await collector.CollectAndFollowUpAsync(ns, pod, null, new Webhook.Diagnosis.CrashClassifier(), ct);
+            var files = capture.Files.Concat(memoryFiles).Concat(BundleCapture.WriteObjects(output, followed.Objects)).ToList();
+            foreach (var gap in followed.Gaps.Where(g => g.StartsWith("follow-up", StringComparison.Ordinal)))
+                Console.Error.WriteLine($"capture: not captured: {gap}");
+            foreach (var file in files)
                 Console.WriteLine(Path.Combine(output, file));
             foreach (var gap in capture.Gaps.Concat(memoryGaps))
                 Console.Error.WriteLine($"capture: not captured: {gap}");

@@ -49,7 +49,8 @@ public static class DiagnoseCommand
                 stderr.WriteLine($"diagnose: {why}");
                 return 1;
             }
-            var snapshot = await collector.CollectAsync(namespaceName, parse.GetValue(target)!, parse.GetValue(container), cancellationToken);
+            var classifier = new CrashClassifier();
+            var snapshot = await collector.CollectAndFollowUpAsync(namespaceName, parse.GetValue(target)!, parse.GetValue(container), classifier, cancellationToken);
             try
             {
                 using var memory = MemoryHistoryCli.Create(parse.GetValue(cluster.Prometheus), collector);
@@ -60,7 +61,7 @@ public static class DiagnoseCommand
                 stderr.WriteLine($"diagnose: {string.Join("; ", e.Failures)}");
                 return 1;
             }
-            Write(new CrashClassifier().Classify(snapshot), format, stdout, snapshot);
+            Write(classifier.Classify(snapshot), format, stdout, snapshot);
             return 0;
         });
         return command;

@@ -54,6 +54,23 @@ public sealed class BundleCapture(IKubernetesApi api, LogOptions limits)
         return new Result(files, gaps);
     }
 
+    /// <summary>objects/KIND.NS.NAME.json for each follow-up answer (ConfigMap values already emptied, env values redacted).</summary>
+    public static IReadOnlyList<string> WriteObjects(string folder, IReadOnlyDictionary<string, string> objects)
+    {
+        var files = new List<string>();
+        foreach (var (key, json) in objects.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            // Keys are built from Kubernetes names: letters, digits, '-' and '.'; anything else is not a file name of ours.
+            if (key.Length == 0 || key.StartsWith('.') || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
+                continue;
+            var name = Path.Combine("objects", key + ".json");
+            Directory.CreateDirectory(Path.Combine(folder, "objects"));
+            File.WriteAllText(Path.Combine(folder, name), JsonNode.Parse(json)!.ToJsonString(Indented) + "\n");
+            files.Add(name);
+        }
+        return files;
+    }
+
     async Task WriteLogAsync(string ns, string pod, string container, bool previous, string folder, List<string> files, CancellationToken ct)
     {
         var query = new LogQuery(container, previous, limits.TailLines, limits.ReadLimitBytes);

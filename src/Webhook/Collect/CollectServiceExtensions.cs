@@ -14,6 +14,11 @@ public static class CollectServiceExtensions
         services.AddSingleton<IPodCollector>(sp => new KubernetesPodCollector(
             sp.GetRequiredService<KubernetesConnections>(), sp.GetRequiredService<ApiCallLimiter>(), Options(sp),
             sp.GetRequiredService<ILogger<KubernetesPodCollector>>()));
+        // Follow-up reads (Investigate): same connections, limit and deadline; shared answers kept 30 s for storms.
+        services.AddSingleton(sp => new AnswerCache(TimeProvider.System, AnswerCache.DefaultWindow));
+        services.AddSingleton<IInvestigator>(sp => new KubernetesInvestigator(
+            sp.GetRequiredService<KubernetesConnections>(), sp.GetRequiredService<ApiCallLimiter>(), Options(sp),
+            sp.GetRequiredService<AnswerCache>(), sp.GetRequiredService<ILogger<KubernetesInvestigator>>()));
         services.AddHostedService<KubernetesStartupCheck>();
         return services;
     }

@@ -23,6 +23,15 @@ public interface IKubernetesApi
     Task<V1Node> GetNodeAsync(string name, CancellationToken ct);
     /// <summary>metrics-server's current usage of the pod (<c>metrics.k8s.io/v1beta1</c> PodMetrics), as JSON.</summary>
     Task<string> GetPodMetricsAsync(string ns, string name, CancellationToken ct);
+
+    // Follow-up reads (Investigate): read-only, never Secrets.
+    Task<V1Service> GetServiceAsync(string ns, string name, CancellationToken ct);
+    Task<IList<V1Service>> ListServicesAsync(string ns, CancellationToken ct);
+    Task<IList<V1EndpointSlice>> ListEndpointSlicesAsync(string ns, string labelSelector, CancellationToken ct);
+    Task<IList<V1Pod>> ListPodsAsync(string ns, string labelSelector, int limit, CancellationToken ct);
+    /// <summary>A ConfigMap with every value already replaced by "": its values never leave this call.</summary>
+    Task<V1ConfigMap> GetConfigMapKeysAsync(string ns, string name, CancellationToken ct);
+    Task<IList<V1ControllerRevision>> ListControllerRevisionsAsync(string ns, string labelSelector, CancellationToken ct);
 }
 
 public sealed record LogQuery(string Container, bool Previous, int TailLines, int LimitBytes);

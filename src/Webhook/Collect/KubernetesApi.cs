@@ -8,6 +8,8 @@ public sealed class KubernetesApi(IKubernetes client) : IKubernetesApi, IDisposa
 {
     // Events past this many are noise for a diagnosis and would only cost memory.
     const int MaxEvents = 200;
+    // A follow-up list (Services of a namespace, slices, revisions) past this many is not one a diagnosis reads.
+    const int MaxListed = 100;
 
     public Task<V1Pod> GetPodAsync(string ns, string name, CancellationToken ct) =>
         client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: ct);
@@ -53,6 +55,26 @@ public sealed class KubernetesApi(IKubernetes client) : IKubernetesApi, IDisposa
     public async Task<string> GetPodMetricsAsync(string ns, string name, CancellationToken ct) =>
         System.Text.Json.JsonSerializer.Serialize(
             await client.CustomObjects.GetNamespacedCustomObjectAsync("metrics.k8s.io", "v1beta1", ns, "pods", name, cancellationToken: ct));
+    public Task<V1Service> GetServiceAsync(string ns, string name, CancellationToken ct) =>
+        client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: ct);
+
+    public async Task<IList<V1Service>> ListServicesAsync(string ns, CancellationToken ct) =>
+        (await client.CoreV1.ListNamespacedServiceAsync(ns, limit: MaxListed, cancellationToken: ct)).Items ?? [];
+
+    public async Task<IList<V1EndpointSlice>> ListEndpointSlicesAsync(string ns, string labelSelector, CancellationToken ct) =>
+        (await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, labelSelector: labelSelector, limit: MaxListed, cancellationToken: ct)).Items ?? [];
+
+    public async Task<IList<V1Pod>> ListPodsAsync(string ns, string labelSelector, int limit, CancellationToken ct) =>
+        (await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, limit: limit, cancellationToken: ct)).Items ?? [];
+
+    public async Task<V1ConfigMap> GetConfigMapKeysAsync(string ns, string name, CancellationToken ct)
+    {
+        var configMap = await client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: ct);
+        return ConfigMapKeys.Only(configMap);
+    }
+
+    public async Task<IList<V1ControllerRevision>> ListControllerRevisionsAsync(string ns, string labelSelector, CancellationToken ct) =>
+        (await client.AppsV1.ListNamespacedControllerRevisionAsync(ns, labelSelector: labelSelector, limit: MaxListed, cancellationToken: ct)).Items ?? [];
 
     public void Dispose() => client.Dispose();
 }

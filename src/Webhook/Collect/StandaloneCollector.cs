@@ -12,6 +12,7 @@ public sealed class StandaloneCollector : IPodCollector, IDisposable
 {
     readonly ApiCallLimiter limiter;
     readonly KubernetesPodCollector collector;
+    readonly KubernetesInvestigator investigator;
 
     public StandaloneCollector(KubernetesOptions options, ILoggerFactory? loggerFactory = null, ClusterEnvironment? environment = null)
     {
@@ -23,6 +24,7 @@ public sealed class StandaloneCollector : IPodCollector, IDisposable
         limiter = new ApiCallLimiter(options.MaxConcurrentCalls);
         Connections = new KubernetesConnections(options, loggerFactory.CreateLogger<KubernetesConnections>(), environment);
         collector = new KubernetesPodCollector(Connections, limiter, options, loggerFactory.CreateLogger<KubernetesPodCollector>());
+        investigator = new KubernetesInvestigator(Connections, limiter, options, new AnswerCache(), loggerFactory.CreateLogger<KubernetesInvestigator>());
     }
 
     public KubernetesOptions Options { get; }
@@ -34,6 +36,16 @@ public sealed class StandaloneCollector : IPodCollector, IDisposable
     /// <summary>Collects a pod named on the command line, as if an alert had named it.</summary>
     public Task<PodSnapshot> CollectAsync(string ns, string pod, string? container, CancellationToken cancellationToken) =>
         collector.CollectAsync(ManualAlert(ns, pod, container), cancellationToken);
+
+    /// <summary>What the service does for an alert before it concludes: collect, classify, answer the follow-up questions.</summary>
+    public async Task<PodSnapshot> CollectAndFollowUpAsync(string ns, string pod, string? container, Webhook.Diagnosis.ICrashClassifier classifier,
+        CancellationToken cancellationToken)
+    {
+        var alert = ManualAlert(ns, pod, container);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var snapshot = await collector.CollectAsync(alert, cancellationToken);
+        return await investigator.FollowUpAsync(classifier, alert, snapshot, System.Diagnostics.Stopwatch.GetElapsedTime(started), cancellationToken);
+    }
 
     public static AlertContext ManualAlert(string ns, string pod, string? container = null) => new()
     {

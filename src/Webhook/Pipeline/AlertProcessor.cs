@@ -14,6 +14,7 @@ public sealed partial class AlertProcessor(
     IInboxStore inbox,
     IPodCollector collector,
     ICrashClassifier classifier,
+    IInvestigator investigator,
     DestinationRegistry destinations,
     DeliveryStage delivery,
     PipelineMetrics metrics,
@@ -42,7 +43,9 @@ public sealed partial class AlertProcessor(
             return;
         }
 
+        var collectStarted = Stopwatch.GetTimestamp();
         var snapshot = await CollectAsync(item, cancellationToken);
+        snapshot = await InvestigateAsync(item, snapshot, Stopwatch.GetElapsedTime(collectStarted), cancellationToken);
         snapshot = await MemoryHistoryAsync(snapshot, alert.Cluster, cancellationToken);
         var diagnosis = Classify(snapshot);
         var notification = new Notification(alert, snapshot, diagnosis, item.IdempotencyKey);
@@ -129,6 +132,28 @@ public sealed partial class AlertProcessor(
         return enriched;
     }
 
+    /// <summary>classify (pure) → follow-up questions → answers in the snapshot; a failure keeps the snapshot as collected.</summary>
+    async Task<PodSnapshot> InvestigateAsync(InboxItem item, PodSnapshot snapshot, TimeSpan spent, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var span = Telemetry.Source.StartActivity("investigate");
+        try
+        {
+            var answered = await investigator.FollowUpAsync(classifier, item.Alert, snapshot, spent, cancellationToken);
+            span?.SetTag("webhook.investigate.objects", answered.Objects.Count);
+            return answered;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogInvestigateFailed(logger, ex, item.Key);
+            return snapshot with { Gaps = [.. snapshot.Gaps, $"follow-ups failed: {ex.GetType().Name}"] };
+        }
+        finally
+        {
+            metrics.Stage("investigate", Stopwatch.GetElapsedTime(started));
+        }
+    }
+
     CrashDiagnosis Classify(PodSnapshot snapshot)
     {
         var started = Stopwatch.GetTimestamp();
@@ -201,6 +226,9 @@ public sealed partial class AlertProcessor(
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Collecting {Key} failed; going on with the alert alone")]
     static partial void LogCollectFailed(ILogger logger, Exception exception, string key);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Following up {Key} failed; going on with what was collected")]
+    static partial void LogInvestigateFailed(ILogger logger, Exception exception, string key);
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "Classifying {Namespace}/{Pod} failed; reporting unknown")]
     static partial void LogClassifyFailed(ILogger logger, Exception exception, string @namespace, string pod);

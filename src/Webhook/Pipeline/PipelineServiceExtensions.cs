@@ -15,6 +15,7 @@ public static class PipelineServiceExtensions
         // Fallbacks: the Kubernetes collector and the classifier replace these when registered.
         services.TryAddSingleton<IPodCollector, AlertOnlyCollector>();
         services.TryAddSingleton<ICrashClassifier, UnknownClassifier>();
+        services.TryAddSingleton<IInvestigator, NoInvestigation>();
         services.AddSingleton<PipelineMetrics>();
         services.AddSingleton<DeliveryStage>();
         services.AddSingleton<AlertProcessor>();

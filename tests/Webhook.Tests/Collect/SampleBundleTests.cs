@@ -61,6 +61,8 @@ public sealed class SampleBundleTests : IAsyncLifetime
         string[] expected =
         [
             "events.json", "logs/checkout.log", "logs/checkout.previous.log", "node.json",
+            // The follow-up answer of the blast radius (the sample namespace has no Service to add).
+            "objects/Deployment.demo.checkout.json",
             "owners/deployment-checkout.json", "owners/replicaset-checkout-58c4d7b9f.json", "owners/replicaset-checkout-6f7d8c9b5.json", "pod.json",
         ];
         Assert.Equal(expected, Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories)

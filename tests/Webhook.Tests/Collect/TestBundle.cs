@@ -40,6 +40,15 @@ sealed class TestBundle
         return this;
     }
 
+    /// <summary>objects/KIND.NS.NAME.json: an answer to a follow-up question (taxonomy.md), served by the replay server.</summary>
+    public TestBundle Object(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "objects"));
+        var ns = obj.Kind == "Node" ? null : obj.Metadata.NamespaceProperty;
+        Write(Path.Combine("objects", $"{Webhook.Diagnosis.ObjectKey.Of(obj.Kind, ns, obj.Metadata.Name)}.json"), obj);
+        return this;
+    }
+
     public TestBundle Node(V1Node node)
     {
         Write("node.json", node);

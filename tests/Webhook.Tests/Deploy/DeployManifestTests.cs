@@ -60,6 +60,33 @@ public sealed class DeployManifestTests
         Assert.Contains(documents, d => d.Contains("kind: ServiceAccount"));
     }
 
+    /// <summary>Read-only and secret-free, and exactly the follow-up reads the Investigate stage makes are granted.</summary>
+    [Theory]
+    [InlineData("deploy/rbac/clusterrole.yaml")]
+    [InlineData("deploy/rbac/namespaced-role.yaml")]
+    public void TheRbacReadsWithoutSecretsOrWritesAndGrantsTheFollowUpReads(string file)
+    {
+        var rules = File.ReadAllText(Repo.PathOf(file)).Split("\n---\n")
+            // Top-level kinds only: a binding's roleRef says "kind: ClusterRole" indented.
+            .Where(d => d.Split('\n').Any(l => l is "kind: ClusterRole" or "kind: Role"))
+            .SelectMany(d => d.Split('\n').Contains("kind: ClusterRole") ? KubernetesYaml.Deserialize<V1ClusterRole>(d).Rules : KubernetesYaml.Deserialize<V1Role>(d).Rules)
+            .ToList();
+        Assert.NotEmpty(rules);
+        foreach (var rule in rules)
+        {
+            Assert.DoesNotContain("secrets", rule.Resources);
+            Assert.DoesNotContain("*", rule.Resources);
+            Assert.All(rule.Verbs, v => Assert.Contains(v, new[] { "get", "list" }));
+        }
+        bool Grants(string group, string resource, string verb) =>
+            rules.Any(r => r.ApiGroups.Contains(group) && r.Resources.Contains(resource) && r.Verbs.Contains(verb));
+        Assert.True(Grants("", "services", "get") && Grants("", "services", "list"));
+        Assert.True(Grants("discovery.k8s.io", "endpointslices", "list"));
+        Assert.True(Grants("", "configmaps", "get") && !Grants("", "configmaps", "list"));
+        Assert.True(Grants("", "pods", "list"));
+        Assert.True(Grants("apps", "controllerrevisions", "list"));
+    }
+
     [Fact]
     public async Task TheNetworkPolicySelectsOnlyTheWebhookAndAdmitsAlertmanager()
     {

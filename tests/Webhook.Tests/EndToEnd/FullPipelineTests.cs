@@ -98,6 +98,8 @@ public sealed class FullPipelineTests(ITestOutputHelper output)
             output.WriteLine(service.Output);
             throw;
         }
+        // The pipeline followed the evidence (collect → classify → investigate → classify): the namespace's Services were read.
+        Assert.Contains(replay.Stats.Requests, r => r.StartsWith("/api/v1/namespaces/demo/services", StringComparison.Ordinal));
         foreach (var pod in pods)
         {
             var message = TopLevelFor(pod).Single().Body.ToJsonString();

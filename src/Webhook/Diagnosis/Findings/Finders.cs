@@ -21,6 +21,13 @@ public static class Finders
         new MemoryHistoryFinder(),
         new ConfigFinder(),
         new PermissionFinder(),
+        // From the answers to follow-up questions (objects/), and the pulls of a mutable tag.
+        new EndpointsFinder(),
+        new ConfigSourceFinder(),
+        new BlastRadiusFinder(),
+        new RevisionFinder(),
+        new NodeFinder(),
+        new MutableTagFinder(),
     ];
 
     public static Findings Collect(CrashFacts facts, RuleMatch match) =>

@@ -78,4 +78,14 @@ public static class FindingKinds
     // Memory over time (Prometheus) and now (metrics.k8s.io).
     public const string MemoryHistory = "memory-history";
     public const string MemoryUsage = "memory-usage";
+
+    // Answers to follow-up questions (objects/ of the bundle).
+    public const string ServiceEndpoints = "service-endpoints";
+    public const string NotAService = "not-a-service";
+    public const string ConfigSource = "config-source";
+    public const string SecretSource = "secret-source";
+    public const string BlastRadius = "blast-radius";
+    public const string RevisionChange = "revision-change";
+    public const string NodePlatform = "node-platform";
+    public const string MutableTag = "mutable-tag";
 }

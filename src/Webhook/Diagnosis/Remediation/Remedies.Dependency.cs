@@ -25,12 +25,22 @@ public static partial class Remedies
             case "service":
                 var svc = u.Get("service")!;
                 var svcNs = u.Get("namespace")!;
+                if (ServiceAnswered(facts, findings, svc, svcNs, port, error) is { } answered)
+                {
+                    foreach (var step in answered) yield return step;
+                    break;
+                }
                 if (error == "name not resolved")
                     yield return $"The name in {target} does not resolve: check that Service {svc} exists in namespace {svcNs} (kubectl get svc {Shell.Quote(svc)} -n {Shell.Quote(svcNs)}); across namespaces use {svc}.{svcNs}.svc";
                 else
                     yield return $"{target}: {error}. Check that Service {svc} in namespace {svcNs} has ready endpoints{(port is null ? "" : $" on port {port}")}: kubectl get endpointslices -n {Shell.Quote(svcNs)} -l kubernetes.io/service-name={Shell.Quote(svc)}; if none are ready, the pods behind it are the problem";
                 if (error == "timed out")
                     yield return $"A timeout rather than a refusal points at a NetworkPolicy or firewall dropping traffic from namespace {ns} to {svc}{(port is null ? "" : $":{port}")}";
+                break;
+            case "ip" when findings.First(FindingKinds.ServiceEndpoints) is { } byIp
+                && ServiceAnswered(facts, findings, byIp.Get("service")!, byIp.Get("namespace")!, port, error) is { } answeredByIp:
+                yield return $"{u.Get("host")} is the ClusterIP of Service {byIp.Get("service")} ({byIp.Get("namespace")}): configure its DNS name {byIp.Get("service")}.{byIp.Get("namespace")}.svc rather than the IP, which changes when the Service is recreated";
+                foreach (var step in answeredByIp) yield return step;
                 break;
             case "ip":
                 yield return $"{target}: {error}. Find which Service or pod owns {u.Get("host")} (kubectl get svc,pods -A -o wide | grep -F {Shell.Quote(u.Get("host")!)}) and check it has ready endpoints{(port is null ? "" : $" on port {port}")}; configure the Service's DNS name rather than an IP, which changes";

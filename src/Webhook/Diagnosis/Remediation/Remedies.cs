@@ -20,7 +20,8 @@ public static partial class Remedies
             Causes.ApplicationError => ApplicationError(match, facts, findings),
             _ => Unknown(facts),
         };
-        return Common(facts, findings).Concat(steps).Where(s => !string.IsNullOrWhiteSpace(s)).Distinct().ToList();
+        return Common(facts, findings).Concat(ConfigAnswered(facts, findings)).Concat(steps).Concat(ChangesAnswered(match.Cause, facts, findings))
+            .Where(s => !string.IsNullOrWhiteSpace(s)).Distinct().ToList();
     }
 
     /// <summary>Steps that hold whatever the cause: what the log itself advises, an object it names as missing, a mount that hides files, a quoted value.</summary>
