@@ -12,6 +12,7 @@ public static class StartupValidation
     /// </summary>
     public static async Task ValidateConfigurationAsync(this WebApplication app)
     {
+        app.Lifetime.ApplicationStarted.Register(() => StartupGuard.HostIsStarting = false);
         app.Services.GetService<IStartupValidator>()?.Validate();
         _ = app.Services.GetRequiredService<DestinationRegistry>();
         var inbox = app.Services.GetRequiredService<SqliteInbox>();
