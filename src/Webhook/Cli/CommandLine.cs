@@ -34,7 +34,16 @@ public static class CommandLine
         }
         // The service stops on SIGTERM/Ctrl+C through the host, the tools through Signals: System.CommandLine's own
         // handler would end the process two seconds after the signal, in the middle of a graceful shutdown.
-        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+        }
+        // WebApplicationFactory stops the program after it has the host: not a failure of ours.
+        catch (Exception e) when (e.GetType().Name != "HostAbortedException")
+        {
+            Console.Error.WriteLine($"{ProgramName}: {e.GetType().Name}: {e.Message}");
+            return RuntimeError;
+        }
     }
 
     static RootCommand CreateRoot(ServeHandler? serve)

@@ -67,6 +67,15 @@ public sealed class ServiceProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Sends a signal by name (TERM, INT: what Ctrl+C sends) with kill(1), as a supervisor or a terminal would.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-s", signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync();
+    }
+
+    public bool HasExited => _process.HasExited;
+
     /// <summary>SIGKILL: no shutdown hooks, no flush, like the OOM killer or a node loss.</summary>
     public void KillHard()
     {
