@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
 
 namespace Webhook.Cli;
@@ -44,9 +45,18 @@ public static partial class ServeCommand
     public static string[] ConfigurationArgs(ParseResult result) =>
         [.. result.GetValue(Urls) is { } urls ? new[] { "--urls", urls } : [], .. result.UnmatchedTokens.Where(IsConfigurationKey)];
 
-    /// <summary>The first argument of serve/demo that is neither an option nor a configuration key, or null.</summary>
-    public static string? UnknownToken(ParseResult result) =>
-        result.CommandResult.Command.TreatUnmatchedTokensAsErrors ? null : result.UnmatchedTokens.FirstOrDefault(t => !IsConfigurationKey(t));
+    /// <summary>
+    /// The first argument nobody takes, or null: of serve and demo, one that is not a configuration key; of the other
+    /// commands, any (System.CommandLine reports unmatched tokens only when the root does, and the root is serve),
+    /// including an unknown option that it took for an argument's value ("diagnose --bogus BUNDLE").
+    /// </summary>
+    public static string? UnknownToken(ParseResult result)
+    {
+        if (result.CommandResult.Command.Options.Contains(Urls))
+            return result.UnmatchedTokens.FirstOrDefault(t => !IsConfigurationKey(t));
+        return result.Tokens.FirstOrDefault(t => t.Type == TokenType.Argument && t.Value.Length > 1 && t.Value[0] == '-' && !char.IsDigit(t.Value[1]))?.Value
+            ?? result.UnmatchedTokens.FirstOrDefault();
+    }
 
     static bool IsConfigurationKey(string token) => ConfigurationKey().IsMatch(token);
 

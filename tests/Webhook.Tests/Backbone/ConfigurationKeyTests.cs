@@ -51,10 +51,13 @@ public sealed partial class ConfigurationKeyTests
         RemoveInbox(settings);
     }
 
-    [Fact]
-    public async Task AListKeyTakesOneCommaSeparatedValue()
+    [Theory]
+    [InlineData("Alerts:Names", "Foo, Bar")]
+    // One item per key replaces the default list too (the binder would append it to KubePodCrashLooping).
+    [InlineData("Alerts:Names:0", "Bar")]
+    public async Task AListKeyTakesOneCommaSeparatedValueAndReplacesTheDefault(string key, string value)
     {
-        var settings = Settings(("Alerts:Names", "Foo, Bar"));
+        var settings = Settings((key, value));
         await using (var service = ServiceProcess.Start(settings))
         {
             await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
