@@ -58,8 +58,12 @@ public static partial class ServeCommand
             ?? result.UnmatchedTokens.FirstOrDefault();
     }
 
+    /// <summary>
+    /// --Section:Key=value, as the host's command-line configuration takes it (WebApplicationFactory passes its
+    /// settings this way too, sections included: --Pipeline=). An option without "=" is not configuration.
+    /// </summary>
     static bool IsConfigurationKey(string token) => ConfigurationKey().IsMatch(token);
 
-    [GeneratedRegex(@"^--[A-Za-z_][\w.-]*(:[\w.{}-]+)+=", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^--[A-Za-z_][\w.-]*(:[\w.{}-]+)*=", RegexOptions.CultureInvariant)]
     private static partial Regex ConfigurationKey();
 }
