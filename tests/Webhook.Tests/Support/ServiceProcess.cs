@@ -56,6 +56,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             if (_process.HasExited) throw new InvalidOperationException($"The service exited with {_process.ExitCode}:\n{Output}");
             try { return (await http.GetAsync($"{BaseUrl}/readyz")).StatusCode == HttpStatusCode.OK; }
             catch (HttpRequestException) { return false; }
+            // A first answer slower than the client's timeout (a loaded machine, the JIT) is "not yet", not a failure.
+            catch (TaskCanceledException) { return false; }
         }, timeout, "the service to answer /readyz");
     }
 
