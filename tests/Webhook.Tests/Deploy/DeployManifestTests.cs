@@ -320,6 +320,16 @@ public sealed class DeployManifestTests : IDisposable
     }
 
     [Fact]
+    public void TheImageShipsTheReplayServerForTheDemoButNoFaultInjection()
+    {
+        Assert.Null(typeof(Webhook.Replay.ReplayServer).Assembly.GetType("Webhook.Replay.ReplayFaults"));
+        Assert.DoesNotContain("Faults", File.ReadAllText(Repo.PathOf("src", "Webhook", "Webhook.csproj")));
+        Assert.True(File.Exists(Repo.PathOf("tests", "Webhook.Replay.Faults", "ReplayFaults.cs")));
+        // The image is built from src/ only.
+        Assert.DoesNotContain("COPY tests", File.ReadAllText(Repo.PathOf("Dockerfile")));
+    }
+
+    [Fact]
     public void TheImageBuildsWithThePublishCommandThatCiRunsForEveryPlatform()
     {
         const string publish = "dotnet publish src/Webhook/Webhook.csproj -c Release -o";
