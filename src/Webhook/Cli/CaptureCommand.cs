@@ -14,8 +14,8 @@ public static class CaptureCommand
         var output = new Argument<string>("OUT") { Description = "Folder to write the bundle to (created if missing)." };
         var cluster = new ClusterCliOptions();
         var command = new Command("capture",
-            "Write a diagnosis bundle of a live pod (literal env values redacted), to reproduce a diagnosis with " +
-            "'diagnose BUNDLE' or attach to a bug report.\n\n" +
+            "Write a diagnosis bundle of a live pod (literal env values redacted). Reproduce the diagnosis with " +
+            "'diagnose BUNDLE', or attach it to a bug report. OUT is created if missing.\n\n" +
             "Example:\n" +
             $"  {CommandLine.ProgramName} capture --namespace shop api-0 ./bundles/api-0")
             { ns, pod, output };

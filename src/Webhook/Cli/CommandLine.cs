@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using System.Reflection;
 
 namespace Webhook.Cli;
@@ -23,7 +24,7 @@ public static class CommandLine
         var root = CreateRoot(serve);
         var parsed = root.Parse(args);
         // One clear line per mistake (a missing argument, an unknown verb or option), not a help page.
-        if (parsed.Action is not HelpAction && (parsed.Errors.Count > 0 || ServeCommand.UnknownToken(parsed) is not null))
+        if (parsed.Action is not (HelpAction or RootHelp) && (parsed.Errors.Count > 0 || ServeCommand.UnknownToken(parsed) is not null))
         {
             var name = parsed.CommandResult.Command == root ? ProgramName : parsed.CommandResult.Command.Name;
             var message = parsed.Errors.Count > 0 ? parsed.Errors[0].Message
@@ -64,7 +65,40 @@ public static class CommandLine
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(CreateVersion());
         root.Subcommands.Add(CreateHelp(root));
+        ShortenCommandList(root);
         return root;
+    }
+
+    /// <summary>The root's help lists each command by its first sentence; "COMMAND --help" has the rest and the example.</summary>
+    static void ShortenCommandList(RootCommand root)
+    {
+        if (root.Options.OfType<HelpOption>().FirstOrDefault() is { Action: HelpAction inner } option)
+            option.Action = new RootHelp(root, inner);
+    }
+
+    sealed class RootHelp(RootCommand root, HelpAction inner) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult result)
+        {
+            if (result.CommandResult.Command != root) return inner.Invoke(result);
+            var output = result.InvocationConfiguration.Output;
+            output.WriteLine(root.Description);
+            output.WriteLine();
+            output.WriteLine($"Usage: {ProgramName} [COMMAND] [options]");
+            output.WriteLine();
+            output.WriteLine("Commands:");
+            foreach (var command in root.Subcommands)
+                output.WriteLine($"  {command.Name,-10} {FirstSentence(command.Description)}");
+            output.WriteLine();
+            output.WriteLine("Options:");
+            output.WriteLine("  --urls URLS     addresses to listen on (serve); configuration keys as --Section:Key=value");
+            output.WriteLine("  -h, --help      this help; COMMAND --help explains a command, with an example");
+            output.WriteLine("  --version       the version");
+            return 0;
+        }
+
+        static string FirstSentence(string? description) =>
+            (description ?? "").Split('\n')[0].Split(". ", 2)[0].Split(": ", 2)[0].TrimEnd('.') + ".";
     }
 
     static Command CreateVersion()

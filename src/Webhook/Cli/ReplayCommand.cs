@@ -13,8 +13,8 @@ public static class ReplayCommand
     {
         var samples = new Option<string?>("--samples") { Description = "Folder of bundles to serve (default: tests/samples of this repository).", HelpName = "DIR" };
         var command = new Command("replay",
-            "Serve a folder of bundles as a Kubernetes API on 127.0.0.1 and print its URL, until Ctrl+C or SIGTERM " +
-            "('demo' also runs the service against it).\n\n" +
+            "Serve a folder of bundles as a Kubernetes API on 127.0.0.1. It prints its URL and runs until Ctrl+C or " +
+            "SIGTERM ('demo' also runs the service against it).\n\n" +
             "Example:\n" +
             $"  {CommandLine.ProgramName} replay --samples tests/samples") { samples };
         command.SetAction(async (result, ct) =>
