@@ -259,6 +259,21 @@ public sealed class DeployManifestTests : IDisposable
     }
 
     [Fact]
+    public async Task TheEmptyDirPatchOfTheExampleTradesTheVolumeForAnEmptyDir()
+    {
+        FillSecretsEnv();
+        var kustomization = Path.Combine(temp, "deploy", "overlays", "example", "kustomization.yaml");
+        var text = await File.ReadAllTextAsync(kustomization);
+        await File.WriteAllTextAsync(kustomization, text.Replace("# patchesStrategicMerge:\n#   - inbox-emptydir.yaml", "patchesStrategicMerge:\n  - inbox-emptydir.yaml"));
+
+        var documents = await RenderAsync("deploy/overlays/example");
+
+        var inbox = Single(documents, "Deployment").As<V1Deployment>().Spec.Template.Spec.Volumes.Single(v => v.Name == "inbox");
+        Assert.NotNull(inbox.EmptyDir);
+        Assert.Null(inbox.PersistentVolumeClaim);
+    }
+
+    [Fact]
     public async Task ThePrometheusRulesPassPromtoolAndMatchThePrometheusRuleResource()
     {
         var (exit, stdout, stderr) = await Repo.RunAsync("promtool", "check", "rules", "deploy/prometheus/rules.yaml");
