@@ -41,14 +41,18 @@ public sealed partial class ConfigurationKeyTests
     public async Task AMistypedSettingStopsTheServiceWithTheKeyAndTheNearestName(string key, string value, string expected)
     {
         var settings = Settings((key, value));
-        await using (var service = ServiceProcess.Start(settings))
+        try
         {
+            await using var service = ServiceProcess.Start(settings);
             Assert.Equal(2, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             var line = Assert.Single(service.Output.Split('\n'), l => l.StartsWith("Configuration error:"));
             Assert.Equal($"Configuration error: {expected}", line);
             Assert.DoesNotContain("   at ", service.Output);
         }
-        RemoveInbox(settings);
+        finally
+        {
+            RemoveInbox(settings);
+        }
     }
 
     [Theory]
@@ -58,8 +62,9 @@ public sealed partial class ConfigurationKeyTests
     public async Task AListKeyTakesOneCommaSeparatedValueAndReplacesTheDefault(string key, string value)
     {
         var settings = Settings((key, value));
-        await using (var service = ServiceProcess.Start(settings))
+        try
         {
+            await using var service = ServiceProcess.Start(settings);
             await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
             using var http = new HttpClient();
 
@@ -70,19 +75,26 @@ public sealed partial class ConfigurationKeyTests
             Assert.Equal(1, result.GetProperty("accepted").GetInt32());
             Assert.Equal(1, result.GetProperty("ignored").GetInt32());
         }
-        RemoveInbox(settings);
+        finally
+        {
+            RemoveInbox(settings);
+        }
     }
 
     [Fact]
     public async Task AListKeyGivenBothWaysIsOneClearLine()
     {
         var settings = Settings(("Alerts:Names", "Foo,Bar"), ("Alerts:Names:0", "Baz"));
-        await using (var service = ServiceProcess.Start(settings))
+        try
         {
+            await using var service = ServiceProcess.Start(settings);
             Assert.Equal(2, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             Assert.Contains("Configuration error: Alerts:Names: set either one comma-separated value", service.Output);
         }
-        RemoveInbox(settings);
+        finally
+        {
+            RemoveInbox(settings);
+        }
     }
 
     /// <summary>
