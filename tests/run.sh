@@ -23,6 +23,14 @@ for setup in tests/setup/*.sh; do
   bash "$setup" || { echo "$setup failed"; echo "0 passed, 1 failed"; exit 1; }
 done
 
+# kubectl renders the deploy/ manifests with its kustomize (Debian's kubernetes-client: kubectl 1.20, kustomize v2.0.3).
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "Installing Debian's kubernetes-client (kubectl)..."
+  as_root apt-get update -qq >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client >/dev/null \
+    || { echo "could not install kubernetes-client"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
 # The container image's build step (Dockerfile) runs this same publish; no container engine runs here.
 publish="$(mktemp -d)"
 if ! dotnet publish src/Webhook/Webhook.csproj -c Release -o "$publish" -v q -nologo >"$publish.log" 2>&1; then

@@ -10,19 +10,14 @@ using Webhook.Observability;
 using Webhook.Operations;
 using Webhook.Pipeline;
 
-if (CommandLine.IsToolInvocation(args))
-    return await CommandLine.RunAsync(args);
-args = CommandLine.WithoutServeVerb(args);
-
-// "demo": the service against the sample bundles, with no cluster (see Demo/DemoMode.cs).
-Webhook.Replay.ReplayServer? replay = null;
-if (DemoMode.IsDemo(args))
-    (args, replay) = await DemoMode.StartAsync(args);
-
-return await StartupGuard.RunAsync(async () =>
+// Every verb goes through the command line (Cli/CommandLine.cs); "serve" (the default) and "demo" come back here
+// with the configuration arguments, and "demo" with the replay server it started (Demo/DemoMode.cs).
+return await CommandLine.RunAsync(args, (args, replay) => StartupGuard.RunAsync(async () =>
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.Configuration.AddShippedDefaults();
+    // A busy port or a bad setting is one line (StartupGuard), not the host's stack-trace log.
+    builder.Logging.AddStartupGuard();
 
     // Intake: Alertmanager's webhook, authenticated, checked, acknowledged once durable.
     builder.Services.AddAlertIntake();
@@ -55,6 +50,6 @@ return await StartupGuard.RunAsync(async () =>
     app.MapMetrics();
     app.MapBenchmarkEndpoint();
     await app.RunAsync();
-});
+}));
 
 public partial class Program;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using k8s.Autorest;
-using Microsoft.Extensions.Options;
 using Webhook.Collect;
 
 namespace Webhook.Cli;
@@ -14,7 +13,12 @@ public static class CaptureCommand
         var pod = new Argument<string>("POD") { Description = "Name of the pod." };
         var output = new Argument<string>("OUT") { Description = "Folder to write the bundle to (created if missing)." };
         var cluster = new ClusterCliOptions();
-        var command = new Command("capture", "Write a diagnosis bundle of a live pod (literal env values redacted).") { ns, pod, output };
+        var command = new Command("capture",
+            "Write a diagnosis bundle of a live pod (literal env values redacted). Reproduce the diagnosis with " +
+            "'diagnose BUNDLE', or attach it to a bug report. OUT is created if missing.\n\n" +
+            "Example:\n" +
+            $"  {CommandLine.ProgramName} capture --namespace shop api-0 ./bundles/api-0")
+            { ns, pod, output };
         cluster.AddTo(command);
         command.SetAction((result, ct) => RunAsync(result.GetValue(ns)!, result.GetValue(pod)!, result.GetValue(output)!, cluster, result, ct));
         return command;
@@ -25,16 +29,27 @@ public static class CaptureCommand
         if (!KubernetesNames.IsDnsLabel(ns) || !KubernetesNames.IsDnsSubdomain(pod))
         {
             Console.Error.WriteLine($"capture: '{ns}/{pod}' is not a valid namespace/pod name.");
-            return 2;
+            return CommandLine.UsageError;
         }
         try
         {
-            using var collector = cluster.CreateCollector(result);
-            if (collector.Connections.Resolve(null) is not { Api: { } api })
-            {
-                Console.Error.WriteLine($"capture: {collector.Connections.Unavailable}");
-                return 1;
-            }
+            Directory.CreateDirectory(output);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"capture: cannot create the folder '{output}': {e.Message}");
+            return CommandLine.RuntimeError;
+        }
+        var (collector, problem) = cluster.TryCreateCollector(result);
+        if (collector is null || collector.Connections.Resolve(null) is not { Api: { } api })
+        {
+            Console.Error.WriteLine($"capture: {problem ?? collector?.Connections.Unavailable}");
+            collector?.Dispose();
+            return CommandLine.RuntimeError;
+        }
+        using var _ = collector;
+        try
+        {
             using var memory = MemoryHistoryCli.Create(result.GetValue(cluster.Prometheus), collector);
             var capture = await new BundleCapture(api, collector.Options.Logs).WriteAsync(ns, pod, output, ct);
             var (memoryFiles, memoryGaps) = await memory.CaptureAsync(output, ct);
@@ -49,15 +64,20 @@ public static class CaptureCommand
                 Console.Error.WriteLine($"capture: not captured: {gap}");
             return 0;
         }
-        catch (OptionsValidationException e)
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
         {
-            Console.Error.WriteLine($"capture: {string.Join(" ", e.Failures)}");
-            return 2;
+            Console.Error.WriteLine($"capture: {string.Join("; ", e.Failures)}");
+            return CommandLine.UsageError;
         }
         catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException)
         {
             Console.Error.WriteLine($"capture: {ApiGaps.Describe($"pod {ns}/{pod}", e, deadline: null)}");
-            return 1;
+            return CommandLine.RuntimeError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"capture: cannot write to '{output}': {e.Message}");
+            return CommandLine.RuntimeError;
         }
     }
 }

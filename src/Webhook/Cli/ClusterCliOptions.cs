@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Options;
 using Webhook.Collect;
 
 namespace Webhook.Cli;
@@ -9,10 +10,10 @@ namespace Webhook.Cli;
 /// </summary>
 public sealed class ClusterCliOptions
 {
-    public Option<string?> Kubeconfig { get; } = new("--kubeconfig") { Description = "Kubeconfig file (default: KUBECONFIG, then ~/.kube/config)." };
-    public Option<string?> Context { get; } = new("--context") { Description = "Kubeconfig context (default: the current one)." };
-    public Option<string?> Server { get; } = new("--server") { Description = "Plain-HTTP API server URL without credentials, e.g. the replay server of 'demo' (tests and demos only)." };
-    public Option<string?> Prometheus { get; } = new("--prometheus") { Description = "Prometheus base URL for the memory history of an OOM-like crash (default: Prometheus__Url)." };
+    public Option<string?> Kubeconfig { get; } = new("--kubeconfig") { Description = "Kubeconfig file (default: KUBECONFIG, then ~/.kube/config).", HelpName = "FILE" };
+    public Option<string?> Context { get; } = new("--context") { Description = "Kubeconfig context (default: the current one).", HelpName = "NAME" };
+    public Option<string?> Server { get; } = new("--server") { Description = "Plain-HTTP API server URL without credentials, e.g. the replay server of 'demo' (tests and demos only).", HelpName = "URL" };
+    public Option<string?> Prometheus { get; } = new("--prometheus") { Description = "Prometheus base URL for the memory history of an OOM-like crash (default: Prometheus__Url).", HelpName = "URL" };
 
     /// <summary>A person waits at the terminal: one slow call should not hold them for long.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
@@ -34,6 +35,32 @@ public sealed class ClusterCliOptions
         HttpTimeout = Timeout,
     };
 
-    /// <summary>A collector for one command run; dispose it when done.</summary>
-    public StandaloneCollector CreateCollector(ParseResult result) => new(ToOptions(result));
+    /// <summary>
+    /// A collector for one command run (dispose it when done), or the one line that says why there is none,
+    /// naming the flags of the command line rather than the service's configuration keys.
+    /// </summary>
+    public (StandaloneCollector? Collector, string? Problem) TryCreateCollector(ParseResult result)
+    {
+        try
+        {
+            var collector = new StandaloneCollector(ToOptions(result));
+            if (collector.Connections.Unavailable is { } why)
+            {
+                collector.Dispose();
+                return (null, AsFlags(why));
+            }
+            return (collector, null);
+        }
+        catch (OptionsValidationException e)
+        {
+            return (null, AsFlags(string.Join("; ", e.Failures)));
+        }
+    }
+
+    /// <summary>"Kubernetes:Kubeconfig: file 'x' does not exist." → "--kubeconfig: file 'x' does not exist."</summary>
+    public static string AsFlags(string message) => message
+        .Replace("Kubernetes:Kubeconfig", "--kubeconfig")
+        .Replace("Kubernetes:Context", "--context")
+        .Replace("Kubernetes:Server, test/demo only", "--server")
+        .Replace("Kubernetes:Server", "--server");
 }

@@ -4,34 +4,37 @@ using Webhook.Replay;
 namespace Webhook.Cli;
 
 /// <summary>
-/// <c>replay [--samples DIR]</c>: serves the sample bundles shipped in the repo (tests/samples) over the
-/// Kubernetes API on loopback, so the service can be tried with no cluster: point it at the printed URL
-/// with <c>Kubernetes__Server</c>. A tool for demos; the service never needs it.
+/// <c>demo</c>: the service against the sample bundles of tests/samples, served by the replay Kubernetes API on
+/// loopback (without fault injection), with one sample alert per pod posted to itself (Demo/DemoMode.cs).
 /// </summary>
 public static class DemoCommand
 {
-    public static Command Create()
+    public static Command Create(ServeHandler? serve)
     {
-        var samples = new Option<string?>("--samples") { Description = "Folder of bundles to serve (default: tests/samples of this repository)." };
-        var command = new Command("replay", "Serve the sample bundles as a Kubernetes API on 127.0.0.1 and print its URL ('demo' also runs the service against it).") { samples };
+        var samples = new Option<string?>("--samples") { Description = "Folder of bundles to serve (default: tests/samples of this repository).", HelpName = "DIR" };
+        var command = new Command("demo",
+            "Run the service against the sample bundles, with no cluster: the replay Kubernetes API serves them on " +
+            "127.0.0.1 and one alert per sample pod is posted to the service, so diagnoses appear in the console. " +
+            "Stops on Ctrl+C or SIGTERM.\n\n" +
+            "Example:\n" +
+            $"  {CommandLine.ProgramName} demo --urls http://127.0.0.1:5080") { samples };
+        ServeCommand.AddOptions(command);
         command.SetAction(async (result, ct) =>
         {
             var folder = result.GetValue(samples) ?? FindSamples();
             if (folder is null || !Directory.Exists(folder))
             {
-                Console.Error.WriteLine("replay: no sample bundles found; pass --samples DIR (a folder of bundles, see tests/samples/README.md).");
-                return 2;
+                Console.Error.WriteLine(folder is null
+                    ? "demo: tests/samples not found; run it from the repository or pass --samples DIR."
+                    : $"demo: --samples: folder '{folder}' does not exist.");
+                return CommandLine.UsageError;
             }
-            await using var server = await StartReplayAsync(folder, ct);
-            PrintInstructions(server, folder);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, ct); // until Ctrl+C
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            return 0;
+            await using var replay = await StartReplayAsync(folder, ct);
+            Console.WriteLine($"demo: replay Kubernetes API on {replay.Url} serving {folder}");
+            string[] configuration = [.. ServeCommand.ConfigurationArgs(result), $"--Kubernetes:Server={replay.Url}",
+                // The replay server also answers Prometheus' query_range from the samples' metrics/ (memory history).
+                $"--Prometheus:Url={replay.Url}", "--Demo:PostSamples=true"];
+            return serve is null ? 0 : await serve(configuration, replay);
         });
         return command;
     }
@@ -48,19 +51,5 @@ public static class DemoCommand
                 if (Directory.Exists(Path.Combine(dir.FullName, "tests", "samples")))
                     return Path.Combine(dir.FullName, "tests", "samples");
         return null;
-    }
-
-    static void PrintInstructions(ReplayServer server, string folder)
-    {
-        Console.WriteLine($"Replay Kubernetes API: {server.Url}  (bundles from {folder})");
-        foreach (var (ns, pod) in server.Store.PodNames.Order())
-            Console.WriteLine($"  pod {ns}/{pod}");
-        Console.WriteLine();
-        Console.WriteLine("Point the service at it (another terminal):");
-        Console.WriteLine($"  Kubernetes__Server={server.Url} dotnet run --project src/Webhook");
-        Console.WriteLine("Or capture a bundle back from it:");
-        var (firstNs, firstPod) = server.Store.PodNames.Order().FirstOrDefault();
-        Console.WriteLine($"  dotnet run --project src/Webhook -- capture --server {server.Url} -n {firstNs} {firstPod} /tmp/bundle");
-        Console.WriteLine("Ctrl+C stops it.");
     }
 }

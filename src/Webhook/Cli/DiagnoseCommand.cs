@@ -18,7 +18,12 @@ public static class DiagnoseCommand
         // Live mode: --namespace NS POD collects from the current kubeconfig (or --kubeconfig/--context/--server).
         var ns = new Option<string?>("--namespace", "-n") { Description = "Live mode: diagnose POD in this namespace of the current cluster" };
 
-        var command = new Command("diagnose", "Explain why a container keeps crashing, from a captured bundle or a live pod.") { target, container, output, ns };
+        var command = new Command("diagnose",
+            "Explain why a container keeps crashing, from a captured bundle or a live pod.\n\n" +
+            "Examples:\n" +
+            $"  {CommandLine.ProgramName} diagnose ./bundle -o json          a bundle written by 'capture'\n" +
+            $"  {CommandLine.ProgramName} diagnose --namespace shop api-0     a live pod, from the current kubeconfig")
+            { target, container, output, ns };
         var cluster = new ClusterCliOptions();
         cluster.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -31,26 +36,30 @@ public static class DiagnoseCommand
             if (format is not ("text" or "json"))
             {
                 stderr.WriteLine($"diagnose: --output must be text or json, not '{format}'");
-                return 1;
+                return CommandLine.UsageError;
             }
-            StandaloneCollector collector;
-            try
+            var podName = parse.GetValue(target)!;
+            if (!KubernetesNames.IsDnsLabel(namespaceName) || !KubernetesNames.IsDnsSubdomain(podName))
             {
-                collector = cluster.CreateCollector(parse);
+                stderr.WriteLine($"diagnose: '{namespaceName}/{podName}' is not a valid namespace/pod name.");
+                return CommandLine.UsageError;
             }
-            catch (Microsoft.Extensions.Options.OptionsValidationException e)
+            var (collector, problem) = cluster.TryCreateCollector(parse);
+            if (collector is null)
             {
-                stderr.WriteLine($"diagnose: {string.Join("; ", e.Failures)}");
-                return 1;
+                stderr.WriteLine($"diagnose: {problem}");
+                return CommandLine.RuntimeError;
             }
             using var _ = collector;
-            if (collector.Connections.Unavailable is { } why)
-            {
-                stderr.WriteLine($"diagnose: {why}");
-                return 1;
-            }
             var classifier = new CrashClassifier();
-            var snapshot = await collector.CollectAndFollowUpAsync(namespaceName, parse.GetValue(target)!, parse.GetValue(container), classifier, cancellationToken);
+            var snapshot = await collector.CollectAndFollowUpAsync(namespaceName, podName, parse.GetValue(container), classifier, cancellationToken);
+            // Without the pod there is nothing to diagnose: say why (not found, forbidden, unreachable) instead of "unknown".
+            if (snapshot.Pod is null)
+            {
+                var why = snapshot.Gaps.FirstOrDefault(g => g.StartsWith("pod", StringComparison.Ordinal)) ?? snapshot.Gaps.FirstOrDefault() ?? "not found";
+                stderr.WriteLine($"diagnose: pod {namespaceName}/{podName}: {ClusterCliOptions.AsFlags(why)}");
+                return CommandLine.RuntimeError;
+            }
             try
             {
                 using var memory = MemoryHistoryCli.Create(parse.GetValue(cluster.Prometheus), collector);
@@ -59,7 +68,7 @@ public static class DiagnoseCommand
             catch (Microsoft.Extensions.Options.OptionsValidationException e)
             {
                 stderr.WriteLine($"diagnose: {string.Join("; ", e.Failures)}");
-                return 1;
+                return CommandLine.UsageError;
             }
             Write(classifier.Classify(snapshot), format, stdout, snapshot);
             return 0;
@@ -80,7 +89,7 @@ public static class DiagnoseCommand
         if (output is not ("text" or "json"))
         {
             stderr.WriteLine($"diagnose: --output must be text or json, not '{output}'");
-            return 1;
+            return CommandLine.UsageError;
         }
         try
         {

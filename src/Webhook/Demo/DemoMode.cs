@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Webhook.Cli;
 using Webhook.Replay;
 
 namespace Webhook.Demo;
@@ -13,19 +12,6 @@ namespace Webhook.Demo;
 /// </summary>
 public static partial class DemoMode
 {
-    public static bool IsDemo(string[] args) => args is ["demo", ..] && !args.Contains("--help") && !args.Contains("-h");
-
-    /// <summary>Starts the replay server and returns the service's arguments pointing at it.</summary>
-    public static async Task<(string[] Args, ReplayServer Replay)> StartAsync(string[] args)
-    {
-        var samples = DemoCommand.FindSamples()
-            ?? throw new InvalidOperationException("demo: tests/samples not found; run it from the repository.");
-        var replay = await DemoCommand.StartReplayAsync(samples);
-        Console.WriteLine($"demo: replay Kubernetes API on {replay.Url} serving {samples}");
-        // The replay server also answers Prometheus' query_range from the samples' metrics/ (memory history).
-        return ([.. args[1..], $"--Kubernetes:Server={replay.Url}", $"--Prometheus:Url={replay.Url}", "--Demo:PostSamples=true"], replay);
-    }
-
     public static IServiceCollection AddDemo(this IServiceCollection services, ReplayServer? replay)
     {
         if (replay is not null)

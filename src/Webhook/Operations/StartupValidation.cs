@@ -12,6 +12,9 @@ public static class StartupValidation
     /// </summary>
     public static async Task ValidateConfigurationAsync(this WebApplication app)
     {
+        app.Lifetime.ApplicationStarted.Register(() => StartupGuard.HostIsStarting = false);
+        // Before any options are bound: unknown keys fail, one-value list keys are split at commas.
+        ConfigurationKeys.Check(app.Configuration);
         app.Services.GetService<IStartupValidator>()?.Validate();
         _ = app.Services.GetRequiredService<DestinationRegistry>();
         var inbox = app.Services.GetRequiredService<SqliteInbox>();

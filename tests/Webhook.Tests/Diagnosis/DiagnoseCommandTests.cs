@@ -68,7 +68,7 @@ public class DiagnoseCommandTests
     {
         using var bundle = TempBundle.From(new Crash());
         var (exit, output, error) = Run(bundle.Path, "--output", "yaml");
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Empty(output);
         Assert.Equal("diagnose: --output must be text or json, not 'yaml'", error.Trim());
     }

@@ -57,7 +57,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             if (_process.HasExited) throw new InvalidOperationException($"The service exited with {_process.ExitCode}:\n{Output}");
             try { return (await http.GetAsync($"{BaseUrl}/readyz")).StatusCode == HttpStatusCode.OK; }
             catch (HttpRequestException) { return false; }
-            // A probe slower than the client's timeout (a busy machine, a process still starting) is "not yet".
+            // A first answer slower than the client's timeout (a loaded machine, the JIT) is "not yet", not a failure.
             catch (TaskCanceledException) { return false; }
         }, timeout, "the service to answer /readyz");
     }
@@ -79,6 +79,15 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     [DllImport("libc", SetLastError = true)]
     static extern int kill(int pid, int signal);
+
+    /// <summary>Sends a signal by name (TERM, INT: what Ctrl+C sends) with kill(1), as a supervisor or a terminal would.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-s", signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync();
+    }
+
+    public bool HasExited => _process.HasExited;
 
     /// <summary>SIGKILL: no shutdown hooks, no flush, like the OOM killer or a node loss.</summary>
     public void KillHard()
