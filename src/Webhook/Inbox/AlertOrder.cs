@@ -19,6 +19,23 @@ public sealed class AlertOrder
 
     readonly Dictionary<string, List<Entry>> _byAlert = new(StringComparer.Ordinal);
     readonly Dictionary<long, Entry> _byId = [];
+    /// <summary>Items in flight per route: a claim prefers the route with the fewest, so one route's backlog never takes every worker.</summary>
+    readonly Dictionary<string, int> _inFlightByRoute = new(StringComparer.Ordinal);
+
+    static string RouteOfAlert(string alert) => alert[..alert.IndexOf('\n')];
+
+    /// <summary>The route of a tracked item, or "" when it is not tracked.</summary>
+    public string RouteOf(long id) => _byId.TryGetValue(id, out var entry) ? RouteOfAlert(entry.Alert) : "";
+
+    /// <summary>How many items of this route are in flight now.</summary>
+    public int InFlight(string route) => _inFlightByRoute.GetValueOrDefault(route);
+
+    void CountInFlight(Entry entry, int delta)
+    {
+        var route = RouteOfAlert(entry.Alert);
+        var count = _inFlightByRoute.GetValueOrDefault(route) + delta;
+        if (count <= 0) _inFlightByRoute.Remove(route); else _inFlightByRoute[route] = count;
+    }
 
     public int Count => _byId.Count;
 
@@ -29,6 +46,7 @@ public sealed class AlertOrder
         var alert = AlertOf(route, fingerprint);
         var entry = new Entry(id, alert, startsAt.UtcTicks, resolved) { InFlight = inFlight };
         if (!_byId.TryAdd(id, entry)) return;
+        if (inFlight) CountInFlight(entry, 1);
         if (!_byAlert.TryGetValue(alert, out var list)) _byAlert[alert] = list = new List<Entry>(1);
         // New items have the highest id; only a re-queued old item goes in the middle.
         var at = list.Count;
@@ -39,6 +57,7 @@ public sealed class AlertOrder
     public void Remove(long id)
     {
         if (!_byId.Remove(id, out var entry)) return;
+        if (entry.InFlight) CountInFlight(entry, -1);
         var list = _byAlert[entry.Alert];
         list.Remove(entry);
         if (list.Count == 0) _byAlert.Remove(entry.Alert);
@@ -46,7 +65,9 @@ public sealed class AlertOrder
 
     public void SetInFlight(long id, bool inFlight)
     {
-        if (_byId.TryGetValue(id, out var entry)) entry.InFlight = inFlight;
+        if (!_byId.TryGetValue(id, out var entry) || entry.InFlight == inFlight) return;
+        entry.InFlight = inFlight;
+        CountInFlight(entry, inFlight ? 1 : -1);
     }
 
     public enum Verdict { Claim, Blocked, Supersede }

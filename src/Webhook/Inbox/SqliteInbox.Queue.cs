@@ -10,6 +10,9 @@ public sealed partial class SqliteInbox
 {
     const string Superseded = "superseded: its resolved arrived before it was delivered";
 
+    /// <summary>How many due items past the first a claim looks at to find a route with fewer items in flight.</summary>
+    const int FairnessScan = 512;
+
     public Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken) =>
         _database.WriteAsync<IReadOnlyList<InboxItem>>(async (connection, token) =>
         {
@@ -18,24 +21,39 @@ public sealed partial class SqliteInbox
             var superseded = new List<long>();
             // Expired leases first (their holder is stuck or gone), then due pending items in due order. Blocked items
             // (an earlier item of their alert is open) are passed over, so one stalled alert never holds up the rest.
-            foreach (var sql in new[]
-            {
-                "SELECT id FROM items WHERE state = 'inflight' AND lease_until <= $now ORDER BY lease_until, id",
-                "SELECT id FROM items WHERE state = 'pending' AND next_attempt_at <= $now ORDER BY next_attempt_at, id",
-            })
-            {
-                await using var select = SqliteDatabase.Command(connection, sql, ("$now", now));
-                await using var reader = await select.ExecuteReaderAsync(token);
+            await using (var expired = SqliteDatabase.Command(connection,
+                "SELECT id FROM items WHERE state = 'inflight' AND lease_until <= $now ORDER BY lease_until, id", ("$now", now)))
+            await using (var reader = await expired.ExecuteReaderAsync(token))
                 while (chosen.Count < max && await reader.ReadAsync(token))
+                    if (_order.Check(reader.GetInt64(0), superseded) == AlertOrder.Verdict.Claim) chosen.Add(reader.GetInt64(0));
+
+            // Among due pending items, the route with the fewest items in flight goes first (then due order): a storm on
+            // one route, or a destination that is slow, never takes every worker from another route's alerts.
+            var candidates = new List<(long Id, string Route)>();
+            await using (var pending = SqliteDatabase.Command(connection,
+                "SELECT id FROM items WHERE state = 'pending' AND next_attempt_at <= $now ORDER BY next_attempt_at, id", ("$now", now)))
+            await using (var reader = await pending.ExecuteReaderAsync(token))
+                while (chosen.Count + candidates.Count(c => _order.InFlight(c.Route) == 0) < max && candidates.Count < max + FairnessScan
+                       && await reader.ReadAsync(token))
                 {
                     var id = reader.GetInt64(0);
                     switch (_order.Check(id, superseded))
                     {
-                        case AlertOrder.Verdict.Claim: chosen.Add(id); break;
+                        case AlertOrder.Verdict.Claim: candidates.Add((id, _order.RouteOf(id))); break;
                         case AlertOrder.Verdict.Supersede: superseded.Add(id); break;
                     }
                 }
+            var taken = new Dictionary<string, int>(StringComparer.Ordinal);
+            while (chosen.Count < max && candidates.Count > 0)
+            {
+                var best = 0;
+                for (var i = 1; i < candidates.Count; i++)
+                    if (Load(candidates[i].Route) < Load(candidates[best].Route)) best = i;
+                chosen.Add(candidates[best].Id);
+                taken[candidates[best].Route] = taken.GetValueOrDefault(candidates[best].Route) + 1;
+                candidates.RemoveAt(best);
             }
+            int Load(string route) => _order.InFlight(route) + taken.GetValueOrDefault(route);
             if (chosen.Count == 0 && superseded.Count == 0) return [];
 
             var items = new List<InboxItem>(chosen.Count);

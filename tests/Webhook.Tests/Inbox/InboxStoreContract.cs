@@ -96,6 +96,23 @@ public abstract class InboxStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AClaimPrefersTheRouteWithFewerItemsInFlightOverAnotherRoutesBacklog()
+    {
+        // A storm queued on one route first, then one alert on another: the other route must not wait behind it.
+        await _store.EnqueueAsync([.. Enumerable.Range(0, 20).Select(i => Item($"storm-{i}", route: "team-a"))]);
+        await _store.EnqueueAsync([Item("lonely", route: "team-b")]);
+
+        var busy = await _store.ClaimAsync(1, Lease, CancellationToken.None);
+        Assert.Equal("team-a", Assert.Single(busy).Alert.Route); // nothing in flight yet: due order
+        var next = await ClaimOneAsync1();
+        Assert.Equal("team-b", next.Alert.Route); // team-a has one in flight, team-b none
+        var then = await ClaimOneAsync1();
+        Assert.Equal("team-a", then.Alert.Route); // only team-a is left: its backlog goes on
+    }
+
+    async Task<InboxItem> ClaimOneAsync1() => Assert.Single(await _store.ClaimAsync(1, Lease, CancellationToken.None));
+
+    [Fact]
     public async Task TheOrderOfAnAlertsItemsSurvivesARestart()
     {
         await _store.EnqueueAsync([Item("a", startsAtMinute: 0)]);

@@ -33,7 +33,6 @@ public class PlantedSecretTests : IAsyncLifetime
         {
             ["Inbox:Path"] = NotifyTestKit.TempDb(),
             ["Pipeline:BaseBackoff"] = "00:00:00.050",
-            ["Delivery:BaseDelay"] = "00:00:00.010",
             ["Routes:default:Slack:WebhookUrl"] = _chat.SlackWebhookUrl,
             ["Routes:default:Teams:WorkflowUrl"] = _chat.TeamsUrl,
             ["Routes:default:Webhook:Url"] = _chat.WebhookUrl,
