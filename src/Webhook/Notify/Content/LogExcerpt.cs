@@ -56,13 +56,16 @@ public static class LogExcerpt
         var output = new List<string>();
         var previous = -1;
         var decisive = evidenceAt.Count > 0 ? evidenceAt[^1] : -1;
+        var foldedUntil = -1;
         foreach (var i in keep)
         {
+            // A line already counted in the "(× N)" of the run it belongs to.
+            if (i <= foldedUntil) { previous = i; continue; }
             if (i != previous + 1) output.Add($"{Gap} {i - previous - 1} line{(i - previous - 1 == 1 ? "" : "s")} cut {Gap}");
             // Identical lines in a row (a retry loop) read once, with their count.
             var repeats = 1;
             while (i + repeats < lines.Length && keep.Contains(i + repeats) && lines[i + repeats] == lines[i] && i + repeats != decisive) repeats++;
-            if (repeats > 1 && output.Count > 0 && output[^1].EndsWith($"(× {repeats})", StringComparison.Ordinal)) { previous = i; continue; }
+            foldedUntil = i + repeats - 1;
             var line = lines[i].Length > MaxLineChars ? Head(lines[i], MaxLineChars) + Gap : lines[i];
             output.Add((i == decisive ? Marker : "") + line + (repeats > 1 ? $"  (× {repeats})" : ""));
             previous = i;
