@@ -363,7 +363,12 @@ public class FindingsTests
     public void ARollbackNamesTheDeploymentOfTheReplicaSet()
     {
         var d = Classify(new Crash { Log = "TypeError: 'NoneType' object is not subscriptable" },
-            pod => pod.Metadata.OwnerReferences = [new V1OwnerReference { Kind = "ReplicaSet", Name = "user-api-5d8f9c7b6", Controller = true, ApiVersion = "apps/v1", Uid = "u" }]);
+            pod =>
+            {
+                // As the ReplicaSet controller writes them: the owner's name ends in the pod's template hash.
+                pod.Metadata.OwnerReferences = [new V1OwnerReference { Kind = "ReplicaSet", Name = "user-api-5d8f9c7b6", Controller = true, ApiVersion = "apps/v1", Uid = "u" }];
+                pod.Metadata.Labels = new Dictionary<string, string> { ["pod-template-hash"] = "5d8f9c7b6" };
+            });
         Assert.Contains(d.Remediation, r => r.Contains("kubectl rollout undo deployment/user-api -n shop"));
     }
 

@@ -46,14 +46,9 @@ public static partial class Remedies
             ? $"{w.Kind} {w.Name} changed recently ({string.Join("; ", w.Changes.Take(3))}); if the crashes started with it, roll back: kubectl rollout undo {w.Kind.ToLowerInvariant()}/{w.Name} -n {facts.Namespace}"
             : null;
 
-    /// <summary>"deployment/api", "statefulset/db" for kubectl rollout: the workload, else the pod's controller (a ReplicaSet's hash dropped).</summary>
-    static string? Owner(CrashFacts facts)
-    {
-        if (facts.Snapshot.Workload is { } w) return $"{w.Kind.ToLowerInvariant()}/{w.Name}";
-        var owner = facts.Snapshot.Pod?.Metadata?.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
-        if (owner is { Kind: "ReplicaSet" } && owner.Name.LastIndexOf('-') is > 0 and var dash) return $"deployment/{owner.Name[..dash]}";
-        return owner is { Kind: "StatefulSet" or "DaemonSet" or "Deployment" } ? $"{owner.Kind.ToLowerInvariant()}/{owner.Name}" : null;
-    }
+    /// <summary>"deployment/api", "statefulset/db" for kubectl rollout (<see cref="WorkloadRef"/>); null for what rollout cannot undo.</summary>
+    static string? Owner(CrashFacts facts) =>
+        WorkloadRef.Of(facts) is { Kind: "Deployment" or "StatefulSet" or "DaemonSet" } w ? w.Resource : null;
 
     static IEnumerable<string> Unknown(CrashFacts facts)
     {

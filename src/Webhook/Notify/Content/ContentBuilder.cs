@@ -36,7 +36,7 @@ public sealed class ContentBuilder(SecretRedactor redactor)
             RunnerUp = diagnosis.Alternatives.Count > 0 ? CauseText.Words(diagnosis.Alternatives[0].Cause) : null,
             Change = diagnosis.Change is { } change ? new(R(change.Text), R(change.Command)) : null,
             Summary = R(diagnosis.Summary),
-            Facts = Facts(n, ns, pod, container, status).Select(f => f with { Value = R(f.Value) }).ToList(),
+            Facts = Diagnosis.PodFacts.For(snapshot, diagnosis, ns, pod).Select(f => new Fact(f.Name, R(f.Value))).ToList(),
             EvidenceLines = evidenceLines,
             Log = logText,
             LogEvidence = logEvidence,
@@ -77,7 +77,4 @@ public sealed class ContentBuilder(SecretRedactor redactor)
     private static V1ContainerStatus? FindStatus(V1Pod? pod, string? container) =>
         (pod?.Status?.ContainerStatuses ?? []).Concat(pod?.Status?.InitContainerStatuses ?? [])
             .FirstOrDefault(s => s.Name == container);
-
-    private static IEnumerable<Fact> Facts(Notification n, string ns, string pod, string? container, V1ContainerStatus? status) =>
-        Diagnosis.PodFacts.For(n.Snapshot, n.Diagnosis, ns, pod).Select(f => new Fact(f.Name, f.Value));
 }
