@@ -21,6 +21,8 @@ public sealed class AlertOrder
     readonly Dictionary<long, Entry> _byId = [];
     /// <summary>Items in flight per route: a claim prefers the route with the fewest, so one route's backlog never takes every worker.</summary>
     readonly Dictionary<string, int> _inFlightByRoute = new(StringComparer.Ordinal);
+    /// <summary>Open items not in flight per route, in arrival order: found by route when a backlog hides them from a claim's scan.</summary>
+    readonly Dictionary<string, SortedSet<long>> _waitingByRoute = new(StringComparer.Ordinal);
 
     static string RouteOfAlert(string alert) => alert[..alert.IndexOf('\n')];
 
@@ -30,11 +32,32 @@ public sealed class AlertOrder
     /// <summary>How many items of this route are in flight now.</summary>
     public int InFlight(string route) => _inFlightByRoute.GetValueOrDefault(route);
 
+    /// <summary>The routes that have items waiting (open, not in flight).</summary>
+    public IReadOnlyCollection<string> RoutesWaiting => _waitingByRoute.Keys;
+
+    /// <summary>The first <paramref name="max"/> waiting items of a route, in arrival order.</summary>
+    public IReadOnlyList<long> FirstWaiting(string route, int max) =>
+        _waitingByRoute.TryGetValue(route, out var waiting) ? [.. waiting.Take(max)] : [];
+
     void CountInFlight(Entry entry, int delta)
     {
         var route = RouteOfAlert(entry.Alert);
         var count = _inFlightByRoute.GetValueOrDefault(route) + delta;
         if (count <= 0) _inFlightByRoute.Remove(route); else _inFlightByRoute[route] = count;
+    }
+
+    void SetWaiting(Entry entry, bool waiting)
+    {
+        var route = RouteOfAlert(entry.Alert);
+        if (waiting)
+        {
+            if (!_waitingByRoute.TryGetValue(route, out var set)) _waitingByRoute[route] = set = [];
+            set.Add(entry.Id);
+        }
+        else if (_waitingByRoute.TryGetValue(route, out var set) && set.Remove(entry.Id) && set.Count == 0)
+        {
+            _waitingByRoute.Remove(route);
+        }
     }
 
     public int Count => _byId.Count;
@@ -46,7 +69,7 @@ public sealed class AlertOrder
         var alert = AlertOf(route, fingerprint);
         var entry = new Entry(id, alert, startsAt.UtcTicks, resolved) { InFlight = inFlight };
         if (!_byId.TryAdd(id, entry)) return;
-        if (inFlight) CountInFlight(entry, 1);
+        if (inFlight) CountInFlight(entry, 1); else SetWaiting(entry, waiting: true);
         if (!_byAlert.TryGetValue(alert, out var list)) _byAlert[alert] = list = new List<Entry>(1);
         // New items have the highest id; only a re-queued old item goes in the middle.
         var at = list.Count;
@@ -57,7 +80,7 @@ public sealed class AlertOrder
     public void Remove(long id)
     {
         if (!_byId.Remove(id, out var entry)) return;
-        if (entry.InFlight) CountInFlight(entry, -1);
+        if (entry.InFlight) CountInFlight(entry, -1); else SetWaiting(entry, waiting: false);
         var list = _byAlert[entry.Alert];
         list.Remove(entry);
         if (list.Count == 0) _byAlert.Remove(entry.Alert);
@@ -68,6 +91,7 @@ public sealed class AlertOrder
         if (!_byId.TryGetValue(id, out var entry) || entry.InFlight == inFlight) return;
         entry.InFlight = inFlight;
         CountInFlight(entry, inFlight ? 1 : -1);
+        SetWaiting(entry, waiting: !inFlight);
     }
 
     public enum Verdict { Claim, Blocked, Supersede }

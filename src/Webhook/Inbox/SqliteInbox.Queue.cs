@@ -13,6 +13,9 @@ public sealed partial class SqliteInbox
     /// <summary>How many due items past the first a claim looks at to find a route with fewer items in flight.</summary>
     const int FairnessScan = 512;
 
+    /// <summary>How many of a route's waiting items a claim looks up by id when the scan did not reach that route.</summary>
+    const int RouteLookup = 256;
+
     public Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken) =>
         _database.WriteAsync<IReadOnlyList<InboxItem>>(async (connection, token) =>
         {
@@ -30,19 +33,42 @@ public sealed partial class SqliteInbox
             // Among due pending items, the route with the fewest items in flight goes first (then due order): a storm on
             // one route, or a destination that is slow, never takes every worker from another route's alerts.
             var candidates = new List<(long Id, string Route)>();
+            var scannedAll = false;
             await using (var pending = SqliteDatabase.Command(connection,
                 "SELECT id FROM items WHERE state = 'pending' AND next_attempt_at <= $now ORDER BY next_attempt_at, id", ("$now", now)))
             await using (var reader = await pending.ExecuteReaderAsync(token))
-                while (chosen.Count + candidates.Count(c => _order.InFlight(c.Route) == 0) < max && candidates.Count < max + FairnessScan
-                       && await reader.ReadAsync(token))
+                while (chosen.Count + candidates.Count(c => _order.InFlight(c.Route) == 0) < max && candidates.Count < max + FairnessScan)
                 {
-                    var id = reader.GetInt64(0);
-                    switch (_order.Check(id, superseded))
+                    if (!await reader.ReadAsync(token))
                     {
-                        case AlertOrder.Verdict.Claim: candidates.Add((id, _order.RouteOf(id))); break;
-                        case AlertOrder.Verdict.Supersede: superseded.Add(id); break;
+                        scannedAll = true;
+                        break;
                     }
+                    Consider(reader.GetInt64(0));
                 }
+            // A route the scan never reached (one alert behind a storm's backlog of thousands) is looked up by its own
+            // waiting items when it has fewer in flight than every route found: served at once however deep the backlog.
+            if (!scannedAll && chosen.Count < max)
+            {
+                var lightest = candidates.Count == 0 ? int.MaxValue : candidates.Min(c => _order.InFlight(c.Route));
+                foreach (var route in _order.RoutesWaiting.Where(r => _order.InFlight(r) < lightest && candidates.All(c => c.Route != r)).ToList())
+                {
+                    await using var lookup = SqliteDatabase.Command(connection, """
+                        SELECT id FROM items WHERE id IN (SELECT value FROM json_each($ids)) AND state = 'pending' AND next_attempt_at <= $now
+                        ORDER BY next_attempt_at, id
+                        """, ("$ids", $"[{string.Join(',', _order.FirstWaiting(route, RouteLookup))}]"), ("$now", now));
+                    await using var reader = await lookup.ExecuteReaderAsync(token);
+                    while (await reader.ReadAsync(token)) Consider(reader.GetInt64(0));
+                }
+            }
+            void Consider(long id)
+            {
+                switch (_order.Check(id, superseded))
+                {
+                    case AlertOrder.Verdict.Claim: candidates.Add((id, _order.RouteOf(id))); break;
+                    case AlertOrder.Verdict.Supersede: superseded.Add(id); break;
+                }
+            }
             var taken = new Dictionary<string, int>(StringComparer.Ordinal);
             while (chosen.Count < max && candidates.Count > 0)
             {

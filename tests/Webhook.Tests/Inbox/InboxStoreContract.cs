@@ -110,6 +110,20 @@ public abstract class InboxStoreContract : IAsyncLifetime
         Assert.Equal("team-a", then.Alert.Route); // only team-a is left: its backlog goes on
     }
 
+    [Fact]
+    public async Task AnAlertOnAnotherRouteIsClaimedNextHoweverDeepTheBacklogAheadOfIt()
+    {
+        // Deeper than any window a claim scans in due order: the lonely alert is due last of 3,001.
+        await _store.EnqueueAsync([.. Enumerable.Range(0, 3000).Select(i => Item($"storm-{i}", route: "team-a"))]);
+        Clock.Now = Clock.Now.AddSeconds(1);
+        await _store.EnqueueAsync([Item("lonely", route: "team-b")]);
+
+        var busy = await _store.ClaimAsync(4, Lease, CancellationToken.None);
+        Assert.All(busy, i => Assert.Equal("team-a", i.Alert.Route));
+        Assert.Equal("lonely", (await ClaimOneAsync1()).Alert.Fingerprint);
+        Assert.Equal("team-a", (await ClaimOneAsync1()).Alert.Route);
+    }
+
     async Task<InboxItem> ClaimOneAsync1() => Assert.Single(await _store.ClaimAsync(1, Lease, CancellationToken.None));
 
     [Fact]
