@@ -272,7 +272,8 @@ public sealed class FollowUpTests
         var change = d.Findings.Single(f => f.Kind == FindingKinds.RevisionChange);
         Assert.Contains("app: memory limit 512Mi → 256Mi", change.Text);
         Assert.Contains("helm.sh/chart db-1.1.0 → db-1.2.0", change.Text);
-        Assert.Contains(d.Remediation, r => r.Contains("kubectl rollout undo statefulset/db -n shop --to-revision=1"));
+        Assert.Contains(d.Remediation, r => r.Contains("kubectl rollout undo statefulset/db -n shop --to-revision=1")
+            && r.Contains("kubectl get controllerrevision db-2 db-1 -n shop -o yaml"));
     }
 
     [Fact]

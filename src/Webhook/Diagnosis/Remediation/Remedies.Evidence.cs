@@ -43,7 +43,12 @@ public static partial class Remedies
     static IEnumerable<string> ChangesAnswered(string cause, CrashFacts facts, Findings findings)
     {
         if (findings.First(FindingKinds.RevisionChange) is { } rev)
-            yield return $"{rev.Get("kind")} {rev.Get("name")} revision {rev.Get("revision")} changed ({Text.Clip(rev.Get("changes") ?? "", 240)}); if the crashes started with it, roll back: kubectl rollout undo {rev.Get("kind")!.ToLowerInvariant()}/{rev.Get("name")} -n {Shell.Quote(facts.Namespace)}{(rev.Get("previousRevision") is { Length: > 0 } p ? $" --to-revision={p}" : "")}";
+            yield return $"{rev.Get("kind")} {rev.Get("name")} revision {rev.Get("revision")} changed ({Text.Clip(rev.Get("changes") ?? "", 240)}); if the crashes started with it, roll back: kubectl rollout undo {rev.Get("kind")!.ToLowerInvariant()}/{rev.Get("name")} -n {Shell.Quote(facts.Namespace)}{(rev.Get("previousRevision") is { Length: > 0 } p ? $" --to-revision={p}" : "")}"
+                + (rev.Get("revisionName") is { Length: > 0 } now
+                    ? $" (compare kubectl get controllerrevision {Shell.Quote(now)}{(rev.Get("previousRevisionName") is { Length: > 0 } was ? $" {Shell.Quote(was)}" : "")} -n {Shell.Quote(facts.Namespace)} -o yaml)"
+                    : "");
+        else if (RecentChange(facts) is { } change)
+            yield return change; // the causes whose own steps leave it out (an OOM kill after an upgrade, an image for another architecture)
         if (findings.First(FindingKinds.MutableTag) is { } tag)
             yield return $"Image {tag.Get("image")} is a mutable tag that was pulled again: what runs may have changed with no change to the pod. Pin a version tag or a digest{(tag.Get("imageID") is { } id && id.Contains("sha256:", StringComparison.Ordinal) ? $" (the running one is {id[id.IndexOf("sha256:", StringComparison.Ordinal)..]})" : "")}";
         if (findings.First(FindingKinds.NodePlatform) is { } node && node.Get("arch") is { } arch
