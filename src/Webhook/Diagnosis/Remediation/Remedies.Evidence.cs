@@ -14,7 +14,12 @@ public static partial class Remedies
         if (ep.Get("wrongPort") is { } wrong)
             steps.Add($"Service {svc} does not serve port {wrong} (its ports: {ep.Get("ports")}): point the app at one of them, or add the port to the Service");
         if (ep.Get("ready") == "0" && ep.Get("pod") is { } pod)
-            steps.Add($"{svc} ({svcNs}) has 0 ready endpoints: {ep.Get("podStates")}. Fix {pod} first{(ep.Get("podCause") is { } cause ? $" (its own cause: {cause})" : "")}: kubectl describe pod {Shell.Quote(pod)} -n {Shell.Quote(svcNs)}; kubectl logs {Shell.Quote(pod)} -n {Shell.Quote(svcNs)} --previous. This pod recovers once {svc} has a ready endpoint");
+            steps.Add($"{svc} ({svcNs}) has 0 ready endpoints: {ep.Get("podStates")}. Fix {pod} first{(ep.Get("podCause") is { } cause ? $" (its own cause: {cause})" : "")}: "
+                + (ep.Get("podStates")?.StartsWith($"{pod} is Pending", StringComparison.Ordinal) == true
+                    // A pod that never started has no log: its events say why it is not scheduled or not started.
+                    ? $"kubectl describe pod {Shell.Quote(pod)} -n {Shell.Quote(svcNs)} shows in its events why it is not scheduled or started (resources, node selector, taints, an unbound PersistentVolumeClaim)"
+                    : $"kubectl describe pod {Shell.Quote(pod)} -n {Shell.Quote(svcNs)}; kubectl logs {Shell.Quote(pod)} -n {Shell.Quote(svcNs)} --previous")
+                + $". This pod recovers once {svc} has a ready endpoint");
         else if (ep.Get("ready") == "0")
             steps.Add($"{svc} ({svcNs}) has 0 ready endpoints{(ep.Get("selector") is { Length: > 0 } sel ? $" (selector {sel})" : "")}: kubectl get pods -n {Shell.Quote(svcNs)} -l {Shell.Quote(ep.Get("selector") ?? "")} shows why the pods behind it are not ready; this pod recovers once one is");
         else if (ep.Get("ready") is { } ready)
