@@ -158,11 +158,14 @@ public sealed class FollowUpTests
     }
 
     [Fact]
-    public void TheAnswersDoNotOverruleAnOomKillReadyEndpointsOrTheServiceOfThePodItself()
+    public void TheAnswersDoNotOverruleAnOomKillARuntimeOutOfMemoryReadyEndpointsOrTheServiceOfThePodItself()
     {
         var args = new[] { "--storage-url=http://postgres:5432" };
         var oom = new Crash { ExitCode = 137, Reason = "OOMKilled", MemoryLimit = "256Mi", Log = StorageFailed, Args = args }.Snapshot();
         Assert.Equal(Causes.OomKilled, Classify(With(oom, Service("postgres", "postgres"), Slice("postgres", false))).Cause);
+
+        var heap = new Crash { Log = "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space", Args = args }.Snapshot();
+        Assert.Equal(Causes.RuntimeOutOfMemory, Classify(With(heap, Service("postgres", "postgres"), Slice("postgres", false))).Cause);
 
         var crash = new Crash { Log = StorageFailed, Args = args }.Snapshot();
         Assert.NotEqual(Causes.DependencyUnavailable, Classify(With(crash, Service("postgres", "postgres"), Slice("postgres", true))).Cause);

@@ -3,10 +3,11 @@ using System.Text.Json.Nodes;
 namespace Webhook.Diagnosis;
 
 /// <summary>
-/// The answers decide: a container that exits with an error of its own (no OOM kill, no probe kill, no signal) while
-/// a Service it is configured to reach has no ready endpoint waits on that dependency, whatever its log manages to
-/// say ("no Elasticsearch node available", or nothing after "Connecting to zookeeper"). Surer when the log's last
-/// lines name the dependency. A Service that selects this pod itself is its own, not a dependency.
+/// The answers decide: a container that exits with an error of its own (no OOM kill, no probe kill, no signal, no
+/// specific cause in its log) while a Service it is configured to reach has no ready endpoint waits on that
+/// dependency, whatever its log manages to say ("no Elasticsearch node available", or nothing after "Connecting to
+/// zookeeper"). Surer when the log's last lines name the dependency. A Service that selects this pod itself is its
+/// own, not a dependency.
 /// </summary>
 public sealed class UnreadyDependencyRule : ICrashRule
 {
@@ -17,6 +18,11 @@ public sealed class UnreadyDependencyRule : ICrashRule
     public RuleMatch? Evaluate(CrashFacts facts)
     {
         if (facts.Terminated is not { ExitCode: > 0 and < 128 or 255, Reason: not "OOMKilled" } || facts.Snapshot.Objects.Count == 0)
+            return null;
+        // A log that names a specific cause (out of heap, a missing setting, a denied path) keeps it: the answers
+        // decide only for an app's own error, or for a log that says nothing decisive.
+        if (facts.Verdict is { } verdict && verdict.Score >= facts.Options.MinLogScore
+            && verdict.Cause is not (Causes.ApplicationError or Causes.DependencyUnavailable or Causes.Unknown))
             return null;
         if (Find(facts) is not { } found)
             return null;
