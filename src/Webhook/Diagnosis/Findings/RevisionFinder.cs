@@ -48,6 +48,7 @@ public sealed class RevisionFinder : IFinder
             ["kind"] = kind, ["name"] = name, ["revision"] = current.Revision.ToString(CultureInfo.InvariantCulture),
             ["previousRevision"] = previous.Name is null ? "" : previous.Revision.ToString(CultureInfo.InvariantCulture),
             ["changes"] = string.Join("; ", changes), ["createdAt"] = created ?? "",
+            ["revisionName"] = current.Name, ["previousRevisionName"] = previous.Name ?? "",
         };
         yield return new Finding(FindingKinds.RevisionChange,
             $"{kind} {name} revision {current.Revision}{(created is null ? "" : $" ({created})")} changed: {string.Join("; ", changes.Take(4))}",
