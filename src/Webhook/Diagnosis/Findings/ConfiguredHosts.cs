@@ -7,8 +7,9 @@ namespace Webhook.Diagnosis;
 /// The cluster Services a container is configured to reach, when its log names no host:port: URLs and host:port
 /// pairs in its command, args and literal env values, and bare names in flags and variables named like an address
 /// (KAFKA_ZOOKEEPER_CONNECT=zk, --db-host=postgres). Only names of the Service DNS forms count (NAME, NAME.NS,
-/// NAME.NS.svc…); hosts the log's last lines mention come first. The collector redacts literal env values, so a live
-/// pod offers its command and args; a bundle taken with kubectl offers its env values too.
+/// NAME.NS.svc…); hosts the log's last lines mention come first. The collector cuts literal env values down to the
+/// addresses they name (Collect/EnvRedaction, which shares this class's idea of an address-named variable), so a live
+/// pod offers the same hosts as a bundle taken with kubectl.
 /// </summary>
 public static partial class ConfiguredHosts
 {
@@ -38,11 +39,11 @@ public static partial class ConfiguredHosts
             var (name, value) = word.StartsWith('-') && word.IndexOf('=') is var eq and > 0 ? (word[..eq], word[(eq + 1)..]) : (flag, word);
             flag = word.StartsWith('-') && !word.Contains('=') ? word : null;
             if (word.StartsWith('-') && !word.Contains('=')) continue;
-            Add(hosts, facts, value, name is not null && AddressName().IsMatch(name), $"arg {name ?? word}");
+            Add(hosts, facts, value, name is not null && EnvRedaction.IsAddressName(name), $"arg {name ?? word}");
         }
         foreach (var e in spec?.Env ?? [])
             if (e.Value is { Length: > 0 } value && value != PodRedaction.Redacted)
-                Add(hosts, facts, value, AddressName().IsMatch(e.Name), $"env {e.Name}");
+                Add(hosts, facts, value, EnvRedaction.IsAddressName(e.Name), $"env {e.Name}");
         var log = string.Join('\n', facts.Log.Lines.TakeLast(MentionWindow).Select(l => l.Text));
         return hosts.Select(h => h with { Mentioned = Mentions(log, h, facts.PodName) })
             .OrderByDescending(h => h.Mentioned).DistinctBy(h => (h.Service, h.Namespace)).ToList();
@@ -71,9 +72,6 @@ public static partial class ConfiguredHosts
         return host.Service.Split('-').Where(w => w.Length >= 4 && !own.Contains(w) && !CommonWords.Contains(w) && w.Any(char.IsAsciiLetter))
             .Any(w => Regex.IsMatch(log, $@"\b{Regex.Escape(w)}\b", RegexOptions.IgnoreCase));
     }
-
-    [GeneratedRegex(@"HOST|URL|URI|DSN|ADDR|SERVER|ENDPOINT|BROKER|CONNECT|BOOTSTRAP|UPSTREAM", RegexOptions.IgnoreCase)]
-    private static partial Regex AddressName();
 
     [GeneratedRegex(@"[\s,;]+")]
     private static partial Regex Separator();
