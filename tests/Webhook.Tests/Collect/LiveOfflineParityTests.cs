@@ -1,4 +1,5 @@
 using Webhook.Bundles;
+using Webhook.Cli;
 using Webhook.Collect;
 using Webhook.Diagnosis;
 using Webhook.Replay;
@@ -10,7 +11,7 @@ namespace Webhook.Tests.Collect;
 /// Corpus cases whose dependency is named only in an env value, served by the replay server and collected by the
 /// real KubernetesClient: the live collector's env redaction keeps the host, so the live diagnosis is the one
 /// `diagnose BUNDLE` gives for the same case (the cause, the dependency and its pod). The replay server only reads
-/// the case folders.
+/// the case folders; a `capture` of the live pod concludes the same again.
 /// </summary>
 public sealed class LiveOfflineParityTests
 {
@@ -38,6 +39,22 @@ public sealed class LiveOfflineParityTests
         Assert.Contains($"Service.{snapshot.Namespace}.{service}", snapshot.Objects.Keys);
         Assert.Equal(Dependency(offline), Dependency(live));
         Assert.Equal(offline.Summary, live.Summary);
+        Assert.Equal(offline.Remediation, live.Remediation);
+
+        // A capture of the live pod is cut by the same policy and concludes the same.
+        var bundle = Directory.CreateTempSubdirectory("capture-").FullName;
+        try
+        {
+            Assert.Equal(0, await CommandLine.RunAsync(["capture", "--server", server.Url.ToString(), "-n", snapshot.Namespace, snapshot.PodName, bundle]));
+            var captured = classifier.Classify(BundleReader.Read(bundle, c.Expected.Container));
+            Assert.Equal((live.Cause, live.Summary), (captured.Cause, captured.Summary));
+            Assert.Equal(Dependency(live), Dependency(captured));
+            Assert.Equal(live.Remediation, captured.Remediation);
+        }
+        finally
+        {
+            Directory.Delete(bundle, recursive: true);
+        }
     }
 
     /// <summary>What the diagnosis says about the dependency: its endpoints finding and the steps that name the Service.</summary>
