@@ -29,7 +29,7 @@ public static class FollowUps
         var config = ConfigMaps(facts).ToList();
         var rest = new List<Question>();
 
-        if (PodOwner.Of(pod) is ({ } kind, { } name) && KubernetesNames.IsDnsSubdomain(name))
+        if (PodWorkload.Controller(pod) is ({ } kind, { } name) && KubernetesNames.IsDnsSubdomain(name))
         {
             rest.Add(Question.Get(kind, ns, name, $"replicas of {kind.ToLowerInvariant()}/{name} (blast radius)"));
             if (kind is "StatefulSet" or "DaemonSet" && answers.Get(kind, ns, name) is { } workload
