@@ -19,9 +19,10 @@ public sealed class DeliveryStage(PipelineMetrics metrics, DeliveryResilience re
             bool absorbed;
             try
             {
-                absorbed = gate.TryAbsorb(notification);
+                absorbed = await gate.TryAbsorbAsync(notification, cancellationToken);
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            // Any store's failure (SQLite's and Npgsql's exceptions are DbExceptions): the inbox retries the item.
+            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
             {
                 return Count(notifier.Kind, new DeliveryOutcome.Retryable($"storm store failed: {ex.GetType().Name}"));
             }

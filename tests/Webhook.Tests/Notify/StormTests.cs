@@ -148,7 +148,8 @@ public class StormTests : IAsyncLifetime
         var after = Start(SlackWebhook, inbox);
         await Eventually.True(() => _chat.AcceptedCount("slack-webhook") == single + 1, "the recovered digest");
         Assert.Contains($"{5 - single} pods crash looping", _chat.To("slack-webhook").Last().Body);
-        await Eventually.True(() => after.Get<StormStore>().Pending("default/slack").Count == 0, "the digest to leave the store");
+        await Eventually.TrueAsync(async () => (await after.Get<IStormStore>().PendingAsync("default/slack", default)).Count == 0,
+            TimeSpan.FromSeconds(20), "the digest to leave the store");
     }
 
     [Fact]
@@ -176,7 +177,7 @@ public class StormTests : IAsyncLifetime
         await Eventually.True(() => service.Logs.Entries.Any(e => e.Message.Contains("Storm digest of 11 pods to default/teams refused")),
             "the digest to be given up", TimeSpan.FromSeconds(60));
         await Eventually.True(() => service.Get<StormGates>().Running == 0, "no digest loop left running");
-        Assert.Empty(service.Get<StormStore>().Pending("default/teams"));
+        Assert.Empty(await service.Get<IStormStore>().PendingAsync("default/teams", default));
         var attempts = _chat.To("teams").Count();
         Assert.InRange(attempts, 2, 20);
     }

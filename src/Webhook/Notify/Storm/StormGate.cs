@@ -7,41 +7,55 @@ namespace Webhook.Notify.Storm;
 /// <summary>
 /// Per chat destination: counts pods per status over a sliding window and, past the threshold (or when one
 /// Alertmanager group is larger than it), takes notifications into a batch that is posted as one digest.
-/// Batches are written to <see cref="StormStore"/> before the pod counts as delivered, and posted through the
+/// Batches are written to the <see cref="IStormStore"/> before the pod counts as delivered, and posted through the
 /// delivery stage (its guards and metrics) again after a restart or a failed attempt, until the chat accepts them,
 /// finally refuses them, or they are older than <see cref="StormOptions.MaxRetryAge"/>.
 /// </summary>
 public sealed partial class StormGate(string destinationId, string kind, IDigestTarget target, ContentBuilder content,
-    StormStore store, DeliveryStage stage, StormGates loops, IOptions<StormOptions> options, TimeProvider time, ILogger logger)
+    IStormStore store, DeliveryStage stage, StormGates loops, IOptions<StormOptions> options, TimeProvider time, ILogger logger)
 {
     public string DestinationId => destinationId;
 
     private readonly StormOptions _options = options.Value;
-    private readonly Lock _lock = new();
+    // Guards the windows and the open batches. A semaphore, not a lock: a pod joins its batch in the store (an
+    // asynchronous write) and in memory as one step, so a batch taken for posting never misses a pod the store holds.
+    private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Dictionary<string, Window> _recent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Batch> _batches = new(StringComparer.Ordinal);
 
     /// <summary>Raised after each digest attempt; tests wait on it instead of sleeping.</summary>
     public event Action<StormDigest, DeliveryOutcome>? DigestPosted;
 
-    /// <summary>Posts the digests a previous run held but did not post. Called once at start.</summary>
-    public void Recover()
+    /// <summary>Posts the digests a previous run held but did not post. Called once, when the host starts.</summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        foreach (var pending in store.Pending(destinationId))
+        IReadOnlyList<PendingStormBatch> held;
+        try
+        {
+            held = await store.PendingAsync(destinationId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Left in the store: the next start tries again.
+            LogRecoveryFailed(logger, destinationId, ex.GetType().Name);
+            return;
+        }
+        foreach (var pending in held)
         {
             // Its first pod's time: a digest held past MaxHold is posted at once, and its age counts across restarts.
-            var batch = new Batch(pending.BatchId, pending.Key, pending.FirstAdded, pending.Expected);
+            var batch = new Batch(pending.Batch.Id, pending.Batch.Key, pending.FirstAdded, pending.Batch.Expected);
             foreach (var entry in pending.Entries) batch.Add(entry, pending.FirstAdded);
             loops.Track(ct => HoldThenPostAsync(batch, ct));
         }
     }
 
     /// <summary>True when the notification went into a digest and must not be posted on its own.</summary>
-    public bool TryAbsorb(Notification n)
+    public async Task<bool> TryAbsorbAsync(Notification n, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         Batch? started = null;
-        lock (_lock)
+        await _lock.WaitAsync(cancellationToken);
+        try
         {
             var recent = _recent.TryGetValue(n.Alert.Status, out var w) ? w : _recent[n.Alert.Status] = new();
             recent.Add(n.IdempotencyKey, now, _options.Window);
@@ -54,9 +68,15 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                 _batches[key] = started = batch = new Batch(Guid.NewGuid().ToString("N"), key, now, bigGroup ? n.Alert.GroupSize : int.MaxValue);
             var entry = StormEntry.From(n, content);
             // Durable before the pod counts as delivered; a pod already held (a retry after a restart) is not added twice.
-            if (store.Add(destinationId, batch.Id, key, batch.Expected, entry, now)) batch.Add(entry, now);
+            if (await store.AddAsync(destinationId, new StormBatchInfo(batch.Id, key, batch.Expected), entry, now, cancellationToken))
+                batch.Add(entry, now);
         }
-        if (started is not null) loops.Track(ct => HoldThenPostAsync(started, ct));
+        finally
+        {
+            _lock.Release();
+            // Even when the store failed: a batch others may join meanwhile is posted (or dropped empty) by its loop.
+            if (started is not null) loops.Track(ct => HoldThenPostAsync(started, ct));
+        }
         return true;
     }
 
@@ -72,10 +92,15 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                 stopping.ThrowIfCancellationRequested();
             }
             List<StormEntry> entries;
-            lock (_lock)
+            await _lock.WaitAsync(stopping);
+            try
             {
                 if (_batches.TryGetValue(batch.Key, out var current) && current == batch) _batches.Remove(batch.Key);
                 entries = batch.Take();
+            }
+            finally
+            {
+                _lock.Release();
             }
             if (entries.Count == 0) return;
             var digest = StormDigest.From(entries);
@@ -88,7 +113,8 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                 if (outcome is not DeliveryOutcome.Retryable r)
                 {
                     if (outcome is DeliveryOutcome.Permanent p) LogDigestFailed(logger, destinationId, digest.PodCount, p.Reason);
-                    store.Remove(destinationId, batch.Id);
+                    // Not cancelled by the host stopping: a digest posted but left in the store is posted again at the next start.
+                    await store.RemoveAsync(destinationId, batch.Id, CancellationToken.None);
                     return;
                 }
                 // Nothing sent (pace, busy, open circuit) or throttled: the wait is known, and it is no failure to back off from.
@@ -104,7 +130,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                 if (time.GetUtcNow() + wait > giveUpAt)
                 {
                     LogDigestFailed(logger, destinationId, digest.PodCount, $"still failing after {_options.MaxRetryAge}: {r.Reason}");
-                    store.Remove(destinationId, batch.Id);
+                    await store.RemoveAsync(destinationId, batch.Id, CancellationToken.None);
                     return;
                 }
                 await Task.Delay(wait, time, stopping);
@@ -167,6 +193,9 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
 
     [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "Storm digest of {Pods} pods to {Destination} failed, will retry: {Reason}")]
     private static partial void LogDigestRetry(ILogger logger, string destination, int pods, string reason);
+
+    [LoggerMessage(EventId = 323, Level = LogLevel.Error, Message = "Storm digests held for {Destination} before the start could not be read: {Error}")]
+    private static partial void LogRecoveryFailed(ILogger logger, string destination, string error);
 
     [LoggerMessage(EventId = 321, Level = LogLevel.Error, Message = "Storm digest to {Destination} broke: {Error}")]
     private static partial void LogDigestError(ILogger logger, string destination, string error);
