@@ -172,13 +172,21 @@ public class StormTests : IAsyncLifetime
             ["Routes:default:Teams:WorkflowUrl"] = _chat.TeamsUrl,
             ["Storm:RetryDelay"] = "00:00:00.100", ["Storm:MaxRetryAge"] = "00:00:01",
         });
+        var gate = service.Get<StormGates>().For("default/teams")!;
+        var attempts = 0;
+        gate.DigestPosted += (_, _) => Interlocked.Increment(ref attempts);
         await service.PostAsync("", ChatService.Group("g1", "firing", Pods("api", 11)));
 
-        await Eventually.True(() => service.Logs.Entries.Any(e => e.Message.Contains("Storm digest of 11 pods to default/teams refused")),
-            "the digest to be given up", TimeSpan.FromSeconds(60));
+        // Given up for its age (counted from its first pod, so on a slow machine it may be given up after its first
+        // attempt: how many fit in the age is the machine's business; that a refused digest is retried is
+        // ADigestTheChatRefusedForNowIsPostedLaterExactlyOnce's).
+        await Eventually.True(() => service.Logs.Entries.Any(e => e.Message.Contains("Storm digest of 11 pods to default/teams refused: still failing after 00:00:01")),
+            "the digest to be given up for its age", TimeSpan.FromSeconds(60));
         await Eventually.True(() => service.Get<StormGates>().Running == 0, "no digest loop left running");
         Assert.Empty(await service.Get<IStormStore>().PendingAsync("default/teams", default));
-        var attempts = _chat.To("teams").Count();
-        Assert.InRange(attempts, 2, 20);
+        // It stopped: a handful of attempts, each through the delivery stage (those its guards held back, the open
+        // breaker or the pace, never reached Teams), none after the give-up.
+        Assert.InRange(attempts, 1, 20);
+        Assert.InRange(_chat.To("teams").Count(), 1, attempts);
     }
 }
