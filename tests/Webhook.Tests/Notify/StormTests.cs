@@ -164,6 +164,29 @@ public class StormTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APodsResolveNeverOvertakesTheDigestHoldingItsFiring()
+    {
+        // The digest's retries are slow and the resolve's fast: without the hold, the resolve would come first.
+        _chat.Script("slack-webhook", 503, times: 2);
+        var service = Start(new(SlackWebhook)
+        {
+            ["Storm:Threshold"] = "3", ["Storm:RetryDelay"] = "00:00:01",
+            ["Pipeline:BaseBackoff"] = "00:00:00.050", ["Pipeline:MaxBackoff"] = "00:00:00.200",
+        });
+        var pods = Pods("api", 5).ToList();
+        await service.PostAsync("", ChatService.Group("g1", "firing", pods));
+        // The digest has met the outage: it is held for its retry when the first pod recovers.
+        await Eventually.True(() => _chat.To("slack-webhook").Any(r => r.Status == 503), "the digest to be refused once");
+        await service.PostAsync("", ChatService.Group("g1", "resolved", [pods[0]]));
+
+        await service.DeliveredAsync(6, TimeSpan.FromSeconds(30));
+        var accepted = _chat.To("slack-webhook").Where(r => r.Accepted).Select(r => r.Body).ToList();
+        var digest = accepted.FindIndex(b => b.Contains("5 pods crash looping", StringComparison.Ordinal));
+        var resolved = accepted.FindIndex(b => b.Contains("Resolved", StringComparison.Ordinal));
+        Assert.True(digest >= 0 && resolved > digest, $"the digest, then the resolve: {string.Join(" | ", accepted)}");
+    }
+
+    [Fact]
     public async Task ADigestTheChatKeepsRefusingIsGivenUpAfterItsMaximumAge()
     {
         _chat.FailAlways("teams", 503);

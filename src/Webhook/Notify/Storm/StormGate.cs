@@ -22,6 +22,10 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Dictionary<string, Window> _recent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Batch> _batches = new(StringComparer.Ordinal);
+    // Per alert (fingerprint), the item held in a digest not yet posted (open, retrying, or recovered after a
+    // restart). The inbox marks an item delivered when it joins a digest, so the inbox's per-alert order ends there;
+    // this keeps it: a later item of the alert waits until that digest is posted or given up.
+    private readonly Dictionary<string, (string Key, Batch Batch)> _held = new(StringComparer.Ordinal);
 
     /// <summary>Raised after each digest attempt; tests wait on it instead of sleeping.</summary>
     public event Action<StormDigest, DeliveryOutcome>? DigestPosted;
@@ -44,24 +48,43 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         {
             // Its first pod's time: a digest held past MaxHold is posted at once, and its age counts across restarts.
             var batch = new Batch(pending.Batch.Id, pending.Batch.Key, pending.FirstAdded, pending.Batch.Expected);
-            foreach (var entry in pending.Entries) batch.Add(entry, pending.FirstAdded);
+            await _lock.WaitAsync(cancellationToken);
+            try
+            {
+                foreach (var entry in pending.Entries)
+                {
+                    batch.Add(entry, pending.FirstAdded);
+                    Hold(entry, batch);
+                }
+            }
+            finally
+            {
+                _lock.Release();
+            }
             loops.Track(ct => HoldThenPostAsync(batch, ct));
         }
     }
 
-    /// <summary>True when the notification went into a digest and must not be posted on its own.</summary>
-    public async Task<bool> TryAbsorbAsync(Notification n, CancellationToken cancellationToken)
+    /// <summary>
+    /// <see cref="Absorb.Absorbed"/> when the notification went into a digest (or already waits in one) and must not
+    /// be posted on its own; <see cref="Absorb.Wait"/> when an earlier item of its alert waits in a digest not posted
+    /// yet, so it must not be posted now either (a resolve overtaking its firing).
+    /// </summary>
+    public async Task<Absorb> TryAbsorbAsync(Notification n, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         Batch? started = null;
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            if (n.Alert.Fingerprint is { } fingerprint && _held.TryGetValue(fingerprint, out var held))
+                return held.Key == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait;
+
             var recent = _recent.TryGetValue(n.Alert.Status, out var w) ? w : _recent[n.Alert.Status] = new();
             recent.Add(n.IdempotencyKey, now, _options.Window);
 
             var bigGroup = n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
-            if (!bigGroup && recent.Count <= _options.Threshold) return false;
+            if (!bigGroup && recent.Count <= _options.Threshold) return Absorb.NotAbsorbed;
 
             var key = n.Alert.Status + "|" + (bigGroup ? "group|" + n.Alert.GroupKey : "window");
             if (!_batches.TryGetValue(key, out var batch))
@@ -69,7 +92,10 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             var entry = StormEntry.From(n, content);
             // Durable before the pod counts as delivered; a pod already held (a retry after a restart) is not added twice.
             if (await store.AddAsync(destinationId, new StormBatchInfo(batch.Id, key, batch.Expected), entry, now, cancellationToken))
+            {
                 batch.Add(entry, now);
+                Hold(entry, batch);
+            }
         }
         finally
         {
@@ -77,7 +103,29 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             // Even when the store failed: a batch others may join meanwhile is posted (or dropped empty) by its loop.
             if (started is not null) loops.Track(ct => HoldThenPostAsync(started, ct));
         }
-        return true;
+        return Absorb.Absorbed;
+    }
+
+    public enum Absorb { NotAbsorbed, Absorbed, Wait }
+
+    /// <summary>Under the lock.</summary>
+    private void Hold(StormEntry entry, Batch batch)
+    {
+        if (entry.Fingerprint is { } fingerprint) _held[fingerprint] = (entry.IdempotencyKey, batch);
+    }
+
+    /// <summary>The batch was posted or given up: later items of its alerts may go.</summary>
+    private async Task ReleaseAsync(Batch batch)
+    {
+        await _lock.WaitAsync(CancellationToken.None);
+        try
+        {
+            foreach (var (fingerprint, held) in _held.Where(h => h.Value.Batch == batch).ToList()) _held.Remove(fingerprint);
+        }
+        finally
+        {
+            _lock.Release();
+        }
     }
 
     private async Task HoldThenPostAsync(Batch batch, CancellationToken stopping)
@@ -102,7 +150,11 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             {
                 _lock.Release();
             }
-            if (entries.Count == 0) return;
+            if (entries.Count == 0)
+            {
+                await ReleaseAsync(batch);
+                return;
+            }
             var digest = StormDigest.From(entries);
             var giveUpAt = batch.First + _options.MaxRetryAge;
             var backoff = _options.RetryDelay;
@@ -115,6 +167,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                     if (outcome is DeliveryOutcome.Permanent p) LogDigestFailed(logger, destinationId, digest.PodCount, p.Reason);
                     // Not cancelled by the host stopping: a digest posted but left in the store is posted again at the next start.
                     await store.RemoveAsync(destinationId, batch.Id, CancellationToken.None);
+                    await ReleaseAsync(batch);
                     return;
                 }
                 // Nothing sent (pace, busy, open circuit) or throttled: the wait is known, and it is no failure to back off from.
@@ -131,6 +184,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                 {
                     LogDigestFailed(logger, destinationId, digest.PodCount, $"still failing after {_options.MaxRetryAge}: {r.Reason}");
                     await store.RemoveAsync(destinationId, batch.Id, CancellationToken.None);
+                    await ReleaseAsync(batch);
                     return;
                 }
                 await Task.Delay(wait, time, stopping);
