@@ -215,21 +215,27 @@ for a in posts:
     by_step.setdefault(a[4], []).append(a)
 duplicates = sum(len(v) - 1 for v in by_step.values() if v and len(v) > 1)
 
-delivered_at = {}  # inbox key -> first time it reached the chat
-pod_re = re.compile(r"pod shop/([pq]\d+)")
+delivered_at, via = {}, {}  # inbox key -> first time it reached the chat, and how
+# A digest's line per group: "N × cause in pod shop/p07 (summary)" (firing) or "N × pod shop/p07" (recovered);
+# in the blocks' JSON the × is escaped.
+line_re = re.compile(r"(\d+) (?:\u00d7|\\u00d7) (?:[^\"\\\u00d7]*? in )?pod shop/([pq]\d+)")
 for a in posts:
     key = a[4] or ""
     parts = key.split("|")
     if len(parts) == 3 and not parts[1].startswith("digest:") and parts[2] != "more-pods":
-        delivered_at.setdefault(parts[1], a[0])
+        if parts[1] not in delivered_at:
+            delivered_at[parts[1]], via[parts[1]] = a[0], parts[2]
     elif len(parts) == 3 and parts[1].startswith("digest:") and parts[2] == "post":
-        # A digest: its pods, and whether it is of firing or of recovered pods, from its text.
-        resolved = "recovered" in a[5]
-        for pod in set(pod_re.findall(a[5])):
-            # The open item of that pod and status the digest stands for: the latest sent before the post.
-            candidates = [(v[1], k) for k, v in sent.items() if v[0] == pod and v[2] == ("resolved" if resolved else "firing") and v[3] <= a[0]]
-            if candidates:
-                delivered_at.setdefault(max(candidates)[1], a[0])
+        status = "resolved" if "recovered" in a[5] else "firing"
+        counts = {}
+        for n, pod in line_re.findall(a[5]):
+            counts[pod] = max(counts.get(pod, 0), int(n))
+        for pod, n in counts.items():
+            # The digest stands for that many items of the pod and status, the oldest not yet in the chat.
+            waiting = sorted((v[1], k) for k, v in sent.items()
+                             if v[0] == pod and v[2] == status and v[3] <= a[0] and k not in delivered_at)
+            for _, k in waiting[:n]:
+                delivered_at[k], via[k] = a[0], "digest"
 
 lost, out_of_order, superseded = [], [], 0
 for key, (pod, starts, st, _) in sent.items():
@@ -238,12 +244,13 @@ for key, (pod, starts, st, _) in sent.items():
         superseded += 1
         continue
     if key not in delivered_at:
-        lost.append(f"{pod} {st} {iso(starts)} (inbox: {state})")
+        lost.append(f"{pod} {st} {iso(starts)[11:19]} (inbox: {state})")
 for pod in sorted({v[0] for v in sent.values()}):
     items = sorted(((v[1], 0 if v[2] == "firing" else 1), k) for k, v in sent.items() if v[0] == pod)
     times = [delivered_at[k] for _, k in items if k in delivered_at]
     if any(b < a for a, b in zip(times, times[1:])):
-        out_of_order.append(pod)
+        out_of_order.append(pod + ": " + "; ".join(
+            f"{sent[k][2]} {iso(sent[k][1])[11:19]} by {via[k]} at +{delivered_at[k] - start_wall:.0f} s" for _, k in items if k in delivered_at))
 
 # When the backlog of the outage was through: the last first arrival of an item sent before the recovery.
 backlog = [delivered_at[k] for k, v in sent.items() if k in delivered_at and v[3] - start_wall < outage_s]
