@@ -196,8 +196,10 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         }
         catch (Exception ex)
         {
-            // Left in the store: the next start posts it.
+            // Left in the store: the next start posts it. Its alerts' later items go meanwhile rather than wait a
+            // restart out.
             LogDigestError(logger, destinationId, ex.GetType().Name);
+            await ReleaseAsync(batch);
         }
     }
 
