@@ -62,7 +62,9 @@ $(field last_alert_s) s after the outage's start and everything was delivered (i
 The drain is bounded by the shipped
 backoff: an item retries after 2, 4, 8, ... s (each a random wait between half and all of it) up to
 \`Pipeline:MaxBackoff\` (5 min), and a storm digest after \`Storm:RetryDelay\` (30 s) doubling up to \`Storm:MaxRetryDelay\`
-(10 min); nothing is given up before \`Pipeline:MaxRetryAge\` / \`Storm:MaxRetryAge\` (24 h).
+(10 min); nothing is given up before \`Pipeline:MaxRetryAge\` / \`Storm:MaxRetryAge\` (24 h). An item of an alert whose earlier
+item waits in a storm digest is not sent until the digest is posted; each such try counts as an attempt, so its
+wait grows like any retry's, up to \`Pipeline:MaxBackoff\` after the digest went out.
 
 Lost items: $(field lost_items || true). Out-of-order pods: $(field out_of_order_pods || true).
 Service log lines at warning level: $warnings (the retries of the outage). Inbox at the end: \`$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["inbox"]))' "$result")\`.
