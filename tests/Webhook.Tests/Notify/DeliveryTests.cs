@@ -132,7 +132,7 @@ public class DeliveryTests : IAsyncLifetime
         _chat.HoldSlackApiAnswers = hold.Task;
         var slack = new SlackApiNotifier("default/slack", ChatStandIn.Channel,
             new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http()),
-            new SlackIncidentStore(_db), Content, TimeProvider.System);
+            SlackStore(_db), Content, TimeProvider.System);
         var resilience = Resilience();
         var first = resilience.ExecuteAsync(slack, Samples.For(Causes.OomKilled), CancellationToken.None);
         await Eventually.True(() => _chat.SlackApiAccepted.Count == 1, "the first post to reach Slack");
