@@ -1,0 +1,284 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Webhook.Alerts;
+
+namespace Webhook.Inbox;
+
+/// <summary>
+/// The queue's state changes. A claim is one transaction in three steps: find candidates (each its alert's next,
+/// the least busy routes first), take the advisory locks of their alerts without waiting, then check them again
+/// under those locks with <c>FOR UPDATE SKIP LOCKED</c> and lease them. Completing, retrying and renewing name the
+/// lease token, so a holder whose lease ran out records nothing.
+/// </summary>
+public sealed partial class PostgresInbox
+{
+    const string Superseded = "superseded: its resolved arrived before it was delivered";
+
+    /// <summary>How often (by the clock) a claim also returns the items of replicas that stopped: see <see cref="RecoverInFlightAsync"/>.</summary>
+    static readonly TimeSpan OwnerCheckInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Due items (pending and due, or in flight with an expired lease) that are their alert's next: no earlier
+    /// open item of the same route + fingerprint, except pending firings of the same start when the candidate is a
+    /// resolved (those are superseded by it). "superseded" marks a pending firing whose resolved is queued after it.
+    /// Expired leases first, then the routes with the fewest live leases (across all replicas), then due order.
+    /// {0} narrows the candidates (the second pass), {1} locks the rows (the second pass).
+    /// </summary>
+    const string CandidatesSql = """
+        WITH busy AS (
+            SELECT route, count(*) AS n FROM inbox_items WHERE state = 'inflight' AND lease_until > @now GROUP BY route)
+        SELECT c.id, c.resolved,
+               c.state = 'pending' AND NOT c.resolved AND EXISTS (
+                   SELECT 1 FROM inbox_items r
+                   WHERE r.route = c.route AND r.fingerprint = c.fingerprint AND r.id > c.id AND r.resolved
+                     AND r.starts_at = c.starts_at AND r.state IN ('pending', 'inflight')) AS superseded
+        FROM inbox_items c LEFT JOIN busy b ON b.route = c.route
+        WHERE ((c.state = 'pending' AND c.next_attempt_at <= @now) OR (c.state = 'inflight' AND c.lease_until <= @now)) {0}
+          AND NOT EXISTS (
+              SELECT 1 FROM inbox_items e
+              WHERE e.route = c.route AND e.fingerprint = c.fingerprint AND e.id < c.id AND e.state IN ('pending', 'inflight')
+                AND NOT (c.resolved AND NOT e.resolved AND e.state = 'pending' AND e.starts_at = c.starts_at))
+        ORDER BY c.state = 'inflight' DESC, coalesce(b.n, 0),
+                 CASE WHEN c.state = 'inflight' THEN c.lease_until ELSE c.next_attempt_at END, c.id
+        LIMIT @limit {1}
+        """;
+
+    public async Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        var now = Now();
+        if (now >= Interlocked.Read(ref _nextOwnerCheck))
+        {
+            Interlocked.Exchange(ref _nextOwnerCheck, now + (long)OwnerCheckInterval.TotalMilliseconds);
+            await RecoverInFlightAsync(cancellationToken);
+        }
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A few more than asked: some may be locked by another replica's claim, or superseded.
+        var limit = max * 2 + 16;
+
+        // 1. Candidates, on a snapshot taken before any lock: a hint of which alerts to lock.
+        var first = new List<long>();
+        await using (var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, CandidatesSql, "", ""), connection, transaction))
+        {
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("limit", limit);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) first.Add(reader.GetInt64(0));
+        }
+        if (first.Count == 0) return [];
+
+        // 2. The alerts' locks, without waiting: an alert another replica is claiming or inserting right now is left
+        // to it (or to the next claim). Held to the end of this transaction.
+        var locked = new List<int>();
+        await using (var command = new NpgsqlCommand($"""
+            SELECT l.alert_lock FROM (SELECT DISTINCT alert_lock FROM inbox_items WHERE id = ANY(@ids)) l
+            WHERE pg_try_advisory_xact_lock({PostgresSchema.LockClass}, l.alert_lock)
+            """, connection, transaction))
+        {
+            command.Parameters.AddWithValue("ids", first.ToArray());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) locked.Add(reader.GetInt32(0));
+        }
+        if (locked.Count == 0) return [];
+
+        // 3. The same check on a snapshot taken under the locks: every claim of these alerts by another replica has
+        // committed by now, so "its alert's next" is true, not a guess. Rows another transaction is changing are skipped.
+        var verified = new List<(long Id, bool Resolved, bool Superseded)>();
+        await using (var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, CandidatesSql,
+            "AND c.id = ANY(@ids) AND c.alert_lock = ANY(@locks)", "FOR UPDATE OF c SKIP LOCKED"), connection, transaction))
+        {
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("limit", limit);
+            command.Parameters.AddWithValue("ids", first.ToArray());
+            command.Parameters.AddWithValue("locks", locked.ToArray());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) verified.Add((reader.GetInt64(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+        }
+        var superseded = verified.Where(v => v.Superseded).Select(v => v.Id).ToArray();
+        var chosen = verified.Where(v => !v.Superseded).Take(max).ToList();
+
+        var items = new List<InboxItem>(chosen.Count);
+        if (chosen.Count > 0)
+        {
+            var tokens = chosen.Select(_ => Random.Shared.NextInt64(1, long.MaxValue)).ToArray();
+            await using var command = new NpgsqlCommand("""
+                UPDATE inbox_items i SET state = 'inflight', lease_until = @until, lease_token = t.token, lease_owner = @owner, updated_at = @now
+                FROM unnest(@ids, @tokens) AS t(id, token) WHERE i.id = t.id
+                RETURNING i.id, i.key, i.alert, i.attempts, i.trace_parent, coalesce(i.requeued_at, i.created_at), i.lease_token
+                """, connection, transaction);
+            command.Parameters.AddWithValue("ids", chosen.Select(c => c.Id).ToArray());
+            command.Parameters.AddWithValue("tokens", tokens);
+            command.Parameters.AddWithValue("until", now + (long)lease.TotalMilliseconds);
+            command.Parameters.AddWithValue("owner", OwnerId);
+            command.Parameters.AddWithValue("now", now);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var alert = JsonSerializer.Deserialize(reader.GetString(2), AlertsJsonContext.Default.AlertContext)!;
+                items.Add(new InboxItem(reader.GetInt64(0), reader.GetString(1), alert, reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4))
+                {
+                    LeaseToken = reader.GetInt64(6),
+                    QueuedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                });
+            }
+        }
+        // A claimed resolved supersedes the pending firings of its start queued before it (they are why it could be
+        // claimed at all); a candidate firing whose resolved is queued is superseded without being posted.
+        var resolved = chosen.Where(c => c.Resolved).Select(c => c.Id).ToArray();
+        if (superseded.Length > 0 || resolved.Length > 0)
+        {
+            await using var command = new NpgsqlCommand("""
+                UPDATE inbox_items SET state = 'superseded', updated_at = @now, last_error = @reason WHERE id = ANY(@superseded) AND state = 'pending';
+                UPDATE inbox_items f SET state = 'superseded', updated_at = @now, last_error = @reason
+                FROM inbox_items r
+                WHERE r.id = ANY(@resolved) AND f.route = r.route AND f.fingerprint = r.fingerprint AND f.starts_at = r.starts_at
+                  AND f.id < r.id AND f.state = 'pending' AND NOT f.resolved;
+                """, connection, transaction);
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("reason", Superseded);
+            command.Parameters.AddWithValue("superseded", superseded);
+            command.Parameters.AddWithValue("resolved", resolved);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        // In the order the candidates were ranked, not the order the update returned them.
+        var rank = chosen.Select((c, i) => (c.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        return [.. items.OrderBy(i => rank[i.Id])];
+    }
+
+    public async Task<bool> RenewLeaseAsync(InboxItem item, TimeSpan lease, CancellationToken cancellationToken) =>
+        await ExecuteAsync("UPDATE inbox_items SET lease_until = @until WHERE id = @id AND state = 'inflight' AND lease_token = @token",
+            cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("until", Now() + (long)lease.TotalMilliseconds)) == 1;
+
+    /// <summary>
+    /// Several replicas share the table, so only the items whose owner no longer holds its lock go back: claims of a
+    /// replica that stopped, or died (its session ends with it). A live replica's claims stay with it. Also run
+    /// by claims every <see cref="OwnerCheckInterval"/>, so a dead replica's items need not wait for their leases.
+    /// Returns 0 while the database is unreachable rather than failing the caller's start: the claims retry it.
+    /// </summary>
+    public async Task<int> RecoverInFlightAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReadyAsync(cancellationToken);
+            return await ExecuteAsync($"""
+                UPDATE inbox_items SET state = 'pending', lease_until = NULL, lease_token = NULL, lease_owner = NULL, updated_at = @now
+                WHERE state = 'inflight' AND lease_owner IS DISTINCT FROM @owner AND NOT EXISTS (
+                    SELECT 1 FROM pg_locks k
+                    WHERE k.locktype = 'advisory' AND k.granted AND k.classid::bigint = {OwnerClass} AND k.objsubid = 2
+                      AND k.objid::bigint = inbox_items.lease_owner
+                      AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+                """, cancellationToken, ("now", Now()), ("owner", OwnerId));
+        }
+        catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            LogRecoveryDeferred(_logger, ex.Message);
+            return 0;
+        }
+    }
+
+    public Task MarkDeliveredToAsync(long itemId, string destination, CancellationToken cancellationToken) =>
+        ExecuteAsync("INSERT INTO inbox_deliveries(item_id, destination, delivered_at) VALUES (@id, @d, @now) ON CONFLICT DO NOTHING",
+            cancellationToken, ("id", itemId), ("d", destination), ("now", Now()));
+
+    public async Task<bool> CompleteAsync(InboxItem item, string? lastDestination, CancellationToken cancellationToken)
+    {
+        // One statement, so the delivery and the state change commit together. The delivery is recorded whoever
+        // holds the claim now: it happened, and nobody may post it again.
+        const string Sql = """
+            WITH delivery AS (
+                INSERT INTO inbox_deliveries(item_id, destination, delivered_at)
+                SELECT @id, @d, @now WHERE @d IS NOT NULL ON CONFLICT DO NOTHING)
+            UPDATE inbox_items SET state = 'delivered', attempts = attempts + 1, updated_at = @now, last_error = NULL,
+                lease_until = NULL, lease_token = NULL, lease_owner = NULL
+            WHERE id = @id AND state = 'inflight' AND lease_token = @token
+            """;
+        return await ExecuteAsync(Sql, cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("now", Now()),
+            ("d", new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)lastDestination ?? DBNull.Value })) == 1;
+    }
+
+    public async Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken) =>
+        await ExecuteAsync("""
+            UPDATE inbox_items SET state = 'pending', attempts = attempts + 1, next_attempt_at = @next, updated_at = @now, last_error = @error,
+                lease_until = NULL, lease_token = NULL, lease_owner = NULL
+            WHERE id = @id AND state = 'inflight' AND lease_token = @token
+            """, cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("next", nextAttemptAt.ToUnixTimeMilliseconds()),
+            ("now", Now()), ("error", reason)) == 1;
+
+    public async Task<bool> GiveUpAsync(InboxItem item, string state, string reason, CancellationToken cancellationToken)
+    {
+        if (state is not (InboxStates.Failed or InboxStates.Dead))
+            throw new ArgumentOutOfRangeException(nameof(state), state, "an item gives up as failed or dead");
+        return await ExecuteAsync("""
+            UPDATE inbox_items SET state = @state, attempts = attempts + 1, updated_at = @now, last_error = @error,
+                lease_until = NULL, lease_token = NULL, lease_owner = NULL
+            WHERE id = @id AND state = 'inflight' AND lease_token = @token
+            """, cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("state", state), ("now", Now()), ("error", reason)) == 1;
+    }
+
+    public async Task<RequeueResult> RequeueAsync(long itemId, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Under its alert's lock: the item reopens, and a claim of a later item of its alert must see that.
+        await using (var lockCommand = new NpgsqlCommand(
+            $"SELECT count(pg_advisory_xact_lock({PostgresSchema.LockClass}, alert_lock)) FROM inbox_items WHERE id = @id", connection, transaction))
+        {
+            lockCommand.Parameters.AddWithValue("id", itemId);
+            if (Convert.ToInt64(await lockCommand.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                return RequeueResult.NotFound;
+        }
+        await using var command = new NpgsqlCommand("""
+            UPDATE inbox_items SET state = 'pending', attempts = 0, next_attempt_at = @now, requeued_at = @now, updated_at = @now
+            WHERE id = @id AND state IN ('failed', 'dead')
+            """, connection, transaction);
+        command.Parameters.AddWithValue("id", itemId);
+        command.Parameters.AddWithValue("now", Now());
+        var requeued = await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return requeued > 0 ? RequeueResult.Requeued : RequeueResult.NotFailed;
+    }
+
+    /// <summary>A repeat of a purged item's key after that is new again (the unique key is gone with the row).</summary>
+    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    {
+        var now = Now();
+        await ReadyAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            WITH gone AS (
+                DELETE FROM inbox_items
+                WHERE (state IN ('delivered', 'superseded') AND updated_at < @done) OR (state IN ('failed', 'dead') AND updated_at < @failed)
+                RETURNING id),
+            deliveries AS (DELETE FROM inbox_deliveries WHERE item_id IN (SELECT id FROM gone))
+            SELECT count(*) FROM gone
+            """, connection);
+        command.Parameters.AddWithValue("done", now - (long)_options.Retention.TotalMilliseconds);
+        command.Parameters.AddWithValue("failed", now - (long)_options.FailedRetention.TotalMilliseconds);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>One statement on a pooled connection; values are parameters (an NpgsqlParameter as is, for a typed null).</summary>
+    async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await ReadyAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            if (value is NpgsqlParameter parameter)
+            {
+                parameter.ParameterName = name;
+                command.Parameters.Add(parameter);
+            }
+            else command.Parameters.AddWithValue(name, value);
+        }
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 230, Level = LogLevel.Warning, Message = "Inbox: in-flight items of stopped replicas not recovered now (the database is unavailable: {Reason}); the claims try again")]
+    static partial void LogRecoveryDeferred(ILogger logger, string reason);
+}

@@ -1,0 +1,213 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Webhook.Inbox;
+
+/// <summary>
+/// The shared store: one PostgreSQL database for several replicas. Unlike <see cref="SqliteInbox"/>, nothing about
+/// the queue is kept in memory, since another replica may change it at any time: duplicates are found by the unique
+/// key (<c>INSERT … ON CONFLICT DO NOTHING</c>), an alert's order and the routes' load by queries at claim time, and
+/// claims of one alert take turns through a per-alert advisory lock (see <see cref="AlertLocks"/>). Times come from
+/// the injected clock, never the server's <c>now()</c>, so leases and retention behave alike on both stores.
+/// Its parts: <see cref="PostgresSchema"/> (migrations), the queue operations (PostgresInbox.Queue.cs) and the
+/// queries (PostgresInbox.Queries.cs).
+/// </summary>
+public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
+{
+    /// <summary>
+    /// Alerts are spread over this many advisory locks (route + fingerprint, hashed). A claim holds the locks of the
+    /// alerts it takes and an insert those of the alerts it adds, so two replicas never hand out two items of one
+    /// alert, and an alert's items get ids in the order they were committed. Bounded so a storm's insert of
+    /// thousands of alerts takes at most this many entries of the server's lock table.
+    /// </summary>
+    internal const int AlertLocks = 1024;
+
+    /// <summary>
+    /// First key of the session advisory lock each running store holds on its own connection, with its owner id as
+    /// second key: an in-flight item whose owner no longer holds it belongs to a replica that stopped or died.
+    /// </summary>
+    const int OwnerClass = PostgresSchema.LockClass + 1;
+
+    readonly InboxOptions _options;
+    readonly TimeProvider _clock;
+    readonly ILogger _logger;
+    readonly NpgsqlDataSource _dataSource;
+    readonly string _ownerConnectionString;
+    readonly SemaphoreSlim _initialize = new(1, 1);
+    volatile bool _initialized;
+    NpgsqlConnection? _ownerConnection;
+    long _nextOwnerCheck;
+
+    public PostgresInbox(IOptions<InboxOptions> options, TimeProvider clock, ILogger<PostgresInbox>? logger = null)
+    {
+        _options = options.Value;
+        _clock = clock;
+        _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        var builder = new NpgsqlConnectionStringBuilder(_options.ConnectionString ?? throw new InvalidOperationException("Inbox:ConnectionString is not set"));
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crashloop-webhook";
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        // Its own physical connection, never pooled: closing it must end the session that holds the owner lock.
+        builder.Pooling = false;
+        _ownerConnectionString = builder.ConnectionString;
+        OwnerId = Random.Shared.Next(1, int.MaxValue);
+    }
+
+    /// <summary>This store's owner id: in-flight items it claimed carry it.</summary>
+    public long OwnerId { get; private set; }
+
+    /// <summary>
+    /// Applies the migrations and takes the owner lock. Throws <see cref="InboxUnavailableException"/> when the
+    /// database cannot be reached; every operation tries again first, so the store heals once the database answers.
+    /// </summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized) return;
+        await _initialize.WaitAsync(cancellationToken);
+        try
+        {
+            if (_initialized) return;
+            await PostgresSchema.MigrateAsync(_dataSource, Now(), cancellationToken);
+            await TakeOwnershipAsync(cancellationToken);
+            _initialized = true;
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+        finally
+        {
+            _initialize.Release();
+        }
+    }
+
+    /// <summary>
+    /// Holds a session lock named by a fresh owner id on a connection of its own (another id when a live replica
+    /// happens to hold the same one). Also called when that connection broke (the database restarted): the claims of
+    /// the old id are then someone else's to recover, and what this store records about them is ignored by lease token.
+    /// </summary>
+    async Task TakeOwnershipAsync(CancellationToken cancellationToken)
+    {
+        if (_ownerConnection is not null) await _ownerConnection.DisposeAsync();
+        _ownerConnection = null;
+        var connection = new NpgsqlConnection(_ownerConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            for (var id = OwnerId; ; id = Random.Shared.Next(1, int.MaxValue))
+            {
+                await using var command = new NpgsqlCommand($"SELECT pg_try_advisory_lock({OwnerClass}, @id)", connection);
+                command.Parameters.AddWithValue("id", (int)id);
+                if (await command.ExecuteScalarAsync(cancellationToken) is true)
+                {
+                    OwnerId = id;
+                    break;
+                }
+            }
+            _ownerConnection = connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Every operation starts here: a store whose start found the database down initializes once it is up.</summary>
+    async ValueTask ReadyAsync(CancellationToken cancellationToken)
+    {
+        if (!_initialized) await InitializeAsync(cancellationToken);
+    }
+
+    public async Task<EnqueueResult> EnqueueAsync(IReadOnlyList<NewInboxItem> items)
+    {
+        if (items.Count == 0) return new EnqueueResult(0, 0);
+        // The first of each key only: a repeat in the same batch is a duplicate like a repeat of a stored key.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var unique = items.Where(i => seen.Add(i.Key)).ToList();
+        var now = Now();
+        try
+        {
+            await ReadyAsync(CancellationToken.None);
+            await using var connection = await _dataSource.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            // Sorted, so two inserts that share alerts take their locks in the same order and never deadlock.
+            var locks = unique.Select(i => AlertLock(i.Alert.Route, i.Alert.Fingerprint)).Distinct().Order().ToArray();
+            await using (var lockCommand = new NpgsqlCommand($"SELECT count(pg_advisory_xact_lock({PostgresSchema.LockClass}, l)) FROM unnest(@locks) AS l", connection, transaction))
+            {
+                lockCommand.Parameters.AddWithValue("locks", locks);
+                await lockCommand.ExecuteScalarAsync();
+            }
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO inbox_items(key, route, fingerprint, starts_at, resolved, alert_lock, alert, trace_parent,
+                                        state, next_attempt_at, created_at, updated_at)
+                SELECT k, r, f, s, res, l, a, t, 'pending', @now, @now, @now
+                FROM unnest(@keys, @routes, @fingerprints, @starts, @resolved, @locks, @alerts, @traces) WITH ORDINALITY AS u(k, r, f, s, res, l, a, t, n)
+                ORDER BY n
+                ON CONFLICT (key) DO NOTHING
+                """, connection, transaction);
+            insert.Parameters.AddWithValue("now", now);
+            insert.Parameters.AddWithValue("keys", unique.Select(i => i.Key).ToArray());
+            insert.Parameters.AddWithValue("routes", unique.Select(i => i.Alert.Route).ToArray());
+            insert.Parameters.AddWithValue("fingerprints", unique.Select(i => i.Alert.Fingerprint).ToArray());
+            insert.Parameters.AddWithValue("starts", unique.Select(i => i.Alert.StartsAt.UtcTicks).ToArray());
+            insert.Parameters.AddWithValue("resolved", unique.Select(i => i.Alert.IsResolved).ToArray());
+            insert.Parameters.AddWithValue("locks", unique.Select(i => AlertLock(i.Alert.Route, i.Alert.Fingerprint)).ToArray());
+            insert.Parameters.AddWithValue("alerts", unique.Select(i => i.AlertJson).ToArray());
+            insert.Parameters.Add(new NpgsqlParameter("traces", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = unique.Select(i => i.TraceParent).ToArray() });
+            var inserted = await insert.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+            return new EnqueueResult(inserted, items.Count - inserted);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            // The intake answers 503 and Alertmanager retries: nothing was acknowledged that is not committed.
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>The advisory lock of an alert (route + fingerprint): the first 4 bytes of its hash, in 0..AlertLocks-1.</summary>
+    internal static int AlertLock(string route, string fingerprint)
+    {
+        Span<byte> hash = stackalloc byte[16];
+        InboxKey.Hash128(AlertOrder.AlertOf(route, fingerprint), hash);
+        return (int)(BinaryPrimitives.ReadUInt32BigEndian(hash) % AlertLocks);
+    }
+
+    long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The database is down, unreachable or restarting, as opposed to a mistake in a query.</summary>
+    static bool IsUnavailable(Exception ex) => ex switch
+    {
+        InboxUnavailableException => true,
+        PostgresException pg => pg.IsTransient || pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState is "57P01" or "57P02" or "57P03" or "25006",
+        NpgsqlException => true, // raised by the client: connection refused, broken, timed out
+        SocketException or TimeoutException or IOException => true,
+        _ => false,
+    };
+
+    static InboxUnavailableException Unavailable(Exception ex) => ex as InboxUnavailableException
+        ?? new InboxUnavailableException($"the PostgreSQL inbox is unavailable: {ex.Message}", ex);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownerConnection is { } owner)
+        {
+            // Released before closing, so a store opened right after (a restart) finds this one's claims ownerless:
+            // the server ends the closed session's locks only when it notices, a moment later.
+            try
+            {
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", owner);
+                await command.ExecuteNonQueryAsync();
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                // The session is gone, and its locks with it.
+            }
+            await owner.DisposeAsync();
+        }
+        await _dataSource.DisposeAsync();
+    }
+}
