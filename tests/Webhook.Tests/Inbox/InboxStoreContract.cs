@@ -5,8 +5,8 @@ namespace Webhook.Tests.Inbox;
 
 /// <summary>
 /// What every inbox store must do (see <see cref="IInboxStore"/>), as tests: a store passes by deriving from this
-/// class and opening itself in <see cref="OpenAsync"/> (SQLite: <see cref="SqliteInboxStoreTests"/>; a PostgreSQL
-/// store would add one more subclass). The store runs on a manual clock, so leases, retries and retention are
+/// class and opening itself in <see cref="OpenAsync"/> (SQLite: <see cref="SqliteInboxStoreTests"/>, PostgreSQL:
+/// <see cref="PostgresInboxStoreTests"/>). The store runs on a manual clock, so leases, retries and retention are
 /// tested by moving time, not by waiting for it.
 /// </summary>
 public abstract class InboxStoreContract : IAsyncLifetime
