@@ -105,7 +105,8 @@ public sealed partial class PostgresInbox
             var tokens = chosen.Select(_ => Random.Shared.NextInt64(1, long.MaxValue)).ToArray();
             await using var command = new NpgsqlCommand("""
                 UPDATE inbox_items i SET state = 'inflight', lease_until = @until, lease_token = t.token, lease_owner = @owner, updated_at = @now
-                FROM unnest(@ids, @tokens) AS t(id, token) WHERE i.id = t.id
+                FROM unnest(@ids, @tokens) AS t(id, token)
+                WHERE i.id = t.id AND (i.state = 'pending' OR (i.state = 'inflight' AND i.lease_until <= @now))
                 RETURNING i.id, i.key, i.alert, i.attempts, i.trace_parent, coalesce(i.requeued_at, i.created_at), i.lease_token
                 """, connection, transaction);
             command.Parameters.AddWithValue("ids", chosen.Select(c => c.Id).ToArray());
