@@ -5,7 +5,7 @@ namespace Webhook.Inbox;
 /// PostgreSQL inbox whose database is not reachable yet does not stop the start: /readyz says not ready, the intake
 /// answers 503, and the store opens itself once the database answers.
 /// </summary>
-public sealed partial class InboxStartup(IInboxStore inbox, ILogger<InboxStartup> logger) : IHostedService
+public sealed partial class InboxStartup(IInboxStore inbox) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -13,9 +13,9 @@ public sealed partial class InboxStartup(IInboxStore inbox, ILogger<InboxStartup
         {
             await inbox.InitializeAsync(cancellationToken);
         }
-        catch (InboxUnavailableException ex) when (inbox is PostgresInbox)
+        catch (InboxUnavailableException) when (inbox is PostgresInbox)
         {
-            LogWaitingForDatabase(logger, ex.Message);
+            // Already said at start-up validation; the claims say it again should it last.
         }
     }
 

@@ -44,7 +44,29 @@ public sealed partial class PostgresInbox
         LIMIT @limit {1}
         """;
 
+    /// <summary>
+    /// Nothing to claim while the database is unavailable: the workers wait as on an empty queue instead of logging
+    /// a failure every poll; the outage is logged once here and shows on /readyz until it ends.
+    /// </summary>
     public async Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var items = await ClaimOrFailAsync(max, lease, cancellationToken);
+            _outageLogged = false;
+            return items;
+        }
+        catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            if (!_outageLogged) LogClaimsPaused(_logger, ex.Message);
+            _outageLogged = true;
+            return [];
+        }
+    }
+
+    volatile bool _outageLogged;
+
+    async Task<IReadOnlyList<InboxItem>> ClaimOrFailAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
         var now = Now();
@@ -243,8 +265,24 @@ public sealed partial class PostgresInbox
         return requeued > 0 ? RequeueResult.Requeued : RequeueResult.NotFailed;
     }
 
-    /// <summary>A repeat of a purged item's key after that is new again (the unique key is gone with the row).</summary>
+    /// <summary>
+    /// A repeat of a purged item's key after that is new again (the unique key is gone with the row). Returns 0
+    /// while the database is unavailable: the next hourly pass purges what this one could not.
+    /// </summary>
     public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PurgeOrFailAsync(cancellationToken);
+        }
+        catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            LogPurgeDeferred(_logger, ex.Message);
+            return 0;
+        }
+    }
+
+    async Task<int> PurgeOrFailAsync(CancellationToken cancellationToken)
     {
         var now = Now();
         await ReadyAsync(cancellationToken);
@@ -279,6 +317,12 @@ public sealed partial class PostgresInbox
         }
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    [LoggerMessage(EventId = 233, Level = LogLevel.Warning, Message = "Inbox: purge skipped, the database is unavailable ({Reason})")]
+    static partial void LogPurgeDeferred(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 232, Level = LogLevel.Warning, Message = "Inbox: no claims while the database is unavailable ({Reason}); waiting for it")]
+    static partial void LogClaimsPaused(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 230, Level = LogLevel.Warning, Message = "Inbox: in-flight items of stopped replicas not recovered now (the database is unavailable: {Reason}); the claims try again")]
     static partial void LogRecoveryDeferred(ILogger logger, string reason);

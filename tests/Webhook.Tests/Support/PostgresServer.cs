@@ -23,6 +23,20 @@ public sealed class PostgresServer : IAsyncLifetime
     Process? _postgres;
     int _port;
 
+    /// <summary>The collection's server, on a free port.</summary>
+    public PostgresServer() { }
+
+    /// <summary>A server of a test's own on a port chosen before (a service that starts before its database).</summary>
+    public static async Task<PostgresServer> StartAsync(int port)
+    {
+        var server = new PostgresServer { _port = port };
+        await server.InitializeAsync();
+        return server;
+    }
+
+    /// <summary>The built-in database "postgres", without creating one.</summary>
+    public string DefaultConnectionString => Connection("postgres");
+
     public string Log => string.Join('\n', _log);
 
     public async Task InitializeAsync()
@@ -36,7 +50,7 @@ public sealed class PostgresServer : IAsyncLifetime
         }
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", SuperUser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"], asServerUser: true);
 
-        _port = ServiceProcess.FreePort();
+        if (_port == 0) _port = ServiceProcess.FreePort();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var info = Start(Path.Combine(bin, "postgres"),
         [
