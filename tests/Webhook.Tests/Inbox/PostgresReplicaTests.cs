@@ -16,12 +16,13 @@ public sealed class PostgresReplicaTests(PostgresServer server) : IAsyncLifetime
     static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-11-24T09:00:00Z");
     PostgresInbox _a = null!, _b = null!;
+    string _connectionString = "";
 
     public async Task InitializeAsync()
     {
-        var connectionString = await server.ConnectionStringAsync("inbox_replicas", $"t{Guid.NewGuid():n}");
+        _connectionString = await server.ConnectionStringAsync("inbox_replicas", $"t{Guid.NewGuid():n}");
         // Both start at once, as replicas of a rollout do: the migration lock makes one create the tables.
-        var stores = await Task.WhenAll(OpenAsync(connectionString), OpenAsync(connectionString));
+        var stores = await Task.WhenAll(OpenAsync(_connectionString), OpenAsync(_connectionString));
         (_a, _b) = (stores[0], stores[1]);
     }
 
@@ -62,6 +63,21 @@ public sealed class PostgresReplicaTests(PostgresServer server) : IAsyncLifetime
         Assert.Equal(200, results.Sum(r => r.Inserted));
         Assert.Equal(200, results.Sum(r => r.Duplicates));
         Assert.Equal(201, (await _b.CountsAsync(CancellationToken.None)).Pending);
+    }
+
+    [Fact]
+    public async Task AReplicaRecoversTheClaimsOfAStoppedReplicaButNotThoseOfALiveOne()
+    {
+        await _a.EnqueueAsync([Item("held")]);
+        var held = Assert.Single(await _a.ClaimAsync(1, Lease, CancellationToken.None));
+
+        Assert.Equal(0, await _b.RecoverInFlightAsync(CancellationToken.None)); // _a is alive: its lease stands
+        Assert.Empty(await _b.ClaimAsync(1, Lease, CancellationToken.None));
+        await _a.DisposeAsync();
+        _a = await OpenAsync(_connectionString);
+
+        Assert.Equal(1, await _b.RecoverInFlightAsync(CancellationToken.None));
+        Assert.Equal(held.Id, Assert.Single(await _b.ClaimAsync(1, Lease, CancellationToken.None)).Id);
     }
 
     [Fact]

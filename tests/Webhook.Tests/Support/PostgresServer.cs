@@ -41,39 +41,62 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var bin = BinDirectory();
         var data = Path.Combine(_folder.Path, "data");
         if (IsRoot)
         {
             // The server's files must be its user's; the folder's parents only need to be traversable.
             await RunAsync("chown", ["-R", $"{SuperUser}:{SuperUser}", _folder.Path]);
         }
-        await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", SuperUser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"], asServerUser: true);
+        await RunAsync(Path.Combine(BinDirectory(), "initdb"), ["-D", data, "-U", SuperUser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"], asServerUser: true);
 
         if (_port == 0) _port = ServiceProcess.FreePort();
+        await StartProcessAsync();
+    }
+
+    /// <summary>Starts postgres on the folder's data and port (again, after <see cref="StopAsync"/>) and waits until it takes connections.</summary>
+    public async Task StartProcessAsync()
+    {
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var info = Start(Path.Combine(bin, "postgres"),
+        var info = Start(Path.Combine(BinDirectory(), "postgres"),
         [
-            "-D", data, "-p", _port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-D", Path.Combine(_folder.Path, "data"), "-p", _port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-c", "listen_addresses=127.0.0.1", "-c", $"unix_socket_directories={_folder.Path}",
             "-c", "max_connections=100", "-c", "shared_buffers=32MB",
             // Logs to stderr, which we read: the ready line ends the wait below.
             "-c", "logging_collector=off",
         ], asServerUser: true);
-        _postgres = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var postgres = new Process { StartInfo = info, EnableRaisingEvents = true };
         void OnLine(string? line)
         {
             if (line is null) return;
             _log.Enqueue(line);
             if (line.Contains("database system is ready to accept connections", StringComparison.Ordinal)) ready.TrySetResult();
         }
-        _postgres.OutputDataReceived += (_, e) => OnLine(e.Data);
-        _postgres.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        _postgres.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"postgres exited at start:\n{Log}"));
-        _postgres.Start();
-        _postgres.BeginOutputReadLine();
-        _postgres.BeginErrorReadLine();
+        postgres.OutputDataReceived += (_, e) => OnLine(e.Data);
+        postgres.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        postgres.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"postgres exited at start:\n{Log}"));
+        postgres.Start();
+        postgres.BeginOutputReadLine();
+        postgres.BeginErrorReadLine();
+        _postgres = postgres;
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// Stops the server as an operator or a failover would (fast shutdown: sessions are ended), keeping its data;
+    /// <see cref="StartProcessAsync"/> starts it again on the same port.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_postgres is { HasExited: false } postgres)
+        {
+            _ = kill(postgres.Id, 2); // SIGINT: PostgreSQL's fast shutdown
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try { await postgres.WaitForExitAsync(timeout.Token); }
+            catch (OperationCanceledException) { postgres.Kill(entireProcessTree: true); await postgres.WaitForExitAsync(); }
+        }
+        _postgres?.Dispose();
+        _postgres = null;
     }
 
     /// <summary>A connection string for <paramref name="database"/> (created on first use), with <paramref name="schema"/> (created) first on the search path.</summary>
@@ -111,15 +134,7 @@ public sealed class PostgresServer : IAsyncLifetime
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        if (_postgres is { HasExited: false } postgres)
-        {
-            // SIGINT is PostgreSQL's fast shutdown: sessions are ended, and the server exits cleanly.
-            _ = kill(postgres.Id, 2);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try { await postgres.WaitForExitAsync(timeout.Token); }
-            catch (OperationCanceledException) { postgres.Kill(entireProcessTree: true); await postgres.WaitForExitAsync(); }
-        }
-        _postgres?.Dispose();
+        await StopAsync();
         _folder.Dispose();
     }
 
