@@ -36,15 +36,20 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     readonly ILogger _logger;
     readonly NpgsqlDataSource _dataSource;
     readonly string _ownerConnectionString;
+    readonly InboxDoorbell? _doorbell;
+    readonly CancellationTokenSource _stopping = new();
     readonly SemaphoreSlim _initialize = new(1, 1);
     volatile bool _initialized;
+    Task? _listener;
     NpgsqlConnection? _ownerConnection;
     long _nextOwnerCheck;
 
-    public PostgresInbox(IOptions<InboxOptions> options, TimeProvider clock, ILogger<PostgresInbox>? logger = null)
+    /// <param name="doorbell">Rung when any replica committed new items (LISTEN/NOTIFY), so idle workers here claim them at once.</param>
+    public PostgresInbox(IOptions<InboxOptions> options, TimeProvider clock, ILogger<PostgresInbox>? logger = null, InboxDoorbell? doorbell = null)
     {
         _options = options.Value;
         _clock = clock;
+        _doorbell = doorbell;
         _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         var builder = new NpgsqlConnectionStringBuilder(_options.ConnectionString ?? throw new InvalidOperationException("Inbox:ConnectionString is not set"));
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crashloop-webhook";
@@ -71,6 +76,13 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
             if (_initialized) return;
             await PostgresSchema.MigrateAsync(_dataSource, Now(), cancellationToken);
             await TakeOwnershipAsync(cancellationToken);
+            if (_doorbell is not null && _listener is null)
+            {
+                var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _listener = Task.Run(() => ListenAsync(_doorbell, listening, _stopping.Token), CancellationToken.None);
+                // Listening before the store counts as open, so nothing committed after this goes unheard.
+                await listening.Task.WaitAsync(cancellationToken);
+            }
             _initialized = true;
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -158,6 +170,14 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
             insert.Parameters.AddWithValue("alerts", unique.Select(i => i.AlertJson).ToArray());
             insert.Parameters.Add(new NpgsqlParameter("traces", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = unique.Select(i => i.TraceParent).ToArray() });
             var inserted = await insert.ExecuteNonQueryAsync();
+            if (inserted > 0)
+            {
+                // Delivered to every listening replica at commit (none if this rolls back).
+                await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @count)", connection, transaction);
+                notify.Parameters.AddWithValue("channel", Channel);
+                notify.Parameters.AddWithValue("count", inserted.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                await notify.ExecuteNonQueryAsync();
+            }
             await transaction.CommitAsync();
             return new EnqueueResult(inserted, items.Count - inserted);
         }
@@ -165,6 +185,44 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         {
             // The intake answers 503 and Alertmanager retries: nothing was acknowledged that is not committed.
             throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>The channel of "new items committed"; its payload is how many.</summary>
+    const string Channel = "crashloop_webhook_inbox";
+
+    /// <summary>
+    /// Rings <paramref name="doorbell"/> for each notification on <see cref="Channel"/>, on a connection of its own,
+    /// for the life of the store. After a broken connection (the database restarted) it rings once more, since items
+    /// may have come while nobody listened, and listens again; the workers' poll covers the gap meanwhile.
+    /// </summary>
+    async Task ListenAsync(InboxDoorbell doorbell, TaskCompletionSource listening, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(_ownerConnectionString);
+                connection.Notification += (_, e) =>
+                    doorbell.Ring(int.TryParse(e.Payload, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 1);
+                await connection.OpenAsync(stopping);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                    await listen.ExecuteNonQueryAsync(stopping);
+                listening.TrySetResult();
+                while (true) await connection.WaitAsync(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                // The start goes on without it (the workers poll); the next round listens again.
+                listening.TrySetResult();
+                doorbell.Ring();
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stopping); }
+                catch (OperationCanceledException) { return; }
+            }
         }
     }
 
@@ -191,8 +249,14 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     static InboxUnavailableException Unavailable(Exception ex) => ex as InboxUnavailableException
         ?? new InboxUnavailableException($"the PostgreSQL inbox is unavailable: {ex.Message}", ex);
 
+    int _disposed;
+
+    /// <summary>Idempotent: the host's inbox startup and the service container both dispose it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _stopping.CancelAsync();
+        if (_listener is not null) await _listener;
         if (_ownerConnection is { } owner)
         {
             // Released before closing, so a store opened right after (a restart) finds this one's claims ownerless:

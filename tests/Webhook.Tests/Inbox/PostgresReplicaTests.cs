@@ -66,6 +66,21 @@ public sealed class PostgresReplicaTests(PostgresServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ItemsCommittedByOneReplicaRingTheDoorbellOfTheOther()
+    {
+        var doorbell = new InboxDoorbell();
+        await using var listening = new PostgresInbox(
+            Options.Create(new InboxOptions { Provider = InboxProvider.Postgres, ConnectionString = _connectionString }), TimeProvider.System, doorbell: doorbell);
+        await listening.InitializeAsync(CancellationToken.None);
+        Assert.False(await doorbell.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+
+        await _a.EnqueueAsync([Item("wake")]);
+
+        Assert.True(await doorbell.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None), "no wake-up within 30 s");
+        Assert.Single(await listening.ClaimAsync(1, Lease, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task AReplicaRecoversTheClaimsOfAStoppedReplicaButNotThoseOfALiveOne()
     {
         await _a.EnqueueAsync([Item("held")]);
