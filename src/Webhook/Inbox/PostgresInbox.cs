@@ -54,8 +54,12 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         var builder = new NpgsqlConnectionStringBuilder(_options.ConnectionString ?? throw new InvalidOperationException("Inbox:ConnectionString is not set"));
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crashloop-webhook";
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
-        // Its own physical connection, never pooled: closing it must end the session that holds the owner lock.
+        // The owner lock's and the listener's connections: each its own physical connection, never pooled, since
+        // closing it must end the session that holds the owner lock. Idle for hours, so kept alive: a server or a
+        // proxy that drops idle sessions would end the lock (and the replica's claims with it), and a peer that
+        // vanished without closing is noticed instead of being waited on forever.
         builder.Pooling = false;
+        builder.KeepAlive = 30;
         _ownerConnectionString = builder.ConnectionString;
         OwnerId = Random.Shared.Next(1, int.MaxValue);
     }
