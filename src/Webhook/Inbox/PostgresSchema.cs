@@ -41,8 +41,9 @@ static class PostgresSchema
             lease_until bigint,
             lease_token bigint,
             lease_owner bigint);
-        -- Due order for claims; the open items of an alert for the order check; finished items for the purge.
-        CREATE INDEX inbox_items_due ON inbox_items(next_attempt_at, id) WHERE state = 'pending';
+        -- Each route's due order for claims; the open items of an alert for the order check (and the routes that
+        -- have any); finished items for the purge.
+        CREATE INDEX inbox_items_route_due ON inbox_items(route, next_attempt_at, id) WHERE state = 'pending';
         CREATE INDEX inbox_items_leased ON inbox_items(lease_until) WHERE state = 'inflight';
         CREATE INDEX inbox_items_open ON inbox_items(route, fingerprint, id) WHERE state IN ('pending', 'inflight');
         CREATE INDEX inbox_items_finished ON inbox_items(state, updated_at) WHERE state NOT IN ('pending', 'inflight');
