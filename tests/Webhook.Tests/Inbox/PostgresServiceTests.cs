@@ -55,6 +55,9 @@ public sealed class PostgresServiceTests(PostgresServer server)
         Assert.False(service.HasExited);
         Assert.Contains(service.Output.Split('\n'), l => l.Contains("not ready until the database answers", StringComparison.Ordinal));
 
+        // Waiting for the database is quiet: warnings of one line, no stack trace.
+        Assert.False(service.Output.Contains("   at ", StringComparison.Ordinal), service.Output);
+
         await using var database = await PostgresServer.StartAsync(port);
         await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
         var accepted = await http.PostAsJsonAsync($"{service.BaseUrl}/alerts", Payloads.Group(Payloads.Alert("f1")));
@@ -78,6 +81,7 @@ public sealed class PostgresServiceTests(PostgresServer server)
         await connection.OpenAsync();
         await using var count = new NpgsqlCommand("SELECT count(*) FROM inbox_items", connection);
         Assert.Equal(2L, await count.ExecuteScalarAsync());
-        Assert.False(service.Output.Contains("   at ", StringComparison.Ordinal), service.Output);
+        // An item the worker held when the database went down may log its failed attempt; the process lives on.
+        Assert.False(service.HasExited, service.Output);
     }
 }
