@@ -44,8 +44,11 @@ public sealed class PostgresServer : IAsyncLifetime
         var data = Path.Combine(_folder.Path, "data");
         if (IsRoot)
         {
-            // The server's files must be its user's; the folder's parents only need to be traversable.
+            // The server's files must be its user's; the folder's parents only need to be traversable by it, which
+            // the run's root folder is not under a umask of 077.
             await RunAsync("chown", ["-R", $"{SuperUser}:{SuperUser}", _folder.Path]);
+            var root = Path.GetDirectoryName(_folder.Path)!;
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
         }
         await RunAsync(Path.Combine(BinDirectory(), "initdb"), ["-D", data, "-U", SuperUser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"], asServerUser: true);
 
