@@ -42,7 +42,7 @@ public sealed partial class PostgresInbox
         WITH RECURSIVE {0}
         busy AS (
             SELECT route, count(*) AS n FROM inbox_items WHERE state = 'inflight' AND lease_until > @now GROUP BY route)
-        SELECT c.id, c.resolved,
+        SELECT c.id, c.resolved, c.alert_lock,
                c.state = 'pending' AND NOT c.resolved AND EXISTS (
                    SELECT 1 FROM inbox_items r
                    WHERE r.route = c.route AND r.fingerprint = c.fingerprint AND r.id > c.id AND r.resolved
@@ -118,24 +118,31 @@ public sealed partial class PostgresInbox
 
         // 1. Candidates, on a snapshot taken before any lock: a hint of which alerts to lock.
         var first = new List<long>();
+        var firstLocks = new List<int>();
         await using (var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, CandidatesSql, WindowCte, "c.id IN (SELECT id FROM seen)", ""), connection, transaction))
         {
             command.Parameters.AddWithValue("now", now);
             command.Parameters.AddWithValue("limit", limit);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken)) first.Add(reader.GetInt64(0));
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                first.Add(reader.GetInt64(0));
+                firstLocks.Add(reader.GetInt32(2));
+            }
         }
         if (first.Count == 0) return [];
 
-        // 2. The alerts' locks, without waiting: an alert another replica is claiming or inserting right now is left
-        // to it (or to the next claim). Held to the end of this transaction.
+        // 2. The alerts' locks, without waiting, in rank order and only as many as wanted (a few spare for those the
+        // check below turns down): an alert another replica or worker is claiming or inserting right now is passed
+        // over for the next, so concurrent claims take different alerts instead of all failing on the first ones.
+        // Held to the end of this transaction.
         var locked = new List<int>();
-        await using (var command = new NpgsqlCommand($"""
-            SELECT l.alert_lock FROM (SELECT DISTINCT alert_lock FROM inbox_items WHERE id = ANY(@ids)) l
-            WHERE pg_try_advisory_xact_lock({PostgresSchema.LockClass}, l.alert_lock)
-            """, connection, transaction))
+        // A plain scan of the array keeps its order, so the LIMIT stops at the first locks taken in rank order.
+        await using (var command = new NpgsqlCommand(
+            $"SELECT l FROM unnest(@locks) AS l WHERE pg_try_advisory_xact_lock({PostgresSchema.LockClass}, l) LIMIT @want", connection, transaction))
         {
-            command.Parameters.AddWithValue("ids", first.ToArray());
+            command.Parameters.AddWithValue("locks", firstLocks.Distinct().ToArray());
+            command.Parameters.AddWithValue("want", max + 2);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken)) locked.Add(reader.GetInt32(0));
         }
@@ -152,7 +159,7 @@ public sealed partial class PostgresInbox
             command.Parameters.AddWithValue("ids", first.ToArray());
             command.Parameters.AddWithValue("locks", locked.ToArray());
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken)) verified.Add((reader.GetInt64(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+            while (await reader.ReadAsync(cancellationToken)) verified.Add((reader.GetInt64(0), reader.GetBoolean(1), reader.GetBoolean(3)));
         }
         var superseded = verified.Where(v => v.Superseded).Select(v => v.Id).ToArray();
         var chosen = verified.Where(v => !v.Superseded).Take(max).ToList();
