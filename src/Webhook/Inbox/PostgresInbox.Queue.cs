@@ -113,13 +113,20 @@ public sealed partial class PostgresInbox
         }
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A claim lost with the last moments before a database crash is an item still pending: it is claimed again.
+        // Not waiting for the WAL's flush saves a disk sync per item (what is acknowledged, the intake, still waits).
+        await using (var relaxed = new NpgsqlCommand("SET LOCAL synchronous_commit TO OFF", connection, transaction))
+            await relaxed.ExecuteNonQueryAsync(cancellationToken);
         // A few more than asked: some may be locked by another replica's claim, or superseded.
         var limit = max * 2 + 16;
 
         // 1. Candidates, on a snapshot taken before any lock: a hint of which alerts to lock.
         var first = new List<long>();
         var firstLocks = new List<int>();
-        await using (var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, CandidatesSql, WindowCte, "c.id IN (SELECT id FROM seen)", ""), connection, transaction))
+        await using (var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, CandidatesSql, WindowCte,
+            // An array built once, then read by primary key: as a join, a planner with stale statistics (a storm
+            // just queued, not analyzed yet) re-ran the window for every open item (19 ms instead of 1).
+            "c.id = ANY(ARRAY(SELECT id FROM seen))", ""), connection, transaction))
         {
             command.Parameters.AddWithValue("now", now);
             command.Parameters.AddWithValue("limit", limit);

@@ -53,6 +53,9 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         var builder = new NpgsqlConnectionStringBuilder(_options.ConnectionString ?? throw new InvalidOperationException("Inbox:ConnectionString is not set"));
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crashloop-webhook";
+        // The claim's queries take longer to plan than to run: prepared once per connection, they are planned once.
+        // A connection string that sets Max Auto Prepare (0 behind a pooler that cannot keep them) is left as it is.
+        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 32;
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         // The owner lock's and the listener's connections: each its own physical connection, never pooled, since
         // closing it must end the session that holds the owner lock. Idle for hours, so kept alive: a server or a
