@@ -296,9 +296,9 @@ public sealed partial class PostgresInbox
         await ReadyAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Under its alert's lock: the item reopens, and a claim of a later item of its alert must see that.
+        // Under its alert's lock, shared as an insert's: the item reopens, and no claim of its alert may decide on a view without it.
         await using (var lockCommand = new NpgsqlCommand(
-            $"SELECT count(pg_advisory_xact_lock({PostgresSchema.LockClass}, alert_lock)) FROM inbox_items WHERE id = @id", connection, transaction))
+            $"SELECT count(pg_advisory_xact_lock_shared({PostgresSchema.LockClass}, alert_lock)) FROM inbox_items WHERE id = @id", connection, transaction))
         {
             lockCommand.Parameters.AddWithValue("id", itemId);
             if (Convert.ToInt64(await lockCommand.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)

@@ -19,9 +19,11 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
 {
     /// <summary>
     /// Alerts are spread over this many advisory locks (route + fingerprint, hashed). A claim holds the locks of the
-    /// alerts it takes and an insert those of the alerts it adds, so two replicas never hand out two items of one
-    /// alert, and an alert's items get ids in the order they were committed. Bounded so a storm's insert of
-    /// thousands of alerts takes at most this many entries of the server's lock table.
+    /// alerts it takes exclusively, so two replicas never hand out two items of one alert at once; an insert holds
+    /// those of the alerts it adds shared (inserts do not wait for each other), so no claim of an alert runs while an
+    /// item of it is being inserted and may commit after a later one: "the earliest open item" is never decided on a
+    /// partial view. Bounded so a storm's insert of thousands of alerts takes at most this many entries of the
+    /// server's lock table.
     /// </summary>
     internal const int AlertLocks = 1024;
 
@@ -152,9 +154,10 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
             await ReadyAsync(CancellationToken.None);
             await using var connection = await _dataSource.OpenConnectionAsync();
             await using var transaction = await connection.BeginTransactionAsync();
-            // Sorted, so two inserts that share alerts take their locks in the same order and never deadlock.
+            // Shared, so inserts wait only for a claim of the same alerts (a millisecond), never for each other.
+            // Sorted anyway: the order of waits is the same for every insert.
             var locks = unique.Select(i => AlertLock(i.Alert.Route, i.Alert.Fingerprint)).Distinct().Order().ToArray();
-            await using (var lockCommand = new NpgsqlCommand($"SELECT count(pg_advisory_xact_lock({PostgresSchema.LockClass}, l)) FROM unnest(@locks) AS l", connection, transaction))
+            await using (var lockCommand = new NpgsqlCommand($"SELECT count(pg_advisory_xact_lock_shared({PostgresSchema.LockClass}, l)) FROM unnest(@locks) AS l", connection, transaction))
             {
                 lockCommand.Parameters.AddWithValue("locks", locks);
                 await lockCommand.ExecuteScalarAsync();
