@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Webhook.Operations;
 
 namespace Webhook.Inbox;
@@ -8,8 +9,13 @@ public static class InboxServiceExtensions
     {
         services.AddValidatedOptions<InboxOptions>(InboxOptions.Section);
         services.AddSingleton<SqliteInbox>();
-        // The pipeline and the endpoints see the store's interface; a PostgreSQL store would be registered here instead.
-        services.AddSingleton<IInboxStore>(sp => sp.GetRequiredService<SqliteInbox>());
+        services.AddSingleton<PostgresInbox>();
+        // The pipeline and the endpoints see the store's interface: Inbox:Provider picks the engine behind it.
+        services.AddSingleton<IInboxStore>(sp => sp.GetRequiredService<IOptions<InboxOptions>>().Value.Provider switch
+        {
+            InboxProvider.Postgres => sp.GetRequiredService<PostgresInbox>(),
+            _ => sp.GetRequiredService<SqliteInbox>(),
+        });
         // The inbox's file and write gate, for the other parts that keep state in it (Slack incidents, storm digests).
         services.AddSingleton<Webhook.Storage.ISqliteDatabase>(sp => sp.GetRequiredService<SqliteInbox>().Database);
         services.AddSingleton<InboxDoorbell>();
