@@ -31,7 +31,7 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     /// First key of the session advisory lock each running store holds on its own connection, with its owner id as
     /// second key: an in-flight item whose owner no longer holds it belongs to a replica that stopped or died.
     /// </summary>
-    const int OwnerClass = PostgresSchema.LockClass + 1;
+    const int OwnerClass = PostgresSchema.LockClass + (int)Webhook.Storage.PostgresLockClass.InboxOwner;
 
     readonly InboxOptions _options;
     readonly TimeProvider _clock;

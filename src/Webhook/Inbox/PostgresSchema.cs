@@ -53,6 +53,60 @@ static class PostgresSchema
             delivered_at bigint NOT NULL,
             PRIMARY KEY(item_id, destination));
         """,
+        // 2: the Slack Web API notifier's incidents, steps and attempts (ISlackIncidentStore), as in the SQLite file
+        // but with times as Unix milliseconds of the service's clock. Incidents are found open by key or by pod, and
+        // purged by age; the pods of an incident are joined on (destination, ts) like the SQLite store does.
+        """
+        CREATE TABLE slack_incidents(
+            destination text NOT NULL,
+            incident_key text NOT NULL,
+            channel text NOT NULL,
+            ts text NOT NULL,
+            opened_at bigint NOT NULL,
+            resolved_at bigint,
+            message_json text NOT NULL,
+            PRIMARY KEY(destination, channel, ts));
+        CREATE INDEX slack_incidents_open ON slack_incidents(destination, incident_key, opened_at) WHERE resolved_at IS NULL;
+        CREATE INDEX slack_incidents_ts ON slack_incidents(destination, ts);
+        CREATE TABLE slack_incident_pods(
+            destination text NOT NULL,
+            ts text NOT NULL,
+            fingerprint text NOT NULL,
+            firing boolean NOT NULL,
+            PRIMARY KEY(destination, ts, fingerprint));
+        CREATE INDEX slack_incident_pods_fingerprint ON slack_incident_pods(destination, fingerprint);
+        CREATE TABLE slack_steps(
+            destination text NOT NULL,
+            idempotency_key text NOT NULL,
+            step text NOT NULL,
+            ts text,
+            done_at bigint NOT NULL,
+            PRIMARY KEY(destination, idempotency_key, step));
+        CREATE INDEX slack_steps_done ON slack_steps(done_at);
+        CREATE TABLE slack_attempts(
+            destination text NOT NULL,
+            idempotency_key text NOT NULL,
+            step text NOT NULL,
+            attempted_at bigint NOT NULL,
+            PRIMARY KEY(destination, idempotency_key, step));
+        CREATE INDEX slack_attempts_at ON slack_attempts(attempted_at);
+        """,
+        // 3: pods held for storm digests (IStormStore). The primary key holds a pod once per destination whichever
+        // replica offers it; seq orders pods added at the same instant (SQLite's rowid).
+        """
+        CREATE TABLE storm_entries(
+            seq bigint GENERATED ALWAYS AS IDENTITY,
+            destination text NOT NULL,
+            idempotency_key text NOT NULL,
+            batch_id text NOT NULL,
+            batch_key text NOT NULL,
+            expected integer NOT NULL,
+            entry_json text NOT NULL,
+            added_at bigint NOT NULL,
+            PRIMARY KEY(destination, idempotency_key));
+        CREATE INDEX storm_entries_pending ON storm_entries(destination, added_at, seq);
+        CREATE INDEX storm_entries_batch ON storm_entries(destination, batch_id);
+        """,
     ];
 
     public static int Latest => Migrations.Length;

@@ -64,6 +64,36 @@ public abstract class SlackIncidentStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADestinationsConversationIsHeldByOneCallerAtATimeAndOtherDestinationsDoNotWait()
+    {
+        var inside = 0;
+        var most = 0;
+        // Several notifications of one destination at once: each reads and writes while it holds the conversation,
+        // which gives an overlap every chance to show.
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
+        {
+            await using var conversation = await _store.LockConversationAsync(Slack, None);
+            var now = Interlocked.Increment(ref inside);
+            InterlockedMax(ref most, now);
+            await _store.FindOpenAsync(Slack, "key", None);
+            await _store.MarkStepAsync(Slack, $"item-{i}", "post", null, None);
+            Interlocked.Decrement(ref inside);
+        })));
+        Assert.Equal(1, most);
+
+        // Held for one destination, another's conversation is free; released, the first is free again.
+        await using (await _store.LockConversationAsync(Slack, None))
+        await using (await _store.LockConversationAsync(Other, None)) { }
+        await using (await _store.LockConversationAsync(Slack, None)) { }
+    }
+
+    static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen) return;
+    }
+
+    [Fact]
     public async Task AStepIsDoneOnceMarkedAndKeepsTheLatestTs()
     {
         Assert.Null(await _store.FindStepAsync(Slack, "item-1", "done", None));

@@ -9,6 +9,7 @@ namespace Webhook.Notify.Slack;
 /// <list type="bullet">
 /// <item>an incident is open until resolved and for at most Slack:IncidentMaxAge after it opened; only open ones are found;</item>
 /// <item>an attempt keeps the time it was first recorded until it is cleared;</item>
+/// <item>a destination's conversation is held by one caller at a time (<see cref="LockConversationAsync"/>);</item>
 /// <item><see cref="PurgeAsync"/> deletes what is past retention, and the store runs it itself (at its first use and
 /// at most hourly while steps are recorded), so nothing grows without bound when nobody calls it.</item>
 /// </list>
@@ -16,6 +17,13 @@ namespace Webhook.Notify.Slack;
 /// </summary>
 public interface ISlackIncidentStore
 {
+    /// <summary>
+    /// Waits for the destination's conversation and holds it until disposed: one notification at a time per
+    /// destination among all that share the store (every replica on PostgreSQL), so two pods of one workload seen
+    /// at the same moment never both open an incident, and two pods resolving together never both leave it open.
+    /// </summary>
+    Task<IAsyncDisposable> LockConversationAsync(string destination, CancellationToken cancellationToken);
+
     /// <summary>
     /// Records, before a post is made, that it is about to be: after a crash the post may have happened.
     /// True when this call recorded it; false when an attempt was already recorded (its time is kept).

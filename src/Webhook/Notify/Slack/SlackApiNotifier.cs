@@ -13,7 +13,9 @@ namespace Webhook.Notify.Slack;
 public sealed class SlackApiNotifier(string id, string channel, SlackApiClient api, ISlackIncidentStore store,
     ContentBuilder content, TimeProvider time) : INotifier, IDigestTarget
 {
-    // One conversation at a time per destination: two pods of one workload must not both open an incident.
+    // One conversation at a time per destination: two pods of one workload must not both open an incident. The
+    // gate orders this process's callers; the store's conversation lock then orders the replicas that share the
+    // store (with PostgreSQL, an advisory lock held on a connection: one per destination and process at most).
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public string Kind => "slack";
@@ -27,6 +29,7 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         await _gate.WaitAsync(ct);
         try
         {
+            await using var conversation = await store.LockConversationAsync(id, ct);
             // A repeat of a notification that went through completely (the inbox retried another destination).
             if (await store.FindStepAsync(id, n.IdempotencyKey, "done", ct) is not null) return DeliveryOutcome.Success;
             var c = content.Build(n);
@@ -103,6 +106,7 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         await _gate.WaitAsync(ct);
         try
         {
+            await using var conversation = await store.LockConversationAsync(id, ct);
             ts = (await store.FindStepAsync(id, digestKey, "post", ct))?.Ts;
             if (ts is null)
             {

@@ -17,6 +17,7 @@ public sealed class SqliteSlackIncidentStore : ISlackIncidentStore
     readonly SlackStoreOptions _options;
     readonly TimeProvider _time;
     readonly OnFirstUse _tables;
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _conversations = new(StringComparer.Ordinal);
     long _nextPurge;
 
     public SqliteSlackIncidentStore(ISqliteDatabase database, IOptions<SlackStoreOptions> options, TimeProvider time)
@@ -47,6 +48,25 @@ public sealed class SqliteSlackIncidentStore : ISlackIncidentStore
                 """, token), ct);
             await PurgeNowAsync(ct);
         });
+    }
+
+    /// <summary>The file is one replica's own: a lock in this process is the conversation's lock.</summary>
+    public async Task<IAsyncDisposable> LockConversationAsync(string destination, CancellationToken cancellationToken)
+    {
+        var gate = _conversations.GetOrAdd(destination, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        return new Held(gate);
+    }
+
+    sealed class Held(SemaphoreSlim gate) : IAsyncDisposable
+    {
+        int _released;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
+            return ValueTask.CompletedTask;
+        }
     }
 
     public async Task<bool> MarkAttemptAsync(string destination, string idempotencyKey, string step, CancellationToken cancellationToken) =>
