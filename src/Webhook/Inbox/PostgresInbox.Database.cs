@@ -17,4 +17,12 @@ public sealed partial class PostgresInbox : IPostgresDatabase
     }
 
     int IPostgresDatabase.LockClass(PostgresLockClass part) => PostgresSchema.LockClass + (int)part;
+
+    // The same test as the recovery of in-flight items (RecoverInFlightAsync).
+    string IPostgresDatabase.OwnerAlive(string column) => $"""
+        EXISTS (SELECT 1 FROM pg_locks k
+                WHERE k.locktype = 'advisory' AND k.granted AND k.classid::bigint = {OwnerClass} AND k.objsubid = 2
+                  AND k.objid::bigint = {column}
+                  AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+        """;
 }

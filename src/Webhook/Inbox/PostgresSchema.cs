@@ -92,7 +92,9 @@ static class PostgresSchema
         CREATE INDEX slack_attempts_at ON slack_attempts(attempted_at);
         """,
         // 3: pods held for storm digests (IStormStore). The primary key holds a pod once per destination whichever
-        // replica offers it; seq orders pods added at the same instant (SQLite's rowid).
+        // replica offers it; seq orders pods added at the same instant (SQLite's rowid); owner is the replica whose
+        // storm gate holds the batch in memory (its inbox owner id): only batches of a replica that is gone are
+        // recovered by another.
         """
         CREATE TABLE storm_entries(
             seq bigint GENERATED ALWAYS AS IDENTITY,
@@ -103,6 +105,7 @@ static class PostgresSchema
             expected integer NOT NULL,
             entry_json text NOT NULL,
             added_at bigint NOT NULL,
+            owner bigint NOT NULL,
             PRIMARY KEY(destination, idempotency_key));
         CREATE INDEX storm_entries_pending ON storm_entries(destination, added_at, seq);
         CREATE INDEX storm_entries_batch ON storm_entries(destination, batch_id);

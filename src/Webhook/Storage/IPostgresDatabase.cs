@@ -17,6 +17,15 @@ public interface IPostgresDatabase
     /// each other's locks by accident.
     /// </summary>
     int LockClass(PostgresLockClass part);
+
+    /// <summary>
+    /// This process's owner id, held as a session advisory lock while it runs (the inbox's owner lock): rows marked
+    /// with it are a live replica's, and those of an owner no session holds are a stopped or dead replica's, to take over.
+    /// </summary>
+    long OwnerId { get; }
+
+    /// <summary>A SQL condition: the owner id in <paramref name="column"/> is held by a live session of this database.</summary>
+    string OwnerAlive(string column);
 }
 
 /// <summary>Who takes an advisory lock in the shared database.</summary>

@@ -14,7 +14,11 @@ public interface IStormStore
     /// </summary>
     Task<bool> AddAsync(string destination, StormBatchInfo batch, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken);
 
-    /// <summary>The destination's batches not yet removed, oldest first, each with its entries in the order they were added.</summary>
+    /// <summary>
+    /// The destination's batches not yet removed, oldest first, each with its entries in the order they were added:
+    /// those of this process and of processes that are gone (a shared store hands them to one caller, which posts
+    /// them from then on), never those another running process holds.
+    /// </summary>
     Task<IReadOnlyList<PendingStormBatch>> PendingAsync(string destination, CancellationToken cancellationToken);
 
     /// <summary>The batch was posted, refused or given up: its pods leave the store.</summary>
