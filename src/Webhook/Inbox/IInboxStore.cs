@@ -38,8 +38,12 @@ public interface IInboxStore
     /// <summary>Marks the item delivered; with <paramref name="lastDestination"/>, records that delivery in the same commit.</summary>
     Task<bool> CompleteAsync(InboxItem item, string? lastDestination, CancellationToken cancellationToken);
 
-    /// <summary>Back to pending, due at <paramref name="nextAttemptAt"/>, with the reason.</summary>
-    Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken);
+    /// <summary>
+    /// Back to pending, due at <paramref name="nextAttemptAt"/>, with the reason. Without <paramref name="countAttempt"/>
+    /// the item's attempts stay as they were: nothing left the process (a busy or paced destination, an open circuit),
+    /// so its backoff must not grow.
+    /// </summary>
+    Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken, bool countAttempt = true);
 
     /// <summary>Terminal: <see cref="InboxStates.Failed"/> or <see cref="InboxStates.Dead"/>, with the reason.</summary>
     Task<bool> GiveUpAsync(InboxItem item, string state, string reason, CancellationToken cancellationToken);

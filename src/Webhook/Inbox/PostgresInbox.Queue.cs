@@ -272,9 +272,9 @@ public sealed partial class PostgresInbox
             ("d", new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)lastDestination ?? DBNull.Value })) == 1;
     }
 
-    public async Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken) =>
-        await ExecuteAsync("""
-            UPDATE inbox_items SET state = 'pending', attempts = attempts + 1, next_attempt_at = @next, updated_at = @now, last_error = @error,
+    public async Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken, bool countAttempt = true) =>
+        await ExecuteAsync($"""
+            UPDATE inbox_items SET state = 'pending', attempts = attempts + {(countAttempt ? 1 : 0)}, next_attempt_at = @next, updated_at = @now, last_error = @error,
                 lease_until = NULL, lease_token = NULL, lease_owner = NULL
             WHERE id = @id AND state = 'inflight' AND lease_token = @token
             """, cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("next", nextAttemptAt.ToUnixTimeMilliseconds()),

@@ -162,11 +162,11 @@ public sealed partial class SqliteInbox
             return done;
         }, cancellationToken);
 
-    public Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken) =>
+    public Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken, bool countAttempt = true) =>
         _database.WriteAsync(async (connection, token) =>
         {
-            var done = await SqliteDatabase.ExecuteAsync(connection, """
-                UPDATE items SET state = 'pending', attempts = attempts + 1, next_attempt_at = $next, updated_at = $now, last_error = $error,
+            var done = await SqliteDatabase.ExecuteAsync(connection, $"""
+                UPDATE items SET state = 'pending', attempts = attempts + {(countAttempt ? 1 : 0)}, next_attempt_at = $next, updated_at = $now, last_error = $error,
                     lease_until = NULL, lease_token = NULL
                 WHERE id = $id AND state = 'inflight' AND lease_token = $token
                 """, token, ("$id", item.Id), ("$token", item.LeaseToken), ("$next", nextAttemptAt.ToUnixTimeMilliseconds()),

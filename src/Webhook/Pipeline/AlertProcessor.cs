@@ -5,6 +5,7 @@ using Webhook.Collect.Prometheus;
 using Webhook.Diagnosis;
 using Webhook.Inbox;
 using Webhook.Notify;
+using Webhook.Notify.Delivery;
 using Webhook.Observability;
 
 namespace Webhook.Pipeline;
@@ -84,7 +85,11 @@ public sealed partial class AlertProcessor(
         var reason = string.Join("; ", failures.Select(f => $"{f.Notifier.Id}: {Describe(f.Outcome)}"));
         var permanent = failures.All(f => f.Outcome is DeliveryOutcome.Permanent);
         var retryAfter = failures.Select(f => (f.Outcome as DeliveryOutcome.Retryable)?.RetryAfter).Max();
-        await FailAsync(item, reason, permanent, retryAfter, cancellationToken);
+        // Nothing left the process because a healthy destination was busy or paced: the item keeps its attempt count
+        // and comes back when the guard said, so a burst never grows its backoff to minutes (its firing then lost to
+        // its own resolved).
+        var localWait = failures.All(f => DeliveryReasons.IsLocalWait(f.Outcome));
+        await FailAsync(item, reason, permanent, retryAfter, cancellationToken, countAttempt: !localWait);
     }
 
     async Task<PodSnapshot> CollectAsync(InboxItem item, CancellationToken cancellationToken)
@@ -185,7 +190,7 @@ public sealed partial class AlertProcessor(
     /// The one retry stage's verdict on a failed attempt: a permanent failure is terminal at once (failed); a retryable
     /// one is tried again after backoff, the server's Retry-After honoured, until Pipeline:MaxRetryAge (then dead).
     /// </summary>
-    internal async Task FailAsync(InboxItem item, string reason, bool permanent, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    internal async Task FailAsync(InboxItem item, string reason, bool permanent, TimeSpan? retryAfter, CancellationToken cancellationToken, bool countAttempt = true)
     {
         var attempt = item.Attempts + 1;
         var now = clock.GetUtcNow();
@@ -200,9 +205,9 @@ public sealed partial class AlertProcessor(
             return;
         }
         // The last try lands at the maximum age rather than past it.
-        var next = now + Backoff(attempt, retryAfter);
+        var next = now + (!countAttempt && retryAfter is { } wait ? wait : Backoff(attempt, retryAfter));
         if (next > giveUpAt) next = giveUpAt;
-        await inbox.RetryLaterAsync(item, next, reason, CancellationToken.None);
+        await inbox.RetryLaterAsync(item, next, reason, CancellationToken.None, countAttempt);
         LogRetrying(logger, item.Key, attempt, reason, next - now);
     }
 

@@ -88,6 +88,40 @@ public sealed class PipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnItemTurnedAwayByABusyDestinationKeepsItsAttemptCountUntilItIsSent()
+    {
+        // The shipped Delivery settings: two posts in flight per webhook destination, a busy item back after 0.5 s.
+        var maxInFlight = new Webhook.Notify.Delivery.DeliveryResilienceOptions().Rates["webhook"].MaxInFlight;
+        var release = new TaskCompletionSource();
+        await using var receiver = await TestReceiver.StartAsync();
+        receiver.HoldFor = n => n < maxInFlight ? release.Task : Task.CompletedTask;
+        await using var app = new WebhookApp(new Dictionary<string, string?> { ["Routes:default:Webhook:Url"] = receiver.Url() });
+        var client = app.CreateAuthorizedClient();
+        var inbox = app.Services.GetRequiredService<IInboxStore>();
+        for (var i = 0; i < maxInFlight; i++)
+            await client.PostAsync("/alerts", new StringContent(Payloads.Group(Payloads.Alert($"held-{i}", pod: $"api-held-{i}")).ToJsonString(), Encoding.UTF8, "application/json"));
+        await Eventually.TrueAsync(() => receiver.Requests.Count == maxInFlight, Deadline, "the first posts to be held at the destination");
+
+        await client.PostAsync("/alerts", new StringContent(Payloads.Group(Payloads.Alert("waiting", pod: "api-waiting")).ToJsonString(), Encoding.UTF8, "application/json"));
+        await Eventually.TrueAsync(async () => NotSent(await app.CreateClient().GetStringAsync("/metrics")) >= 3, Deadline,
+            "the last item to be turned away three times");
+        var waitingId = maxInFlight + 1L; // ids follow arrival in a new inbox
+        var waiting = (await inbox.FindAsync(waitingId, default))!;
+        Assert.Equal("pending", waiting.State);
+        Assert.Contains("destination busy", waiting.LastError);
+        Assert.Equal(0, waiting.Attempts); // nothing left the process: no attempt counted, so no backoff grew
+
+        release.SetResult();
+        await Eventually.TrueAsync(async () => (await inbox.CountsAsync(default)).Delivered == maxInFlight + 1, Deadline, "every item to be delivered");
+        Assert.Equal(1, (await inbox.FindAsync(waitingId, default))!.Attempts);
+        Assert.Equal(maxInFlight + 1, receiver.Requests.Count);
+
+        static long NotSent(string metrics) => metrics.Split('\n')
+            .Where(l => l.StartsWith("webhook_deliveries_total{", StringComparison.Ordinal) && l.Contains("outcome=\"not_sent\""))
+            .Sum(l => (long)double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task AnItemThatKeepsFailingIsRetriedUntilTheMaximumAgeAndThenDeadWithItsReason()
     {
         _receiver.StatusFor = _ => 500;

@@ -269,6 +269,20 @@ public abstract class InboxStoreContract : IAsyncLifetime
         Assert.Equal("default/chat: HTTP 503", (await _store.FindAsync(item.Id, CancellationToken.None))!.LastError);
     }
 
+    [Fact]
+    public async Task ARetryThatSentNothingIsDueAtItsTimeWithoutCountingAnAttempt()
+    {
+        await _store.EnqueueAsync([Item("a")]);
+        var item = await ClaimOneAsync();
+        Assert.True(await _store.RetryLaterAsync(item, Clock.Now.AddSeconds(1), "default/chat: not sent: destination busy", CancellationToken.None, countAttempt: false));
+
+        Assert.Empty(await ClaimAsync());
+        Clock.Now = Clock.Now.AddSeconds(1);
+        var again = await ClaimOneAsync();
+        Assert.Equal(0, again.Attempts);
+        Assert.Equal("default/chat: not sent: destination busy", (await _store.FindAsync(item.Id, CancellationToken.None))!.LastError);
+    }
+
     [Theory]
     [InlineData(InboxStates.Failed)]
     [InlineData(InboxStates.Dead)]

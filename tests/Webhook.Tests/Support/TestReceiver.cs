@@ -14,6 +14,8 @@ public sealed class TestReceiver : IAsyncDisposable
     public Func<int, int> StatusFor { get; set; } = _ => 200;
     /// <summary>How long the n-th request takes to answer (a slow destination); none by default.</summary>
     public Func<int, TimeSpan> DelayFor { get; set; } = _ => TimeSpan.Zero;
+    /// <summary>The n-th request is answered when this task completes (a destination held until the test says so); none by default.</summary>
+    public Func<int, Task> HoldFor { get; set; } = _ => Task.CompletedTask;
     int _count;
 
     TestReceiver(WebApplication app) => _app = app;
@@ -33,6 +35,7 @@ public sealed class TestReceiver : IAsyncDisposable
             receiver.Requests.Enqueue(new ReceivedRequest(context.Request.Path, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body, status));
             // Recorded first, so a test sees the request arrive while its answer is still coming.
             if (receiver.DelayFor(n) is { Ticks: > 0 } delay) await Task.Delay(delay);
+            await receiver.HoldFor(n);
             context.Response.StatusCode = status;
         });
         await app.StartAsync();

@@ -19,6 +19,14 @@ public static class DeliveryReasons
     public static bool WasNotSent(DeliveryOutcome outcome) =>
         outcome is DeliveryOutcome.Retryable r && r.Reason.StartsWith(NotSentPrefix, StringComparison.Ordinal);
 
+    /// <summary>
+    /// Not sent only because the destination's own pace or posts in flight said "wait" (a healthy destination): the
+    /// try does not count as an attempt, so its backoff never grows. An open circuit does count: backoff growth during
+    /// an outage is also what spares the Kubernetes API the collection each try repeats.
+    /// </summary>
+    public static bool IsLocalWait(DeliveryOutcome outcome) =>
+        outcome is DeliveryOutcome.Retryable { RetryAfter: not null } r && (r.Reason == Busy || r.Reason == RateLimited);
+
     public static bool IsThrottled(DeliveryOutcome outcome) =>
         outcome is DeliveryOutcome.Retryable r && r.Reason.StartsWith(ThrottledPrefix, StringComparison.Ordinal);
 }
