@@ -19,7 +19,8 @@ from urllib.parse import urlparse, parse_qs
 APP, WORK = sys.argv[1], sys.argv[2]
 DURATION = float(os.environ.get("DURATION", "120"))
 RATE = float(os.environ.get("RATE", "1"))            # pods starting per second
-HOLD = float(os.environ.get("HOLD", "10"))           # seconds from a pod's firing to its resolve
+HOLD = float(os.environ.get("HOLD", "30"))           # seconds from a pod's firing to its resolve (longer than the ~15 s
+# a killed replica's claims take to go back: its items in flight are retried, not superseded by their resolve)
 KILL_EVERY = float(os.environ.get("KILL_EVERY", "10"))
 DB_DOWN = float(os.environ.get("DB_DOWN", "10"))     # seconds PostgreSQL stays down
 HA_SHARE = float(os.environ.get("HA_SHARE", "0.3"))  # share of alerts also posted to a second replica
@@ -60,7 +61,7 @@ class Receiver(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
-        time.sleep(random.uniform(0.02, 0.15))  # a real endpoint takes a moment: a kill can land mid-post
+        time.sleep(random.uniform(0.05, 0.3))  # a real endpoint takes a moment: a kill can land mid-post
         with lock:
             hooks.append((now(), body.get("fingerprint"), body.get("status"), self.headers.get("Idempotency-Key")))
         self.send_response(200)
@@ -106,7 +107,7 @@ class Slack(BaseHTTPRequestHandler):
         method = urlparse(self.path).path.rsplit("/", 1)[-1]
         if self.headers.get("Authorization") != f"Bearer {BOT}":
             return self.answer({"ok": False, "error": "invalid_auth"})
-        time.sleep(random.uniform(0.02, 0.15))  # taken, and the answer is on its way: a kill here is the hard case
+        time.sleep(random.uniform(0.05, 0.3))  # taken, and the answer is on its way: a kill here is the hard case
         with lock:
             if method == "chat.postMessage":
                 next_ts[0] += 0.0001
@@ -220,7 +221,7 @@ acked = {}       # (fingerprint, status) -> first acknowledgement time
 ha_posts = 0     # alerts also posted to a second replica
 not_acked = []
 rr = [0]
-db_window = [None, None]  # PostgreSQL down: [stopped, about to start]
+db_window = [None, None, None]  # PostgreSQL down: [stopped, about to start, answering again]
 
 
 def iso(t):
@@ -379,7 +380,7 @@ def restart_db(postgres, replicas, recovery, readyz_down):
         time.sleep(0.5)
     db_window[1] = now()
     postgres.start()
-    started = now()
+    started = db_window[2] = now()
     log("PostgreSQL started")
     pending = {r.index for r in replicas}
     while pending and now() < started + 120:
@@ -436,12 +437,13 @@ def report(items, status, kills, recovery, readyz_down, stream_end, drained, del
         "pods": int(DURATION * RATE), "acknowledged": len(acked), "not_acknowledged": not_acked, "posts": len(answers), "ha_posts": ha_posts,
         "answers": codes, "inbox_items": len(items), "missing_from_inbox": missing_items,
         "delivered": sum(1 for k in acked if k in received), "superseded": len(superseded), "lost": lost,
-        "hook_requests": len(hooks), "extras": extras, "extra_rows": extra_rows, "extras_same_key": all(r["same_key"] for r in extra_rows),
+        "hook_requests": len(hooks), "extras": extras, "extra_rows": extra_rows, "extras_same_key": ("yes" if all(r["same_key"] for r in extra_rows) else "**no**") if extra_rows else "no extras",
         "slack_posts": len(slack_posts), "slack_updates": len(slack_updates), "slack_lookups": len(slack_lookups),
         "slack_duplicates": slack_duplicates, "slack_missing": slack_missing, "out_of_order": out_of_order,
         "failed": status.get("failed", 0), "dead": status.get("dead", 0), "status": status, "deliveries": deliveries,
         "kills": kills, "db_stopped_s": round(db_window[0], 1) if db_window[0] else None,
-        "db_started_s": round(db_window[1], 1) if db_window[1] else None, "answers_while_down": codes_down,
+        "db_started_s": round(db_window[1], 1) if db_window[1] else None,
+        "db_up_s": round(db_window[2], 1) if db_window[2] else None, "answers_while_down": codes_down,
         "readyz_while_down": readyz_down, "recovery": recovery, "stream_end_s": round(stream_end, 1), "drained_s": round(drained, 1),
         "replica_starts": [r.starts for r in replicas],
         "extra_table": "\n".join(f"| {r['item']} | {r['times']} | {'yes' if r['same_key'] else '**no**'} | {r['first_s']} → {r['last_s']} | {r['event']} |"

@@ -9,7 +9,7 @@
 # suite's PostgresReplicasTests and PostgresServiceTests do one kill and one database restart). Writes
 # tests/bench/REPLICAS-SOAK.md.
 #   usage: tests/bench/replicas-soak.sh [seconds=120] [pods per second=1]
-#   environment: HOLD=10 (firing to resolve, s), KILL_EVERY=10, DB_DOWN=10, HA_SHARE=0.3, SOAK_KEEP=1 keeps the work
+#   environment: HOLD=30 (firing to resolve, s), KILL_EVERY=10, DB_DOWN=10, HA_SHARE=0.3, SOAK_KEEP=1 keeps the work
 #   folder (service logs, PostgreSQL log) and prints where it is
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -51,7 +51,7 @@ cat > tests/bench/REPLICAS-SOAK.md <<REPORT
 \`tests/bench/replicas-soak.sh $duration $rate\` on $(nproc) cores, $started: the published service (Release), 3 processes
 on one PostgreSQL ($(ls -d /usr/lib/postgresql/*/ | xargs -n1 basename | tail -1), a throwaway server on loopback, \`Maximum Pool Size=25;Timeout=5\`),
 4 workers each, Kubernetes off. One route with two destinations: a generic webhook receiver and a Slack Web API stand-in
-(bot token; both answer after 20-150 ms). Storm digests off (\`Storm:Threshold=100000\`: each pod its own message) and the
+(bot token; both answer after 50-300 ms). Storm digests off (\`Storm:Threshold=100000\`: each pod its own message) and the
 Slack pace raised to 10/s per replica: the soak is about kills, not storms or the chat's pace.
 
 The stream: a pod starts crash looping every $(python3 -c "print(round(1/$rate, 2))") s for $duration s ($(field pods) pods); each fires and
@@ -59,7 +59,7 @@ resolves $(field hold_s) s later. Each post goes to the next replica round-robin
 next replica (backoff 0.2 s growing to 2 s), and after a 2xx $(python3 -c "print(round(100*$(field ha_share)))") % of the alerts are
 posted once more to another replica, as the second Alertmanager of an HA pair does ($(field ha_posts) such posts). Every
 $(field kill_every_s) s one replica (in turn) gets SIGKILL and is started again at once ($(count kills) kills: $(field kills_text)). PostgreSQL is crashed
-(\`pg_ctl stop -m immediate\`) at $(field db_stopped_s) s and started again at $(field db_started_s) s.
+(\`pg_ctl stop -m immediate\`) at $(field db_stopped_s) s and started again at $(field db_started_s) s (answering after its crash recovery at $(field db_up_s) s).
 
 | | count |
 | --- | ---: |
@@ -89,6 +89,6 @@ While PostgreSQL was down, \`/readyz\` of each replica answered: $(field readyz_
 again: $(field recovery_text). All intake answers of the run (posts incl. retries and HA copies: $(field posts)): $(field answers)
 ("error": no answer, a killed replica's port). The stream's last post was acknowledged at $(field stream_end_s) s and the inbox was
 drained at $(field drained_s) s. Lost: $(field lost). Slack duplicates: $(field slack_duplicates). Out of order: $(field out_of_order).
-Service log entries at fail or crit level, all replicas, besides the intake's \"Answering 503\" while the database was down: $errors. Inbox at the end: \`$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["status"]))' "$result")\`.
+Service log entries at fail or crit level, all replicas, besides the intake's "Answering 503" while the database was down: $errors. Inbox at the end: \`$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["status"]))' "$result")\`.
 REPORT
 cat tests/bench/REPLICAS-SOAK.md
