@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Replica failure soak (issue 15, "Failure tests"): three published service processes on one throwaway PostgreSQL,
+# a steady stream of alerts (each pod fires, then resolves HOLD s later) posted round-robin like Alertmanager (a
+# non-2xx is retried at the next replica; some alerts are also posted to a second replica, as an HA pair does), one
+# replica SIGKILLed and restarted every 10 s, and PostgreSQL crashed (stop -m immediate) and started again once in
+# the middle. Waits for the shared inbox to drain and counts what reached the generic webhook and the Slack Web API
+# stand-in (tests/bench/replicas-soak.py): lost, extra deliveries and their Idempotency-Keys, Slack duplicates,
+# out of order, failed, dead, and the intake's answers while the database was down. Too long for the test suite (the
+# suite's PostgresReplicasTests and PostgresServiceTests do one kill and one database restart). Writes
+# tests/bench/REPLICAS-SOAK.md.
+#   usage: tests/bench/replicas-soak.sh [seconds=120] [pods per second=1]
+#   environment: HOLD=30 (firing to resolve, s), KILL_EVERY=10, DB_DOWN=10, HA_SHARE=0.3, SOAK_KEEP=1 keeps the work
+#   folder (service logs, PostgreSQL log) and prints where it is
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration="${1:-120}"; rate="${2:-1}"
+command -v python3 >/dev/null || { echo "python3 is missing"; exit 1; }
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "PostgreSQL is missing (apt-get install postgresql, as tests/run.sh does)"; exit 1; }
+
+work="$(mktemp -d /tmp/replicas-soak-XXXXXX)"
+cleanup() {
+  if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  if [ "${SOAK_KEEP:-}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+dotnet publish -c Release src/Webhook -o "$work/app" -v q -nologo >/dev/null
+
+started="$(date -u +%Y-%m-%dT%H:%MZ)"
+DURATION="$duration" RATE="$rate" python3 tests/bench/replicas-soak.py "$work/app" "$work" >"$work/result.json" &
+pid=$!
+wait "$pid"; pid=
+result="$(cat "$work/result.json")"
+field() { python3 -c '
+import json, sys
+v = json.loads(sys.argv[1])
+for part in sys.argv[2].split("."):
+    v = v[part] if isinstance(v, dict) else v[int(part)]
+if isinstance(v, list):
+    print(", ".join(map(str, v)) if v else "none")
+elif isinstance(v, dict):
+    print(", ".join(f"{k}: {x}" for k, x in v.items()) if v else "none")
+else:
+    print(v)' "$result" "$1"; }
+count() { python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])[sys.argv[2]]))' "$result" "$1"; }
+verdict() { [ "$1" = 0 ] && echo "0" || echo "**$1**"; }
+# fail or crit lines, other than the intake's expected "Answering 503" while the database is down
+errors="$(cat "$work"/replica-*/service.log | awk '/^(fail|crit):/ { head = $0; getline; if ($0 !~ /Answering 503/) n++ } END { print n + 0 }')"
+cat > tests/bench/REPLICAS-SOAK.md <<REPORT
+# Replica failure soak
+
+\`tests/bench/replicas-soak.sh $duration $rate\` on $(nproc) cores, $started: the published service (Release), 3 processes
+on one PostgreSQL ($(ls -d /usr/lib/postgresql/*/ | xargs -n1 basename | tail -1), a throwaway server on loopback, \`Maximum Pool Size=25;Timeout=5\`),
+4 workers each, Kubernetes off. One route with two destinations: a generic webhook receiver and a Slack Web API stand-in
+(bot token; both answer after 50-300 ms). Storm digests off (\`Storm:Threshold=100000\`: each pod its own message) and the
+Slack pace raised to 10/s per replica: the soak is about kills, not storms or the chat's pace.
+
+The stream: a pod starts crash looping every $(python3 -c "print(round(1/$rate, 2))") s for $duration s ($(field pods) pods); each fires and
+resolves $(field hold_s) s later. Each post goes to the next replica round-robin; a non-2xx or no answer is sent again to the
+next replica (backoff 0.2 s growing to 2 s), and after a 2xx $(python3 -c "print(round(100*$(field ha_share)))") % of the alerts are
+posted once more to another replica, as the second Alertmanager of an HA pair does ($(field ha_posts) such posts). Every
+$(field kill_every_s) s one replica (in turn) gets SIGKILL and is started again at once ($(count kills) kills: $(field kills_text)). PostgreSQL is crashed
+(\`pg_ctl stop -m immediate\`) at $(field db_stopped_s) s and started again at $(field db_started_s) s (answering after its crash recovery at $(field db_up_s) s).
+
+| | count |
+| --- | ---: |
+| alert items acknowledged (2xx; distinct pod and status) | $(field acknowledged) of $(( $(field pods) * 2 )) |
+| never acknowledged (gave up) | $(verdict "$(count not_acknowledged)") |
+| items in the shared inbox / acknowledged but missing from it | $(field inbox_items) / $(verdict "$(count missing_from_inbox)") |
+| delivered to the generic webhook (at least once) | $(field delivered) |
+| superseded (a firing still undelivered when its resolve arrived: not posted, by design) | $(field superseded) |
+| **lost** (acknowledged, neither delivered nor superseded) | $(verdict "$(count lost)") |
+| generic-webhook requests / **extra** deliveries (same item again) | $(field hook_requests) / $(field extras) |
+| every extra with the same Idempotency-Key | $(field extras_same_key) |
+| Slack chat.postMessage / chat.update / lookups (history, replies) | $(field slack_posts) / $(field slack_updates) / $(field slack_lookups) |
+| **Slack duplicate keys** (one idempotency key accepted twice) | $(verdict "$(count slack_duplicates)") |
+| delivered firing items without their Slack message | $(verdict "$(count slack_missing)") |
+| **out of order** (a resolved delivered before its firing) | $(verdict "$(count out_of_order)") |
+| **failed** / **dead** (\`/status\`) | $(verdict "$(field failed)") / $(verdict "$(field dead)") |
+| intake answers while PostgreSQL was down ($(python3 -c "import json,sys; r=json.loads(sys.argv[1]); print(round(r['db_started_s']-r['db_stopped_s'],1))" "$result") s) | $(field answers_while_down) |
+
+Extra generic-webhook deliveries (times received, and what happened between the first and the last receipt; a
+kill or the database's crash means the item was in flight then):
+
+| item | received | same Idempotency-Key | first → last receipt (s) | kill or database crash in between (s) |
+| --- | ---: | --- | --- | --- |
+$(field extra_table)
+
+While PostgreSQL was down, \`/readyz\` of each replica answered: $(field readyz_while_down). After it was started
+again: $(field recovery_text). All intake answers of the run (posts incl. retries and HA copies: $(field posts)): $(field answers)
+("error": no answer, a killed replica's port). The stream's last post was acknowledged at $(field stream_end_s) s and the inbox was
+drained at $(field drained_s) s. Lost: $(field lost). Slack duplicates: $(field slack_duplicates). Out of order: $(field out_of_order).
+Service log entries at fail or crit level, all replicas, besides the intake's "Answering 503" while the database was down: $errors. Inbox at the end: \`$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["status"]))' "$result")\`.
+REPORT
+cat tests/bench/REPLICAS-SOAK.md
