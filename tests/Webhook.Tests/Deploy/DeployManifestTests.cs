@@ -70,7 +70,7 @@ public sealed class DeployManifestTests : IDisposable
         public string? Namespace => Metadata.TryGetValue("namespace", out var ns) ? (string)ns : null;
         public IReadOnlyDictionary<string, string> Labels =>
             Metadata.TryGetValue("labels", out var labels) ? ((Dictionary<object, object>)labels).ToDictionary(p => (string)p.Key, p => (string)p.Value) : new();
-        public T As<T>() => KubernetesYaml.Deserialize<T>(Text);
+        public T As<T>() => ManifestYaml.Deserialize<T>(Text);
     }
 
     static Rendered Single(List<Rendered> documents, string kind, string? name = null) =>
@@ -267,7 +267,7 @@ public sealed class DeployManifestTests : IDisposable
         var rules = File.ReadAllText(Repo.PathOf(file)).Split("\n---\n")
             // Top-level kinds only: a binding's roleRef says "kind: ClusterRole" indented.
             .Where(d => d.Split('\n').Any(l => l is "kind: ClusterRole" or "kind: Role"))
-            .SelectMany(d => d.Split('\n').Contains("kind: ClusterRole") ? KubernetesYaml.Deserialize<V1ClusterRole>(d).Rules : KubernetesYaml.Deserialize<V1Role>(d).Rules)
+            .SelectMany(d => d.Split('\n').Contains("kind: ClusterRole") ? ManifestYaml.Deserialize<V1ClusterRole>(d).Rules : ManifestYaml.Deserialize<V1Role>(d).Rules)
             .ToList();
         Assert.NotEmpty(rules);
         foreach (var rule in rules)
