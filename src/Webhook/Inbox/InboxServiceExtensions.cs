@@ -6,7 +6,7 @@ public static class InboxServiceExtensions
 {
     public static IServiceCollection AddInbox(this IServiceCollection services)
     {
-        services.AddValidatedOptions<InboxOptions>(InboxOptions.Section);
+        services.AddValidatedOptions<InboxOptions>(InboxOptions.Section, (o, s) => s.Bind(o));
         services.AddSingleton<SqliteInbox>();
         // The pipeline and the endpoints see the store's interface; a PostgreSQL store would be registered here instead.
         services.AddSingleton<IInboxStore>(sp => sp.GetRequiredService<SqliteInbox>());

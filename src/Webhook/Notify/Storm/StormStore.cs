@@ -9,7 +9,6 @@ namespace Webhook.Notify.Storm;
 /// </summary>
 public sealed class StormStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly SqliteFile _file;
 
     /// <param name="FirstAdded">When its first pod joined: the digest's age counts from there across restarts.</param>
@@ -34,7 +33,7 @@ public sealed class StormStore
         using var db = _file.Open();
         return SqliteFile.Exec(db, "INSERT OR IGNORE INTO storm_entries VALUES($d,$i,$b,$k,$e,$j,$a)",
             ("$d", destination), ("$i", entry.IdempotencyKey), ("$b", batchId), ("$k", batchKey), ("$e", expected),
-            ("$j", JsonSerializer.Serialize(entry, Json)), ("$a", now.ToString("O"))) == 1;
+            ("$j", JsonSerializer.Serialize(entry, NotifyJsonContext.Default.StormEntry)), ("$a", now.ToString("O"))) == 1;
     }
 
     public IReadOnlyList<PendingBatch> Pending(string destination)
@@ -45,7 +44,7 @@ public sealed class StormStore
         using var r = cmd.ExecuteReader();
         var rows = new List<(string Id, string Key, int Expected, StormEntry Entry, DateTimeOffset Added)>();
         while (r.Read())
-            rows.Add((r.GetString(0), r.GetString(1), r.GetInt32(2), JsonSerializer.Deserialize<StormEntry>(r.GetString(3), Json)!,
+            rows.Add((r.GetString(0), r.GetString(1), r.GetInt32(2), JsonSerializer.Deserialize(r.GetString(3), NotifyJsonContext.Default.StormEntry)!,
                 DateTimeOffset.Parse(r.GetString(4), System.Globalization.CultureInfo.InvariantCulture)));
         return rows.GroupBy(x => x.Id)
             .Select(g => new PendingBatch(g.Key, g.First().Key, g.First().Expected, g.Select(x => x.Entry).ToList(), g.Min(x => x.Added))).ToList();

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Webhook.Alerts;
+using Webhook.Pipeline;
+
+namespace Webhook.TestHost;
+
+/// <summary>What load tests change in the service, applied from outside it: the shipped service has neither.</summary>
+public static class LoadTestSwitches
+{
+    /// <summary>
+    /// Alerts are accepted and stored but never processed: the pipeline workers are not started. For measuring the
+    /// intake alone, and for tests that look at the inbox as the intake left it.
+    /// </summary>
+    public static IWebHostBuilder WithoutPipeline(this IWebHostBuilder builder) =>
+        builder.ConfigureTestServices(services =>
+            services.RemoveAll<IHostedService>(d => d.ImplementationType == typeof(PipelineWorker)));
+
+    /// <summary>
+    /// /bench/noop only reads the body (the bare framework); /bench/intake-without-commit does everything POST /alerts
+    /// does (auth, parse, checks, keys, storage JSON, metrics) except the durable commit, so tests/bench/intake.sh
+    /// can tell the request path's cost from the commit's in one process and run.
+    /// </summary>
+    public static IWebHostBuilder WithBenchmarkEndpoints(this IWebHostBuilder builder) =>
+        builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, BenchmarkEndpoints>());
+
+    static void RemoveAll<T>(this IServiceCollection services, Func<ServiceDescriptor, bool> match)
+    {
+        foreach (var descriptor in services.Where(d => d.ServiceType == typeof(T) && match(d)).ToList())
+            services.Remove(descriptor);
+    }
+
+    sealed class BenchmarkEndpoints : IStartupFilter
+    {
+        // After the service's own pipeline: a request none of its endpoints matches falls through to these, so
+        // POST /alerts takes exactly the shipped path, and the no-op goes through the same middleware as before.
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            next(app);
+            app.UseRouting();
+            app.UseEndpoints(endpoints =>
+            {
+                var bench = endpoints.MapGroup("/bench");
+                bench.MapPost("/noop", async (HttpRequest request) =>
+                {
+                    await request.Body.CopyToAsync(Stream.Null);
+                    return TypedResults.Accepted((string?)null);
+                });
+                bench.MapPost("/intake-without-commit", async http =>
+                {
+                    var intake = http.RequestServices.GetRequiredService<IntakeHandler>();
+                    var (received, problem) = await intake.ReceiveAsync(http, Notify.DestinationRegistry.DefaultRoute);
+                    if (problem is not null) await problem.ExecuteAsync(http);
+                    else IntakeHandler.WriteAccepted(http.Response, new IntakeResult(received!.Items.Count, 0, received.Ignored));
+                });
+            });
+        };
+    }
+}
