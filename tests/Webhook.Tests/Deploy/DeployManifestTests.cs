@@ -376,8 +376,11 @@ public sealed class DeployManifestTests : IDisposable
     {
         const string publish = "dotnet publish src/Webhook/Webhook.csproj -c Release -o";
         var dockerfile = File.ReadAllText(Repo.PathOf("Dockerfile"));
-        Assert.Contains($"RUN {publish} /app", dockerfile);
-        Assert.Contains(publish, File.ReadAllText(Repo.PathOf("tests", "run.sh")));
+        Assert.Contains($"RUN {publish} /app -a \"$TARGETARCH\" -p:PublishAot=true", dockerfile);
+        Assert.Contains($"{publish} \"$publish\" -p:PublishAot=true", File.ReadAllText(Repo.PathOf("tests", "run.sh")));
+        // Native AOT: the executable itself, on the image without a .NET runtime.
+        Assert.Contains("ENTRYPOINT [\"./Webhook\"]", dockerfile);
+        Assert.Contains("FROM mcr.microsoft.com/dotnet/runtime-deps:", dockerfile);
         Assert.Contains("USER 1654", dockerfile);
         Assert.DoesNotContain("HEALTHCHECK", dockerfile);
         Assert.Contains("VOLUME /var/lib/crashloop-webhook", dockerfile);
