@@ -10,7 +10,10 @@
 #   usage: tests/bench/footprint.sh [rounds=5] [idle seconds=5]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds="${1:-5}"; idle="${2:-5}"; port=5182
+rounds="${1:-5}"; idle="${2:-5}"
+# A port nobody listens on (other services may run on this machine): a connection to it must fail.
+port=$(shuf -i 20000-60000 -n 1)
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$(shuf -i 20000-60000 -n 1); done
 command -v curl >/dev/null || { echo "curl is missing"; exit 1; }
 
 work="$(mktemp -d)"
@@ -26,6 +29,12 @@ aot_publish_start=$(date +%s)
 dotnet publish src/Webhook/Webhook.csproj -c Release -o "$work/aot" -p:PublishAot=true -v q -nologo >"$work/aot.log" 2>&1 \
   || { cat "$work/aot.log"; exit 1; }
 aot_publish=$(( $(date +%s) - aot_publish_start ))
+# Reference points: the smallest ASP.NET Core app with Native AOT, without and with KubernetesClient.Aot.
+for probe in bare:false client:true; do
+  dotnet publish tests/bench/aot-probe/AotProbe.csproj -c Release -o "$work/probe-${probe%%:*}" \
+    -p:WithKubernetesClient="${probe#*:}" -p:BaseIntermediateOutputPath="$work/probe-obj-${probe%%:*}/" -v q -nologo \
+    >"$work/probe.log" 2>&1 || { cat "$work/probe.log"; exit 1; }
+done
 aot_warnings="$(grep -cE 'warning (IL|SYSLIB)[0-9]+' "$work/aot.log" || true)"
 aot_size_mb="$(awk -v b="$(stat -c %s "$work/aot/Webhook")" 'BEGIN {printf "%.1f", b / 1048576}')"
 jit_size_mb="$(du -sk --exclude='*.pdb' "$work/jit" | awk '{printf "%.1f", $1 / 1024}')"
@@ -38,8 +47,17 @@ variants=(
   "**Native AOT (the image now)**|$work/aot/Webhook"
   "Native AOT, workstation GC, not concurrent|DOTNET_gcServer=0 DOTNET_gcConcurrent=0 $work/aot/Webhook"
   "Native AOT, GC heap hard limit 32 MiB|DOTNET_GCHeapHardLimit=0x2000000 $work/aot/Webhook"
+  "reference: the smallest ASP.NET Core app, Native AOT (tests/bench/aot-probe)|$work/probe-bare/AotProbe"
+  "reference: the same with KubernetesClient.Aot linked in|$work/probe-client/AotProbe"
 )
 
+# The sizes of the sections of a Native AOT executable that a start touches: type data, managed code, read-only data.
+sections() {
+  local h c r
+  read -r h c r <<<"$(readelf -S -W "$1" | sed 's/^ *\[ *[0-9]*\] *//' \
+    | awk '$1 == ".hydrated" {h = $5} $1 == "__managedcode" {c = $5} $1 == ".rodata" {r = $5} END {print h, c, r}')"
+  awk -v h=$((16#$h)) -v c=$((16#$c)) -v r=$((16#$r)) 'BEGIN {printf "%.1f / %.1f / %.1f", h / 1048576, c / 1048576, r / 1048576}'
+}
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
@@ -147,6 +165,12 @@ The AOT executable works, checked in this run: \`diagnose -o json\` of each samp
 as the JIT build for $same bundle(s)${differ:+, differs for:$differ}; in demo mode (replay Kubernetes API, real
 KubernetesClient.Aot, classification, console delivery) $aot_demo alerts were delivered (JIT: $jit_demo); a POST
 /alerts with a bearer token was answered $posted.
+
+Where the AOT executable's memory goes: a Native AOT program rebuilds its type data (the \`.hydrated\` section) at
+start and keeps it, and maps its code and read-only data from the file. Sections in this run (MB, hydrated / code /
+read-only data): the service $(sections "$work/aot/Webhook"); the smallest app $(sections "$work/probe-bare/AotProbe");
+the smallest app with KubernetesClient.Aot $(sections "$work/probe-client/AotProbe"). The client's models and its
+source-generated JSON context for all of them come with any call through it.
 
 How to read it: the JIT rows start the runtime, load and JIT-compile ASP.NET Core, OpenTelemetry and the service at
 every start (tiered compilation, ReadyToRun code of the framework); Native AOT starts compiled code and maps only
