@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Webhook.Alerts;
+using Webhook.Collect;
 using Webhook.Pipeline;
 
 namespace Webhook.TestHost;
@@ -24,6 +25,25 @@ public static class LoadTestSwitches
     /// </summary>
     public static IWebHostBuilder WithBenchmarkEndpoints(this IWebHostBuilder builder) =>
         builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, BenchmarkEndpoints>());
+
+    /// <summary>
+    /// The collector returns one snapshot, read at start from the first bundle under FOLDER (as tests/bench/storm.sh
+    /// writes them: pods of one Deployment with the same crash), for every alert, instead of asking a Kubernetes
+    /// API: a storm through the rest of the pipeline (classification, storage, delivery) without collection, to
+    /// compare with the same storm collected from the replay API server.
+    /// </summary>
+    public static IWebHostBuilder WithPreparedSnapshots(this IWebHostBuilder builder, string folder) =>
+        builder.ConfigureTestServices(services =>
+        {
+            services.RemoveAll<IPodCollector>(_ => true);
+            var bundle = Directory.GetDirectories(folder).Order(StringComparer.Ordinal).First(d => File.Exists(Path.Combine(d, "pod.json")));
+            services.AddSingleton<IPodCollector>(new PreparedCollector(Webhook.Bundles.BundleReader.Read(bundle)));
+        });
+
+    sealed class PreparedCollector(PodSnapshot snapshot) : IPodCollector
+    {
+        public Task<PodSnapshot> CollectAsync(AlertContext alert, CancellationToken cancellationToken) => Task.FromResult(snapshot);
+    }
 
     static void RemoveAll<T>(this IServiceCollection services, Func<ServiceDescriptor, bool> match)
     {
