@@ -37,8 +37,22 @@ public static class LoadTestSwitches
         {
             services.RemoveAll<IPodCollector>(_ => true);
             var bundle = Directory.GetDirectories(folder).Order(StringComparer.Ordinal).First(d => File.Exists(Path.Combine(d, "pod.json")));
-            services.AddSingleton<IPodCollector>(new PreparedCollector(Webhook.Bundles.BundleReader.Read(bundle)));
+            services.AddSingleton<IPodCollector>(new PreparedCollector(AsCollected(Webhook.Bundles.BundleReader.Read(bundle))));
         });
+
+    /// <summary>The logs cut as the collector cuts them (Kubernetes:Logs tail lines): a bundle keeps up to 256 KB.</summary>
+    static PodSnapshot AsCollected(PodSnapshot snapshot)
+    {
+        var limits = new LogOptions();
+        return snapshot with { PreviousLog = Tail(snapshot.PreviousLog, limits.TailLines), CurrentLog = Tail(snapshot.CurrentLog, limits.CurrentTailLines) };
+
+        static LogTail? Tail(LogTail? log, int lines)
+        {
+            if (log is null) return null;
+            var all = log.Text.TrimEnd('\n').Split('\n');
+            return all.Length <= lines ? log : log with { Text = string.Join('\n', all[^lines..]) + "\n", Truncated = true };
+        }
+    }
 
     sealed class PreparedCollector(PodSnapshot snapshot) : IPodCollector
     {
