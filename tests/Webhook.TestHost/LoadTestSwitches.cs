@@ -54,9 +54,23 @@ public static class LoadTestSwitches
         }
     }
 
+    /// <summary>
+    /// The prepared snapshot under each alert's own pod name (a copy of the pod per name, made once): one pod object
+    /// for all would make every alert the same pod to the stages after collection.
+    /// </summary>
     sealed class PreparedCollector(PodSnapshot snapshot) : IPodCollector
     {
-        public Task<PodSnapshot> CollectAsync(AlertContext alert, CancellationToken cancellationToken) => Task.FromResult(snapshot);
+        readonly System.Collections.Concurrent.ConcurrentDictionary<string, PodSnapshot> byPod = new();
+
+        public Task<PodSnapshot> CollectAsync(AlertContext alert, CancellationToken cancellationToken) =>
+            Task.FromResult(byPod.GetOrAdd(alert.Pod ?? "", name =>
+            {
+                if (snapshot.Pod is null) return snapshot;
+                var pod = k8s.KubernetesJson.Deserialize<k8s.Models.V1Pod>(k8s.KubernetesJson.Serialize(snapshot.Pod));
+                pod.Metadata.Name = name;
+                pod.Metadata.Uid = name;
+                return snapshot with { Pod = pod };
+            }));
     }
 
     static void RemoveAll<T>(this IServiceCollection services, Func<ServiceDescriptor, bool> match)
