@@ -16,6 +16,16 @@ fi
 # The tests start their own Alertmanager and Prometheus on free loopback ports (and Alertmanager with gossip off),
 # so packaged daemons already running on 9090/9093/9094 are no obstacle: they are left alone.
 
+# Real PostgreSQL for the shared inbox's tests: they initdb into a temporary folder and start their own server on a
+# free loopback port (tests/Webhook.Tests/Support/PostgresServer.cs), so only the binaries are needed. The package's
+# own cluster service, when apt starts one, is left alone.
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  echo "Installing Debian's postgresql..."
+  as_root apt-get update -qq >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+    || { echo "could not install postgresql"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
 # Each tests/setup/*.sh installs one more thing the tests need (Node packages, Chromium...), idempotently.
 for setup in tests/setup/*.sh; do
   [ -e "$setup" ] || continue

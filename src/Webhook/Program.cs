@@ -21,7 +21,7 @@ return await CommandLine.RunAsync(args, (args, replay) => StartupGuard.RunAsync(
 
     // Intake: Alertmanager's webhook, authenticated, checked, acknowledged once durable.
     builder.Services.AddAlertIntake();
-    // Inbox: the SQLite queue between the intake and the workers.
+    // Inbox: the durable queue between the intake and the workers (SQLite, or PostgreSQL for several replicas).
     builder.Services.AddInbox();
     // Destinations per route: Slack, Teams, generic webhook, or the console.
     builder.Services.AddDestinations();

@@ -8,8 +8,9 @@ using Webhook.Diagnosis;
 namespace Webhook.Bundles;
 
 /// <summary>
-/// Loads a diagnosis bundle (taxonomy.md: pod.json, events.json, logs/C.previous.log, logs/C.log) into the
-/// same <see cref="PodSnapshot"/> the collector produces. Log files are read from the end, at most
+/// Loads a diagnosis bundle (taxonomy.md: pod.json, events.json, logs/C.previous.log, logs/C.log, objects/, metrics/,
+/// and capture's owners/) into the same <see cref="PodSnapshot"/> the collector produces, the workload and its
+/// template diff included (<see cref="BundleOwners"/>). Log files are read from the end, at most
 /// <see cref="MaxLogBytes"/>, so a 10 MB log costs what a small one does.
 /// </summary>
 public static class BundleReader
@@ -37,6 +38,7 @@ public static class BundleReader
         var current = name is null ? null : ReadLog(Path.Combine(folder, "logs", $"{name}.log"), LogSource.Current);
         if (previous is null) gaps.Add("no previous log in the bundle");
 
+        var objects = ReadFolder(Path.Combine(folder, "objects"));
         return new PodSnapshot
         {
             Namespace = pod.Metadata.NamespaceProperty ?? "default",
@@ -47,8 +49,9 @@ public static class BundleReader
             PreviousLog = previous,
             CurrentLog = current,
             Node = pod.Spec?.NodeName is { } node ? new NodeInfo { Name = node } : null,
+            Workload = BundleOwners.Workload(folder, pod, objects),
             Gaps = gaps,
-            Objects = ReadFolder(Path.Combine(folder, "objects")),
+            Objects = objects,
             Metrics = ReadFolder(Path.Combine(folder, "metrics")),
         };
     }

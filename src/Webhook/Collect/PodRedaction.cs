@@ -3,12 +3,13 @@ using k8s.Models;
 namespace Webhook.Collect;
 
 /// <summary>
-/// Removes what may hold credentials before a pod leaves the collector: literal env values (names and
-/// valueFrom references stay, they are evidence) and kubectl's last-applied annotation, which repeats them.
+/// Removes what may hold credentials before a pod leaves the collector: literal env values down to the addresses
+/// they name (<see cref="EnvRedaction"/>; names and valueFrom references stay, they are evidence) and kubectl's
+/// last-applied annotation, which repeats them.
 /// </summary>
 public static class PodRedaction
 {
-    public const string Redacted = "(redacted)";
+    public const string Redacted = EnvRedaction.Redacted;
     const string LastApplied = "kubectl.kubernetes.io/last-applied-configuration";
 
     public static void Redact(V1Pod pod)
@@ -36,7 +37,6 @@ public static class PodRedaction
             .. (spec.EphemeralContainers ?? []).Select(c => c.Env)];
         foreach (var env in envs)
             foreach (var e in env ?? [])
-                if (!string.IsNullOrEmpty(e.Value))
-                    e.Value = Redacted;
+                e.Value = EnvRedaction.Redact(e.Name, e.Value, e.ValueFrom is not null);
     }
 }

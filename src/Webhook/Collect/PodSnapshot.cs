@@ -48,6 +48,8 @@ public sealed record WorkloadInfo
     public string? Revision { get; init; }
     /// <summary>The revision <see cref="Changes"/> compare against, when one was found.</summary>
     public string? PreviousRevision { get; init; }
+    /// <summary>The object that holds the previous template (a Deployment's ReplicaSet), to name what a rollback returns to.</summary>
+    public string? PreviousName { get; init; }
     public DateTimeOffset? TemplateCreatedAt { get; init; }
     /// <summary>Human-readable differences against the previous template, e.g. "image api:1.8.2 → api:1.9.0".</summary>
     public IReadOnlyList<string> Changes { get; init; } = [];

@@ -23,6 +23,8 @@ public sealed class CrashClassifier(ClassifierOptions options) : ICrashClassifie
         new ConfigSignalRule(),
         new LogRule(),
         new QuotedValueRule(),
+        // From the answers to follow-up questions: a configured dependency with no ready endpoint.
+        new UnreadyDependencyRule(),
     ];
 
     /// <summary>A runner-up below this confidence is noise, not an alternative worth naming.</summary>

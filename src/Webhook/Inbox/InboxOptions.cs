@@ -3,9 +3,20 @@ using Webhook.Operations;
 
 namespace Webhook.Inbox;
 
-public sealed class InboxOptions
+/// <summary>Where the inbox is kept: the embedded SQLite file (one replica) or a shared PostgreSQL database (several).</summary>
+public enum InboxProvider { Sqlite, Postgres }
+
+public sealed class InboxOptions : IValidatableObject
 {
     public const string Section = "Inbox";
+
+    public InboxProvider Provider { get; set; } = InboxProvider.Sqlite;
+
+    /// <summary>
+    /// Npgsql connection string of the shared database, with Inbox:Provider=postgres (from a Secret: it holds a
+    /// password). Unused with SQLite.
+    /// </summary>
+    public string? ConnectionString { get; set; }
 
     /// <summary>The SQLite file; its folder is created on start.</summary>
     [Required(AllowEmptyStrings = false)]
@@ -46,4 +57,21 @@ public sealed class InboxOptions
     /// background checkpointer and the disk are. Internal: not a setting.
     /// </summary>
     internal bool BackgroundCheckpoints { get; init; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider != InboxProvider.Postgres) yield break;
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return new("Inbox:ConnectionString must be set when Inbox:Provider is postgres", [nameof(ConnectionString)]);
+            yield break;
+        }
+        // A malformed string fails here, at start, with the key's name, not at the first alert. The message names
+        // the bad keyword, never the string's value (it holds the password).
+        string? problem = null;
+        try { _ = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString); }
+        catch (ArgumentException ex) { problem = ex.Message; }
+        if (problem is not null)
+            yield return new($"Inbox:ConnectionString is not a valid Npgsql connection string: {problem}", [nameof(ConnectionString)]);
+    }
 }

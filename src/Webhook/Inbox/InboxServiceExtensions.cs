@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Webhook.Notify.Slack;
+using Webhook.Notify.Storm;
 using Webhook.Operations;
 
 namespace Webhook.Inbox;
@@ -8,12 +11,30 @@ public static class InboxServiceExtensions
     {
         services.AddValidatedOptions<InboxOptions>(InboxOptions.Section, (o, s) => s.Bind(o));
         services.AddSingleton<SqliteInbox>();
-        // The pipeline and the endpoints see the store's interface; a PostgreSQL store would be registered here instead.
-        services.AddSingleton<IInboxStore>(sp => sp.GetRequiredService<SqliteInbox>());
+        services.AddSingleton<PostgresInbox>();
+        // The pipeline and the endpoints see the store's interface: Inbox:Provider picks the engine behind it.
+        services.AddSingleton<IInboxStore>(sp => sp.GetRequiredService<IOptions<InboxOptions>>().Value.Provider switch
+        {
+            InboxProvider.Postgres => sp.GetRequiredService<PostgresInbox>(),
+            _ => sp.GetRequiredService<SqliteInbox>(),
+        });
         // The inbox's file and write gate, for the other parts that keep state in it (Slack incidents, storm digests).
         services.AddSingleton<Webhook.Storage.ISqliteDatabase>(sp => sp.GetRequiredService<SqliteInbox>().Database);
+        // With PostgreSQL the notifiers' state (Slack incidents, held storm pods) is in the same database, shared by
+        // the replicas; registered here, before the notifiers' SQLite defaults (TryAdd), so Notify never names the inbox.
+        services.AddSingleton<Webhook.Storage.IPostgresDatabase>(sp => sp.GetRequiredService<PostgresInbox>());
+        services.AddSingleton<SqliteSlackIncidentStore>();
+        services.AddSingleton<PostgresSlackIncidentStore>();
+        services.AddSingleton<ISlackIncidentStore>(sp => IsPostgres(sp)
+            ? sp.GetRequiredService<PostgresSlackIncidentStore>() : sp.GetRequiredService<SqliteSlackIncidentStore>());
+        services.AddSingleton<SqliteStormStore>();
+        services.AddSingleton<PostgresStormStore>();
+        services.AddSingleton<IStormStore>(sp => IsPostgres(sp)
+            ? sp.GetRequiredService<PostgresStormStore>() : sp.GetRequiredService<SqliteStormStore>());
         services.AddSingleton<InboxDoorbell>();
         services.AddHostedService<InboxStartup>();
         return services;
     }
+
+    static bool IsPostgres(IServiceProvider sp) => sp.GetRequiredService<IOptions<InboxOptions>>().Value.Provider == InboxProvider.Postgres;
 }

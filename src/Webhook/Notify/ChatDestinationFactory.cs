@@ -33,7 +33,7 @@ public sealed class ChatDestinationFactory(IServiceProvider services, IHttpClien
             if (string.IsNullOrWhiteSpace(o.Channel)) Fail<SlackOptions>(prefix, $"{prefix}:Channel is required with {prefix}:BotToken");
             var apiBase = HttpUrl(o.ApiBaseUrl.EndsWith('/') ? o.ApiBaseUrl : o.ApiBaseUrl + "/", $"{prefix}:ApiBaseUrl");
             return new SlackApiNotifier(id, o.Channel!.Trim(), new SlackApiClient(token, apiBase, http),
-                services.GetRequiredService<SlackIncidentStore>(), content, time) { MaxThreadReplies = storm.Value.MaxThreadReplies };
+                services.GetRequiredService<ISlackIncidentStore>(), content, time) { MaxThreadReplies = storm.Value.MaxThreadReplies };
         }
         var url = HttpUrl(o.WebhookUrl, $"{prefix}:WebhookUrl");
         pacer.RegisterUrl(url.AbsoluteUri, "slack");
@@ -49,10 +49,10 @@ public sealed class ChatDestinationFactory(IServiceProvider services, IHttpClien
 
     private INotifier Gate(INotifier chat)
     {
-        var gate = new StormGate(chat.Id, chat.Kind, (IDigestTarget)chat, content, services.GetRequiredService<StormStore>(),
+        var gate = new StormGate(chat.Id, chat.Kind, (IDigestTarget)chat, content, services.GetRequiredService<IStormStore>(),
             services.GetRequiredService<DeliveryStage>(), gates, storm, time, loggers.CreateLogger<StormGate>());
+        // Recovers what a previous run held once the host starts (StormGates).
         gates.Add(gate);
-        gate.Recover();
         return chat;
     }
 

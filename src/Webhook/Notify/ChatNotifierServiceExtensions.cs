@@ -20,12 +20,12 @@ public static class ChatNotifierServiceExtensions
         services.TryAddSingleton<ContentBuilder>();
         services.AddDeliveryResilience();
         services.AddValidatedOptions<StormOptions>(StormOptions.Section, (o, s) => s.Bind(o));
-        // Opened only when a route has a Slack bot token: its tables live in the inbox's SQLite file.
+        // The notifiers' state, in the inbox's storage (its SQLite file and write gate); tables made on first use, so
+        // the Slack ones only when a route has a bot token. TryAdd: stores of another engine, registered with the
+        // inbox's, come first.
         services.AddOptions<SlackStoreOptions>().BindConfiguration(SlackStoreOptions.Section);
-        services.TryAddSingleton(sp => new SlackIncidentStore(
-            sp.GetRequiredService<IOptions<Inbox.InboxOptions>>().Value.Path,
-            sp.GetRequiredService<IOptions<SlackStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new StormStore(sp.GetRequiredService<IOptions<Inbox.InboxOptions>>().Value.Path));
+        services.TryAddSingleton<ISlackIncidentStore, SqliteSlackIncidentStore>();
+        services.TryAddSingleton<IStormStore, SqliteStormStore>();
         services.TryAddSingleton<StormGates>();
         services.AddHostedService(sp => sp.GetRequiredService<StormGates>());
         services.AddSingleton<IDestinationFactory, ChatDestinationFactory>();

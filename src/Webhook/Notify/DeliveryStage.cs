@@ -8,7 +8,8 @@ namespace Webhook.Notify;
 /// The one place that calls notifiers. In a storm a pod joins its chat's digest here, before any guard: that is a
 /// local write, not a post, so it is never rate limited and never waits. Everything that does post (alerts and
 /// digests alike) makes one attempt under the destination's guards (<see cref="DeliveryResilience"/>) and is counted
-/// by outcome. Retries with backoff are the inbox's (alerts) and the storm gate's (digests).
+/// by outcome. Retries with backoff are the inbox's (alerts) and the storm gate's (digests). An item whose alert has
+/// an earlier item in a digest not posted yet is not sent: the inbox's per-alert order goes on through the digest.
 /// </summary>
 public sealed class DeliveryStage(PipelineMetrics metrics, DeliveryResilience resilience, StormGates storms)
 {
@@ -16,20 +17,24 @@ public sealed class DeliveryStage(PipelineMetrics metrics, DeliveryResilience re
     {
         if (storms.For(notifier.Id) is { } gate)
         {
-            bool absorbed;
+            StormGate.Absorb absorbed;
             try
             {
-                absorbed = gate.TryAbsorb(notification);
+                absorbed = await gate.TryAbsorbAsync(notification, cancellationToken);
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            // Any store's failure (SQLite's and Npgsql's exceptions are DbExceptions): the inbox retries the item.
+            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
             {
                 return Count(notifier.Kind, new DeliveryOutcome.Retryable($"storm store failed: {ex.GetType().Name}"));
             }
-            if (absorbed)
+            if (absorbed is StormGate.Absorb.Absorbed)
             {
                 metrics.Delivery(notifier.Kind, "digested");
                 return DeliveryOutcome.Success;
             }
+            // Not sent: the inbox tries it again with its backoff, and posts it once the digest had its turn.
+            if (absorbed is StormGate.Absorb.Wait)
+                return Count(notifier.Kind, new DeliveryOutcome.Retryable(DeliveryReasons.BehindDigest));
         }
         return Count(notifier.Kind, await resilience.ExecuteAsync(notifier, notification, cancellationToken));
     }

@@ -17,7 +17,13 @@ public static class StartupValidation
         ConfigurationKeys.Check(app.Configuration);
         app.Services.GetService<IStartupValidator>()?.Validate();
         _ = app.Services.GetRequiredService<DestinationRegistry>();
-        var inbox = app.Services.GetRequiredService<SqliteInbox>();
+        var store = app.Services.GetRequiredService<IInboxStore>();
+        if (store is PostgresInbox postgres)
+        {
+            await OpenPostgresAsync(app, postgres);
+            return;
+        }
+        var inbox = (SqliteInbox)store;
         try
         {
             await inbox.InitializeAsync(CancellationToken.None);
@@ -26,6 +32,28 @@ public static class StartupValidation
         {
             throw new OptionsValidationException(InboxOptions.Section, typeof(InboxOptions),
                 [$"Inbox:Path: cannot open '{inbox.FullPath}': {ex.Message}"]);
+        }
+    }
+
+    /// <summary>
+    /// A database that refuses these credentials or has no such database is a setting to fix: one line, exit.
+    /// One that does not answer (down, restarting, not created yet by its operator) is waited for: the service
+    /// starts not ready, so a rollout does not crash-loop while PostgreSQL comes up.
+    /// </summary>
+    static async Task OpenPostgresAsync(WebApplication app, PostgresInbox inbox)
+    {
+        try
+        {
+            await inbox.InitializeAsync(CancellationToken.None);
+        }
+        catch (InboxUnavailableException ex)
+        {
+            InboxStartup.LogWaitingForDatabase(app.Services.GetRequiredService<ILogger<InboxStartup>>(), ex.Message);
+        }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState is "28P01" or "28000" or "3D000" or "42501")
+        {
+            throw new OptionsValidationException(InboxOptions.Section, typeof(InboxOptions),
+                [$"Inbox:ConnectionString: the database refused the inbox: {ex.MessageText}"]);
         }
     }
 }

@@ -45,8 +45,8 @@ public sealed partial class AlertProcessor(
 
         var collectStarted = Stopwatch.GetTimestamp();
         var snapshot = await CollectAsync(item, cancellationToken);
-        snapshot = await InvestigateAsync(item, snapshot, Stopwatch.GetElapsedTime(collectStarted), cancellationToken);
-        snapshot = await MemoryHistoryAsync(snapshot, alert.Cluster, cancellationToken);
+        var followed = await InvestigateAsync(item, snapshot, Stopwatch.GetElapsedTime(collectStarted), cancellationToken);
+        snapshot = await MemoryHistoryAsync(followed, alert.Cluster, cancellationToken);
         var diagnosis = Classify(snapshot);
         var notification = new Notification(alert, snapshot, diagnosis, item.IdempotencyKey);
 
@@ -110,14 +110,20 @@ public sealed partial class AlertProcessor(
         }
     }
 
-    /// <summary>For an OOM-like first diagnosis: the container's memory history (Prometheus) or current usage (metrics.k8s.io), added to the snapshot.</summary>
-    async Task<PodSnapshot> MemoryHistoryAsync(PodSnapshot snapshot, string? cluster, CancellationToken cancellationToken)
+    /// <summary>
+    /// For an OOM-like first diagnosis: the container's memory history (Prometheus) or current usage (metrics.k8s.io),
+    /// added to the snapshot. The Investigate stage's first classification decides (the answers do not make a crash
+    /// OOM-like or not: no rule that reads them concludes or overrules an out-of-memory cause); only when no follow-up
+    /// classified is the snapshot classified here.
+    /// </summary>
+    async Task<PodSnapshot> MemoryHistoryAsync(FollowedUp followed, string? cluster, CancellationToken cancellationToken)
     {
+        var snapshot = followed.Snapshot;
         if (memoryHistory is null)
             return snapshot;
         try
         {
-            if (!MemoryHistory.Wants(classifier.Classify(snapshot)))
+            if (!MemoryHistory.Wants(followed.First ?? classifier.Classify(snapshot)))
                 return snapshot;
         }
         catch (Exception)
@@ -133,20 +139,20 @@ public sealed partial class AlertProcessor(
     }
 
     /// <summary>classify (pure) → follow-up questions → answers in the snapshot; a failure keeps the snapshot as collected.</summary>
-    async Task<PodSnapshot> InvestigateAsync(InboxItem item, PodSnapshot snapshot, TimeSpan spent, CancellationToken cancellationToken)
+    async Task<FollowedUp> InvestigateAsync(InboxItem item, PodSnapshot snapshot, TimeSpan spent, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         using var span = Telemetry.Source.StartActivity("investigate");
         try
         {
-            var answered = await investigator.FollowUpAsync(classifier, item.Alert, snapshot, spent, cancellationToken);
-            span?.SetTag("webhook.investigate.objects", answered.Objects.Count);
-            return answered;
+            var followed = await investigator.FollowUpWithFirstAsync(classifier, item.Alert, snapshot, spent, cancellationToken);
+            span?.SetTag("webhook.investigate.objects", followed.Snapshot.Objects.Count);
+            return followed;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogInvestigateFailed(logger, ex, item.Key);
-            return snapshot with { Gaps = [.. snapshot.Gaps, $"follow-ups failed: {ex.GetType().Name}"] };
+            return new FollowedUp(snapshot with { Gaps = [.. snapshot.Gaps, $"follow-ups failed: {ex.GetType().Name}"] }, null);
         }
         finally
         {

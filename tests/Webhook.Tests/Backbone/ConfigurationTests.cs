@@ -11,6 +11,9 @@ public sealed class ConfigurationTests
     [InlineData("Routes:team-a:Webhook:Url", "not a url", "Routes:team-a:Webhook:Url")]
     [InlineData("Auth:Username", "alertmanager", "Auth:Password")]
     [InlineData("Inbox:Path", "/proc/forbidden/inbox.db", "Inbox:Path")]
+    // PostgreSQL without a database to use; an engine we do not have.
+    [InlineData("Inbox:Provider", "postgres", "Inbox:ConnectionString must be set when Inbox:Provider is postgres")]
+    [InlineData("Inbox:Provider", "mysql", "Inbox:Provider: 'mysql' is not one of Sqlite, Postgres")]
     public async Task ABadSettingStopsTheServiceWithOneLineNamingTheKey(string key, string value, string named)
     {
         using var temp = TestTemp.NewFolder();

@@ -93,6 +93,26 @@ public sealed partial class InvestigateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADependencyTheLogDoesNotNameIsFollowedFromTheArgsAndTheBundleDiagnosisIsTheLiveOne()
+    {
+        var pod = Crashing(PodName);
+        pod.Spec.Containers[0].Args = ["--storage-url=http://postgres:5432"];
+        var bundle = replay.Bundle(pod).Log("api", "starting\nfatal: failed to init storage: no postgres node available\n")
+            .Object(Service("postgres", "postgres")).Object(NotReadySlice("postgres")).Object(OomKilled("postgres-0", "postgres"));
+        await replay.StartAsync();
+
+        var (snapshot, live) = await DiagnoseAsync();
+
+        Assert.Equal("dependency-unavailable", live.Cause);
+        Assert.Contains("postgres-0 is CrashLoopBackOff, OOM killed at 256Mi", live.Summary);
+        Assert.Contains("Pod.shop.postgres-0", snapshot.Objects.Keys);
+        Assert.InRange(FollowUpRequests().Count, 3, KubernetesInvestigator.MaxCalls);
+        var offline = classifier.Classify(BundleReader.Read(bundle.Folder, "api"));
+        Assert.Equal((live.Cause, live.Confidence, live.Summary), (offline.Cause, offline.Confidence, offline.Summary));
+        Assert.Equal(live.Remediation, offline.Remediation);
+    }
+
+    [Fact]
     public async Task DiagnoseInLiveModeFollowsTheEvidenceAsTheServiceDoes()
     {
         DependencyDown();

@@ -39,6 +39,52 @@ public sealed class OwnerChainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheSameBundleReadOfflineHasTheWorkloadTheLiveCollectorFound()
+    {
+        var pod = Pod("api-7d9f-x3", Container("api"));
+        pod.Metadata.OwnerReferences = [Owner("ReplicaSet", "api-7d9f", "rs-7")];
+        var bundle = replay.Bundle(pod).Log("api", "boom\n")
+            .Owner("deployment.json", Deployment(revision: 8))
+            .Owner("rs-7.json", ReplicaSet("api-7d9f", "rs-7", 7, "api:1.9.0", "128Mi", RolledOut))
+            .Owner("rs-6.json", ReplicaSet("api-5c4b", "rs-6", 6, "api:1.8.2", "256Mi", RolledOut.AddDays(-2)));
+        await replay.StartAsync();
+
+        var live = (await replay.CollectAsync("api-7d9f-x3", "api")).Workload!;
+        var offline = Webhook.Bundles.BundleReader.Read(bundle.Folder, "api").Workload!;
+
+        Assert.Equal(["api: image api:1.8.2 → api:1.9.0", "api: memory limit 256Mi → 128Mi", "a newer revision 8 of the Deployment exists; this pod runs revision 7"], live.Changes);
+        Assert.Equal((live.Kind, live.Name, live.Revision, live.PreviousRevision, live.PreviousName, live.TemplateCreatedAt),
+            (offline.Kind, offline.Name, offline.Revision, offline.PreviousRevision, offline.PreviousName, offline.TemplateCreatedAt));
+        Assert.Equal(live.Changes, offline.Changes);
+        Assert.Equal("api-5c4b", offline.PreviousName);
+    }
+
+    [Fact]
+    public void ABundleWhoseAnswersHoldTheReplicaSetsShowsTheRolloutDiffAndABundleWithoutOwnersNone()
+    {
+        var root = Directory.CreateTempSubdirectory("owners-").FullName;
+        try
+        {
+            var pod = Pod("api-7d9f-x4", Container("api"));
+            pod.Metadata.OwnerReferences = [Owner("ReplicaSet", "api-7d9f", "rs-7")];
+            var answered = new TestBundle(root, pod)
+                .Object(ReplicaSet("api-7d9f", "rs-7", 7, "api:1.9.0", "128Mi", RolledOut))
+                .Object(ReplicaSet("api-5c4b", "rs-6", 6, "api:1.8.2", "128Mi", RolledOut.AddDays(-2)));
+            var workload = Webhook.Bundles.BundleReader.Read(answered.Folder, "api").Workload!;
+            Assert.Equal(("Deployment", "api", "7", "6", "api-5c4b"), (workload.Kind, workload.Name, workload.Revision, workload.PreviousRevision, workload.PreviousName));
+            Assert.Equal(["api: image api:1.8.2 → api:1.9.0"], workload.Changes);
+
+            var bare = Pod("api-7d9f-x5", Container("api"));
+            bare.Metadata.OwnerReferences = [Owner("ReplicaSet", "api-7d9f", "rs-7")];
+            Assert.Null(Webhook.Bundles.BundleReader.Read(new TestBundle(root, bare).Folder, "api").Workload);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ForbiddenReplicaSetListingLeavesAGapButKeepsTheRevision()
     {
         var pod = Pod("api-7d9f-x2", Container("api"));

@@ -14,7 +14,7 @@ namespace Webhook.Tests.Deploy;
 public sealed class DeployManifestTests : IDisposable
 {
     const string Image = "ghcr.io/crashloop-webhook/crashloop-webhook";
-    static readonly string[] Overlays = ["deploy/overlays/example", "deploy/overlays/prometheus-operator", "deploy/overlays/kube-prometheus-stack"];
+    static readonly string[] Overlays = ["deploy/overlays/example", "deploy/overlays/prometheus-operator", "deploy/overlays/kube-prometheus-stack", "deploy/overlays/ha-postgres"];
     readonly string temp = Path.Combine(Path.GetTempPath(), "webhook-tests", $"deploy-{Guid.NewGuid():n}");
     readonly string token = $"test-token-{Guid.NewGuid():n}";
 
@@ -283,6 +283,32 @@ public sealed class DeployManifestTests : IDisposable
         Assert.True(Grants("", "configmaps", "get") && !Grants("", "configmaps", "list"));
         Assert.True(Grants("", "pods", "list"));
         Assert.True(Grants("apps", "controllerrevisions", "list"));
+    }
+
+    /// <summary>Issue 15's deployment: replicas that share PostgreSQL roll, spread and drain one at a time, with no volume to move.</summary>
+    [Fact]
+    public async Task TheHaPostgresOverlayRunsThreeSpreadReplicasOnPostgresWithoutAVolumeClaim()
+    {
+        FillSecretsEnv();
+        var documents = await RenderAsync("deploy/overlays/ha-postgres");
+        var deployment = Single(documents, "Deployment").As<V1Deployment>();
+        var pod = deployment.Spec.Template.Spec;
+        var container = pod.Containers.Single();
+
+        Assert.Equal(3, deployment.Spec.Replicas);
+        Assert.Equal("RollingUpdate", deployment.Spec.Strategy.Type);
+        Assert.Equal("0", deployment.Spec.Strategy.RollingUpdate.MaxUnavailable.Value);
+        Assert.Equal("kubernetes.io/hostname", Assert.Single(pod.TopologySpreadConstraints).TopologyKey);
+        Assert.Equal("/readyz", container.ReadinessProbe.HttpGet.Path);
+        Assert.Equal("postgres", container.Env.Single(e => e.Name == "Inbox__Provider").Value);
+        // The connection string holds a password: from the Secret, never a literal in the manifest.
+        Assert.DoesNotContain(container.Env, e => e.Name == "Inbox__ConnectionString");
+        Assert.Contains(container.EnvFrom, e => e.SecretRef?.Name == "crashloop-webhook");
+        Assert.DoesNotContain(documents, d => d.Kind == "PersistentVolumeClaim");
+        Assert.Null(pod.Volumes.Single(v => v.Name == "inbox").PersistentVolumeClaim);
+        var budget = Single(documents, "PodDisruptionBudget").As<V1PodDisruptionBudget>();
+        Assert.Equal("2", budget.Spec.MinAvailable.Value);
+        Assert.Null(budget.Spec.MaxUnavailable);
     }
 
     [Fact]

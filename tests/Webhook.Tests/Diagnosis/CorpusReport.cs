@@ -45,8 +45,9 @@ public sealed class CorpusReport(IReadOnlyList<CorpusResult> results)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Classifier accuracy on tests/corpus").AppendLine();
-        sb.AppendLine("Written by `bash tests/corpus/report.sh`; do not edit by hand. The fresh split holds cases written and labelled");
-        sb.AppendLine("before any rule was changed for them; the corpus test asserts its targets on that split.").AppendLine();
+        sb.AppendLine("Written by `bash tests/corpus/report.sh`; do not edit by hand. The fresh splits hold cases written and labelled");
+        sb.AppendLine("before any rule was changed for them (fresh: findings; fresh-beyond-pod: issue 14, the evidence beyond the pod);");
+        sb.AppendLine("the corpus test asserts the targets on each of them.").AppendLine();
         sb.AppendLine("| split | cases | right cause | with specifics | specifics named |").AppendLine("| --- | ---: | ---: | ---: | ---: |");
         foreach (var (name, filter) in Splits)
         {

@@ -15,6 +15,9 @@ public class CorpusTests(ITestOutputHelper output)
     const double MinPerCause = 0.80;
     const double MinFreshCause = 0.95;
     const double MinFreshSpecifics = 0.90;
+    // Issue 14 ("Follow the evidence beyond the pod"): its own fresh split, cause and specifics each at least 90%.
+    const double MinBeyondPodCause = 0.90;
+    const double MinBeyondPodSpecifics = 0.90;
 
     [Fact]
     public void TheClassifierGetsTheCauseAndTheSpecificsOfTheFreshSplitRight()
@@ -37,6 +40,10 @@ public class CorpusTests(ITestOutputHelper output)
         static bool Fresh(CorpusCase c) => c.Expected.Split == "fresh";
         Assert.True(report.Accuracy(Fresh) >= MinFreshCause, $"fresh-split cause accuracy {report.Accuracy(Fresh):P1} is below {MinFreshCause:P0}");
         Assert.True(report.SpecificsShare(Fresh) >= MinFreshSpecifics, $"fresh-split specifics share {report.SpecificsShare(Fresh):P1} is below {MinFreshSpecifics:P0}");
+        static bool BeyondPod(CorpusCase c) => c.Expected.Split == "fresh-beyond-pod";
+        Assert.True(cases.Any(BeyondPod), "the fresh-beyond-pod split has no cases");
+        Assert.True(report.Accuracy(BeyondPod) >= MinBeyondPodCause, $"fresh-beyond-pod cause accuracy {report.Accuracy(BeyondPod):P1} is below {MinBeyondPodCause:P0}");
+        Assert.True(report.SpecificsShare(BeyondPod) >= MinBeyondPodSpecifics, $"fresh-beyond-pod specifics share {report.SpecificsShare(BeyondPod):P1} is below {MinBeyondPodSpecifics:P0}");
     }
 
     static bool DefaultPickMatches(CorpusCase c)

@@ -103,6 +103,98 @@ public sealed class FollowUpTests
         Assert.DoesNotContain(d.Remediation, r => r.Contains("Check that Service postgres"));
     }
 
+    // ---- a dependency the log does not name: the one the container is configured to reach ----
+
+    const string StorageFailed = "fatal: failed to init storage: no postgres node available";
+
+    static V1Pod PendingPostgres()
+    {
+        var pod = OomKilledPostgres();
+        pod.Status = new V1PodStatus { Phase = "Pending" };
+        return pod;
+    }
+
+    [Fact]
+    public void WhenTheLogNamesNoHostTheServiceTheContainerIsConfiguredToReachIsAskedForOneHop()
+    {
+        var snapshot = new Crash { Log = StorageFailed, Args = ["--storage-url=postgres://app@postgres:5432/shop"] }.Snapshot();
+
+        var first = Ask(snapshot);
+        Assert.Equal(Question.Get("Service", "shop", "postgres", "").Key, first[0].Key);
+        Assert.Equal("EndpointSlice?shop?kubernetes.io/service-name=postgres", first[1].Key);
+        Assert.Contains(Ask(With(snapshot, Service("postgres", "postgres"), Slice("postgres", false))), q => q.Key == "Pod?shop?app=postgres");
+    }
+
+    [Fact]
+    public void AConfiguredServiceWithNoReadyEndpointDecidesTheCauseAndTheFaultIsThePodBehindIt()
+    {
+        var snapshot = new Crash { Log = StorageFailed, Args = ["--storage-url=postgres://app@postgres:5432/shop"] }.Snapshot();
+        Assert.NotEqual(Causes.DependencyUnavailable, Classify(snapshot).Cause);
+
+        var d = Classify(With(snapshot, Service("postgres", "postgres"), Slice("postgres", false), OomKilledPostgres()));
+
+        Assert.Equal(Causes.DependencyUnavailable, d.Cause);
+        Assert.Equal(UnreadyDependencyRule.Mentioned + 0.0, d.Confidence, 2);
+        Assert.Contains("postgres (shop)", d.Summary);
+        Assert.Contains("postgres-0 is CrashLoopBackOff, OOM killed at 256Mi", d.Summary);
+        Assert.Contains(d.Evidence, e => e.Source == "log" && e.Text == StorageFailed);
+        var unreachable = Assert.Single(d.Findings, f => f.Kind == FindingKinds.Unreachable);
+        Assert.Equal(("postgres:5432", "--storage-url", "pod.spec"), (unreachable.Get("target"), unreachable.Get("variable"), unreachable.Source));
+        Assert.Contains(d.Remediation, r => r.Contains("Fix postgres-0 first") && r.Contains("kubectl logs postgres-0 -n shop --previous"));
+    }
+
+    [Fact]
+    public void AConfiguredDependencyTheLogDoesNotMentionIsOnlyLikely()
+    {
+        var snapshot = new Crash { Log = "fatal: init failed", Env = [new V1EnvVar { Name = "DB_HOST", Value = "postgres" }] }.Snapshot();
+
+        var d = Classify(With(snapshot, Service("postgres", "postgres"), Slice("postgres", false), PendingPostgres()));
+
+        Assert.Equal(Causes.DependencyUnavailable, d.Cause);
+        Assert.Equal(UnreadyDependencyRule.Configured, d.Confidence, 2);
+        // A Pending pod has no log yet: its events say why it does not start.
+        Assert.Contains(d.Remediation, r => r.Contains("Fix postgres-0 first") && r.Contains("kubectl describe pod postgres-0 -n shop shows in its events"));
+        Assert.DoesNotContain(d.Remediation, r => r.Contains("kubectl logs postgres-0"));
+    }
+
+    [Fact]
+    public void TheAnswersDoNotOverruleAnOomKillARuntimeOutOfMemoryReadyEndpointsOrTheServiceOfThePodItself()
+    {
+        var args = new[] { "--storage-url=http://postgres:5432" };
+        var oom = new Crash { ExitCode = 137, Reason = "OOMKilled", MemoryLimit = "256Mi", Log = StorageFailed, Args = args }.Snapshot();
+        Assert.Equal(Causes.OomKilled, Classify(With(oom, Service("postgres", "postgres"), Slice("postgres", false))).Cause);
+
+        var heap = new Crash { Log = "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space", Args = args }.Snapshot();
+        Assert.Equal(Causes.RuntimeOutOfMemory, Classify(With(heap, Service("postgres", "postgres"), Slice("postgres", false))).Cause);
+
+        var crash = new Crash { Log = StorageFailed, Args = args }.Snapshot();
+        Assert.NotEqual(Causes.DependencyUnavailable, Classify(With(crash, Service("postgres", "postgres"), Slice("postgres", true))).Cause);
+
+        crash.Pod!.Metadata.Labels = new Dictionary<string, string> { ["app"] = "postgres" };
+        Assert.NotEqual(Causes.DependencyUnavailable, Classify(With(crash, Service("postgres", "postgres"), Slice("postgres", false))).Cause);
+    }
+
+    [Fact]
+    public void OnlyServiceNamesCountAsConfiguredHostsAndRedactedValuesAreNotRead()
+    {
+        var snapshot = new Crash
+        {
+            Log = "fatal: zookeeper session to zk-1.zk.data.svc not established",
+            Args = ["--api=https://api.example.com:443", "--zk-connect", "zk-0.zk.data.svc.cluster.local:2181,zk-1.zk.data.svc:2181"],
+            Env =
+            [
+                new V1EnvVar { Name = "STORAGE_TYPE", Value = "elasticsearch" },
+                new V1EnvVar { Name = "CACHE_HOST", Value = Webhook.Collect.PodRedaction.Redacted },
+                new V1EnvVar { Name = "QUEUE_BROKER", Value = "rabbitmq.queues" },
+            ],
+        }.Snapshot();
+
+        var hosts = ConfiguredHosts.Of(CrashFacts.From(snapshot, new ClassifierOptions()));
+
+        Assert.Equal([("zk-1.zk.data.svc", "zk", "data", "arg --zk-connect", true), ("rabbitmq.queues", "rabbitmq", "queues", "env QUEUE_BROKER", false)],
+            hosts.Select(h => (h.Name, h.Service, h.Namespace, h.Where, h.Mentioned)).ToList());
+    }
+
     [Fact]
     public void AClusterIpIsFollowedToItsServiceThroughTheNamespacesServices()
     {
@@ -272,7 +364,8 @@ public sealed class FollowUpTests
         var change = d.Findings.Single(f => f.Kind == FindingKinds.RevisionChange);
         Assert.Contains("app: memory limit 512Mi → 256Mi", change.Text);
         Assert.Contains("helm.sh/chart db-1.1.0 → db-1.2.0", change.Text);
-        Assert.Contains(d.Remediation, r => r.Contains("kubectl rollout undo statefulset/db -n shop --to-revision=1"));
+        Assert.Contains(d.Remediation, r => r.Contains("kubectl rollout undo statefulset/db -n shop --to-revision=1")
+            && r.Contains("kubectl get controllerrevision db-2 db-1 -n shop -o yaml"));
     }
 
     [Fact]

@@ -229,7 +229,8 @@ public class LogAnalyzerTests
         Assert.Single(view.Lines);
         Assert.True(view.Lines[0].Text.Length <= LogNormalizer.MaxLineChars);
         Assert.NotNull(verdict);
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(2), $"took {started.Elapsed}");
+        // Backtracking over an 11 MB line would take minutes; a linear read takes well under a second anywhere.
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"took {started.Elapsed}");
     }
 
     [Fact]

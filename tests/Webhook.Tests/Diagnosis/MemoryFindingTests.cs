@@ -211,6 +211,22 @@ public class MemoryFindingTests
     }
 
     [Fact]
+    public void AKernelOomAfterARolloutRaisedTheLimitSaysTheRaiseDidNotStopTheKillsAndNamesTheTemplateBefore()
+    {
+        var d = (KernelOom("768Mi") with
+        {
+            Workload = new WorkloadInfo
+            {
+                Kind = "Deployment", Name = "api", Revision = "2", PreviousRevision = "1", PreviousName = "api-6f7d9c5b48",
+                Changes = ["app: memory limit 512Mi → 768Mi"],
+            },
+        }).Classify();
+        Assert.Contains(d.Remediation, r => r.Contains("revision 2 already raised the memory limit of app from 512Mi to 768Mi, and the kernel still kills it")
+            && r.Contains("leak"));
+        Assert.Contains(d.Remediation, r => r.Contains("kubectl rollout undo deployment/api -n shop --to-revision=1") && r.Contains("ReplicaSet api-6f7d9c5b48"));
+    }
+
+    [Fact]
     public void AnotherContainersLimitChangeIsNotBlamed()
     {
         var d = (KernelOom("256Mi") with

@@ -5,8 +5,8 @@ namespace Webhook.Tests.Inbox;
 
 /// <summary>
 /// What every inbox store must do (see <see cref="IInboxStore"/>), as tests: a store passes by deriving from this
-/// class and opening itself in <see cref="OpenAsync"/> (SQLite: <see cref="SqliteInboxStoreTests"/>; a PostgreSQL
-/// store would add one more subclass). The store runs on a manual clock, so leases, retries and retention are
+/// class and opening itself in <see cref="OpenAsync"/> (SQLite: <see cref="SqliteInboxStoreTests"/>, PostgreSQL:
+/// <see cref="PostgresInboxStoreTests"/>). The store runs on a manual clock, so leases, retries and retention are
 /// tested by moving time, not by waiting for it.
 /// </summary>
 public abstract class InboxStoreContract : IAsyncLifetime
@@ -122,6 +122,20 @@ public abstract class InboxStoreContract : IAsyncLifetime
         Assert.All(busy, i => Assert.Equal("team-a", i.Alert.Route));
         Assert.Equal("lonely", (await ClaimOneAsync1()).Alert.Fingerprint);
         Assert.Equal("team-a", (await ClaimOneAsync1()).Alert.Route);
+    }
+
+    [Fact]
+    public async Task ItemsWaitingBehindTheirAlertDoNotHideAnotherAlertQueuedAfterThem()
+    {
+        // 600 alerts whose first item is retrying later, each with a second item due now but blocked behind it:
+        // more than any window of due items a claim might look at.
+        await _store.EnqueueAsync([.. Enumerable.Range(0, 600).Select(i => Item($"held-{i}"))]);
+        for (var claimed = await ClaimAsync(); claimed.Count > 0; claimed = await ClaimAsync())
+            foreach (var item in claimed) await _store.RetryLaterAsync(item, Clock.Now.AddHours(1), "HTTP 503", CancellationToken.None);
+        await _store.EnqueueAsync([.. Enumerable.Range(0, 600).Select(i => Item($"held-{i}", startsAtMinute: 5))]);
+        await _store.EnqueueAsync([Item("free")]);
+
+        Assert.Equal("free", (await ClaimOneAsync()).Alert.Fingerprint);
     }
 
     async Task<InboxItem> ClaimOneAsync1() => Assert.Single(await _store.ClaimAsync(1, Lease, CancellationToken.None));

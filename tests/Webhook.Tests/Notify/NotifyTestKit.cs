@@ -3,6 +3,8 @@ using Microsoft.Extensions.Options;
 using Webhook.Notify.Content;
 using Webhook.Notify.Delivery;
 using Webhook.Notify.Safety;
+using Webhook.Notify.Slack;
+using Webhook.Storage;
 
 namespace Webhook.Tests.Notify;
 
@@ -32,6 +34,18 @@ public static class NotifyTestKit
         var o = new DeliveryResilienceOptions();
         configure?.Invoke(o);
         return new DeliveryResilience(Options.Create(o), TimeProvider.System);
+    }
+
+    /// <summary>The Slack incident store as the service opens it: in the inbox's file, through its write gate.</summary>
+    public static SqliteSlackIncidentStore SlackStore(string inboxPath, SlackStoreOptions? options = null, TimeProvider? time = null) =>
+        new(Database(inboxPath), Options.Create(options ?? new SlackStoreOptions()), time ?? TimeProvider.System);
+
+    /// <summary>An inbox file's connections and write gate, with the inbox's default settings.</summary>
+    public static SqliteDatabase Database(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var defaults = new Webhook.Inbox.InboxOptions();
+        return new SqliteDatabase(path, defaults.BusyTimeout, defaults.MaxWalBytes);
     }
 
     public static string TempDb() => Path.Combine(Path.GetTempPath(), "notify-tests", Guid.NewGuid().ToString("N"), "inbox.db");

@@ -17,9 +17,9 @@ public class SlackIncidentTests : IAsyncLifetime
         try { Directory.Delete(Path.GetDirectoryName(_db)!, recursive: true); } catch (DirectoryNotFoundException) { }
     }
 
-    private SlackApiNotifier Notifier(SlackIncidentStore? store = null) => new("default/slack", ChatStandIn.Channel,
+    private SlackApiNotifier Notifier(ISlackIncidentStore? store = null) => new("default/slack", ChatStandIn.Channel,
         new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http()),
-        store ?? new SlackIncidentStore(_db), Content, TimeProvider.System);
+        store ?? SlackStore(_db), Content, TimeProvider.System);
 
     private static Notification Fire(string pod = "api-1", int restarts = 12) => Restarts(Samples.For(Causes.ConfigError, pod: pod), restarts);
     private static Notification Resolve(string pod = "api-1") => Samples.For(Causes.ConfigError, pod: pod, status: "resolved");
@@ -50,7 +50,7 @@ public class SlackIncidentTests : IAsyncLifetime
     {
         Assert.IsType<DeliveryOutcome.Delivered>(await Notifier().SendAsync(Fire(), default));
         // A new notifier and store on the same file, as after a restart.
-        Assert.IsType<DeliveryOutcome.Delivered>(await Notifier(new SlackIncidentStore(_db)).SendAsync(Fire(restarts: 30), default));
+        Assert.IsType<DeliveryOutcome.Delivered>(await Notifier(SlackStore(_db)).SendAsync(Fire(restarts: 30), default));
         Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
     }
 
@@ -117,7 +117,7 @@ public class SlackIncidentTests : IAsyncLifetime
     public async Task AnIncidentThatNeverResolvesGetsNoRepliesAfterItsMaximumAgeAndIsPurged()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var store = new SlackIncidentStore(_db, new SlackStoreOptions { IncidentMaxAge = TimeSpan.FromDays(7), StepRetention = TimeSpan.FromDays(14) }, clock);
+        var store = SlackStore(_db, new SlackStoreOptions { IncidentMaxAge = TimeSpan.FromDays(7), StepRetention = TimeSpan.FromDays(14) }, clock);
         var slack = new SlackApiNotifier("default/slack", ChatStandIn.Channel,
             new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http()), store, Content, clock);
         Assert.IsType<DeliveryOutcome.Delivered>(await slack.SendAsync(Fire(restarts: 12), default));
@@ -128,9 +128,9 @@ public class SlackIncidentTests : IAsyncLifetime
         Assert.Equal(2, _chat.SlackApiAccepted.Count(p => p.ThreadTs is null));
         Assert.Equal(1, Rows("slack_incidents"));
 
-        // A start later, the marks of alerts no inbox can still retry are gone too.
+        // A start later, the marks of alerts no inbox can still retry are gone too: the store purges on its first use.
         clock.Advance(TimeSpan.FromDays(15));
-        _ = new SlackIncidentStore(_db, new SlackStoreOptions(), clock);
+        Assert.Null(await SlackStore(_db, new SlackStoreOptions(), clock).FindOpenAsync("default/slack", "any", default));
         Assert.Equal(0, Rows("slack_steps"));
         Assert.Equal(0, Rows("slack_attempts"));
         Assert.Equal(0, Rows("slack_incidents"));

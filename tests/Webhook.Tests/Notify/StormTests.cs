@@ -148,7 +148,8 @@ public class StormTests : IAsyncLifetime
         var after = Start(SlackWebhook, inbox);
         await Eventually.True(() => _chat.AcceptedCount("slack-webhook") == single + 1, "the recovered digest");
         Assert.Contains($"{5 - single} pods crash looping", _chat.To("slack-webhook").Last().Body);
-        await Eventually.True(() => after.Get<StormStore>().Pending("default/slack").Count == 0, "the digest to leave the store");
+        await Eventually.TrueAsync(async () => (await after.Get<IStormStore>().PendingAsync("default/slack", default)).Count == 0,
+            TimeSpan.FromSeconds(20), "the digest to leave the store");
     }
 
     [Fact]
@@ -163,6 +164,29 @@ public class StormTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APodsResolveNeverOvertakesTheDigestHoldingItsFiring()
+    {
+        // The digest's retries are slow and the resolve's fast: without the hold, the resolve would come first.
+        _chat.Script("slack-webhook", 503, times: 2);
+        var service = Start(new(SlackWebhook)
+        {
+            ["Storm:Threshold"] = "3", ["Storm:RetryDelay"] = "00:00:01",
+            ["Pipeline:BaseBackoff"] = "00:00:00.050", ["Pipeline:MaxBackoff"] = "00:00:00.200",
+        });
+        var pods = Pods("api", 5).ToList();
+        await service.PostAsync("", ChatService.Group("g1", "firing", pods));
+        // The digest has met the outage: it is held for its retry when the first pod recovers.
+        await Eventually.True(() => _chat.To("slack-webhook").Any(r => r.Status == 503), "the digest to be refused once");
+        await service.PostAsync("", ChatService.Group("g1", "resolved", [pods[0]]));
+
+        await service.DeliveredAsync(6, TimeSpan.FromSeconds(30));
+        var accepted = _chat.To("slack-webhook").Where(r => r.Accepted).Select(r => r.Body).ToList();
+        var digest = accepted.FindIndex(b => b.Contains("5 pods crash looping", StringComparison.Ordinal));
+        var resolved = accepted.FindIndex(b => b.Contains("Resolved", StringComparison.Ordinal));
+        Assert.True(digest >= 0 && resolved > digest, $"the digest, then the resolve: {string.Join(" | ", accepted)}");
+    }
+
+    [Fact]
     public async Task ADigestTheChatKeepsRefusingIsGivenUpAfterItsMaximumAge()
     {
         _chat.FailAlways("teams", 503);
@@ -171,13 +195,21 @@ public class StormTests : IAsyncLifetime
             ["Routes:default:Teams:WorkflowUrl"] = _chat.TeamsUrl,
             ["Storm:RetryDelay"] = "00:00:00.100", ["Storm:MaxRetryAge"] = "00:00:01",
         });
+        var gate = service.Get<StormGates>().For("default/teams")!;
+        var attempts = 0;
+        gate.DigestPosted += (_, _) => Interlocked.Increment(ref attempts);
         await service.PostAsync("", ChatService.Group("g1", "firing", Pods("api", 11)));
 
-        await Eventually.True(() => service.Logs.Entries.Any(e => e.Message.Contains("Storm digest of 11 pods to default/teams refused")),
-            "the digest to be given up", TimeSpan.FromSeconds(60));
+        // Given up for its age (counted from its first pod, so on a slow machine it may be given up after its first
+        // attempt: how many fit in the age is the machine's business; that a refused digest is retried is
+        // ADigestTheChatRefusedForNowIsPostedLaterExactlyOnce's).
+        await Eventually.True(() => service.Logs.Entries.Any(e => e.Message.Contains("Storm digest of 11 pods to default/teams refused: still failing after 00:00:01")),
+            "the digest to be given up for its age", TimeSpan.FromSeconds(60));
         await Eventually.True(() => service.Get<StormGates>().Running == 0, "no digest loop left running");
-        Assert.Empty(service.Get<StormStore>().Pending("default/teams"));
-        var attempts = _chat.To("teams").Count();
-        Assert.InRange(attempts, 2, 20);
+        Assert.Empty(await service.Get<IStormStore>().PendingAsync("default/teams", default));
+        // It stopped: a handful of attempts, each through the delivery stage (those its guards held back, the open
+        // breaker or the pace, never reached Teams), none after the give-up.
+        Assert.InRange(attempts, 1, 20);
+        Assert.InRange(_chat.To("teams").Count(), 1, attempts);
     }
 }

@@ -68,7 +68,7 @@ public static class AnswerFetcher
         return node.ToJsonString();
     }
 
-    /// <summary>Literal env values become "(redacted)" and last-applied annotations go, wherever they sit in the object.</summary>
+    /// <summary>Literal env values are cut to their addresses as the collector cuts a pod's (<see cref="EnvRedaction"/>) and last-applied annotations go, wherever they sit in the object.</summary>
     public static void Redact(JsonNode? node)
     {
         switch (node)
@@ -77,8 +77,10 @@ public static class AnswerFetcher
                 if (o["annotations"] is JsonObject annotations) annotations.Remove(LastApplied);
                 if (o["env"] is JsonArray env)
                     foreach (var e in env.OfType<JsonObject>())
-                        if (e["value"] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0)
-                            e["value"] = PodRedaction.Redacted;
+                        if (e["value"] is JsonNode v)
+                            e["value"] = v is JsonValue s && s.TryGetValue<string>(out var text)
+                                ? EnvRedaction.Redact(e["name"] is JsonValue n && n.TryGetValue<string>(out var name) ? name : null, text, e["valueFrom"] is not null)
+                                : PodRedaction.Redacted;
                 foreach (var (_, child) in o.ToList()) Redact(child);
                 break;
             case JsonArray a:

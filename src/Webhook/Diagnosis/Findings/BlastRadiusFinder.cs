@@ -18,7 +18,7 @@ public sealed class BlastRadiusFinder : IFinder
         var values = new Dictionary<string, string>();
         var parts = new List<string>();
         var sources = new List<string>();
-        if (PodOwner.Of(pod) is ({ } kind, { } name) && answers.Get(kind, ns, name) is { } workload)
+        if (PodWorkload.Controller(pod) is ({ } kind, { } name) && answers.Get(kind, ns, name) is { } workload)
         {
             var (desired, ready, updated) = Replicas(kind, workload);
             values["workload"] = $"{kind.ToLowerInvariant()}/{name}";

@@ -234,7 +234,7 @@ public sealed partial class ConfigFinder : IFinder
     {
         var labels = facts.Snapshot.Pod?.Metadata?.Labels ?? new Dictionary<string, string>();
         string? Label(string key) => labels.TryGetValue(key, out var v) ? v : null;
-        var names = new[] { Label("app.kubernetes.io/name"), Label("app"), Label("app.kubernetes.io/instance"), SpecSources.Owner(facts)?.Name, facts.ContainerName };
+        var names = new[] { Label("app.kubernetes.io/name"), Label("app"), Label("app.kubernetes.io/instance"), PodWorkload.Of(facts)?.Name, facts.ContainerName };
         return names.Where(n => !string.IsNullOrEmpty(n)).Select(n => n!.ToUpperInvariant().Replace('-', '_').Replace('.', '_')).Distinct();
     }
 

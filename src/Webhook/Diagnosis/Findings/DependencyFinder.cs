@@ -12,7 +12,17 @@ public sealed partial class DependencyFinder : IFinder
 {
     public IEnumerable<Finding> Find(CrashFacts facts, RuleMatch match)
     {
-        if (match.Cause != Causes.DependencyUnavailable || Targets.HostPortNear(facts.Log, match.Detail) is not { } target)
+        if (match.Cause != Causes.DependencyUnavailable)
+            yield break;
+        var target = Targets.HostPortNear(facts.Log, match.Detail);
+        ConfiguredHosts.Host? configured = null;
+        if (target is null || match.Rule == nameof(UnreadyDependencyRule))
+        {
+            // The log names no host (or the answers decided): the Service the container is configured to reach.
+            configured = UnreadyDependencyRule.Find(facts)?.Host ?? (target is null ? ConfiguredHosts.Of(facts).FirstOrDefault(h => h.Mentioned) : null);
+            target = configured?.Target ?? target;
+        }
+        if (target is null)
             yield break;
         var (host, port) = Split(target);
         var kind = ErrorKind(match.Detail ?? "");
@@ -21,7 +31,13 @@ public sealed partial class DependencyFinder : IFinder
         var (scope, service, ns) = Scope(host, facts.Namespace);
         values["scope"] = scope;
         if (service is not null) { values["service"] = service; values["namespace"] = ns!; }
-        if (HostVariable(facts, host) is { } variable) { values["variable"] = variable.Name; values["variableSource"] = variable.Source; }
+        if (configured is not null)
+        {
+            var (how, name) = (configured.Where[..configured.Where.IndexOf(' ')], configured.Where[(configured.Where.IndexOf(' ') + 1)..]);
+            values["variable"] = name;
+            values["variableSource"] = how == "env" ? "a literal value" : "an argument of the container";
+        }
+        else if (HostVariable(facts, host) is { } variable) { values["variable"] = variable.Name; values["variableSource"] = variable.Source; }
         if (scope == "loopback" && Neighbour(facts, port) is { } neighbour) { values["neighbour"] = neighbour.Name; values["neighbourState"] = neighbour.State; }
 
         var what = scope switch
@@ -31,7 +47,9 @@ public sealed partial class DependencyFinder : IFinder
             "ip" => "an IP address",
             _ => "a name outside the cluster's service DNS",
         };
-        yield return new Finding(FindingKinds.Unreachable, $"{target} ({what}): {kind}", "log") { Values = values };
+        yield return configured is null
+            ? new Finding(FindingKinds.Unreachable, $"{target} ({what}): {kind}", "log") { Values = values }
+            : new Finding(FindingKinds.Unreachable, $"{target} ({what}), configured in {configured.Where}: {kind}", "pod.spec") { Values = values };
     }
 
     /// <summary>The env variable that configures the host: one whose literal value names it, else one named like an address.</summary>
@@ -76,7 +94,7 @@ public sealed partial class DependencyFinder : IFinder
         : "unreachable";
 
     /// <summary>Kubernetes names a Service NAME, NAME.NS, NAME.NS.svc or NAME.NS.svc.&lt;cluster domain&gt;; a headless pod is POD.NAME.NS.svc….</summary>
-    static (string Scope, string? Service, string? Namespace) Scope(string host, string podNamespace)
+    internal static (string Scope, string? Service, string? Namespace) Scope(string host, string podNamespace)
     {
         var h = host.Trim('[', ']').ToLowerInvariant();
         if (h is "localhost" or "127.0.0.1" or "::1" or "0.0.0.0") return ("loopback", null, null);

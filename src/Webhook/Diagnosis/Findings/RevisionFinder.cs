@@ -18,7 +18,7 @@ public sealed class RevisionFinder : IFinder
     {
         var answers = Answers.Of(facts.Snapshot);
         var pod = facts.Snapshot.Pod;
-        if (!answers.Any || PodOwner.Of(pod) is not ({ } kind, { } name) || kind is not ("StatefulSet" or "DaemonSet")) yield break;
+        if (!answers.Any || PodWorkload.Controller(pod) is not ({ } kind, { } name) || kind is not ("StatefulSet" or "DaemonSet")) yield break;
         var hash = pod!.Metadata.Labels?.TryGetValue("controller-revision-hash", out var h) == true ? h : null;
         var revisions = answers.All("ControllerRevision", facts.Namespace)
             .Where(r => (r["metadata"]?["ownerReferences"] as JsonArray ?? []).Any(o => Answers.Str(o?["kind"]) == kind && Answers.Str(o?["name"]) == name))
@@ -48,6 +48,7 @@ public sealed class RevisionFinder : IFinder
             ["kind"] = kind, ["name"] = name, ["revision"] = current.Revision.ToString(CultureInfo.InvariantCulture),
             ["previousRevision"] = previous.Name is null ? "" : previous.Revision.ToString(CultureInfo.InvariantCulture),
             ["changes"] = string.Join("; ", changes), ["createdAt"] = created ?? "",
+            ["revisionName"] = current.Name, ["previousRevisionName"] = previous.Name ?? "",
         };
         yield return new Finding(FindingKinds.RevisionChange,
             $"{kind} {name} revision {current.Revision}{(created is null ? "" : $" ({created})")} changed: {string.Join("; ", changes.Take(4))}",

@@ -236,24 +236,6 @@ public static partial class SpecSources
     [GeneratedRegex(@"nfs|efs|azure-?file|smb|cifs|cephfs|glusterfs|filestore", RegexOptions.IgnoreCase)]
     private static partial Regex NetworkName();
 
-    /// <summary>The workload that owns the pod (Deployment for a ReplicaSet with a pod-template-hash), or null for a bare pod.</summary>
-    public static (string Kind, string Name)? Owner(CrashFacts facts)
-    {
-        if (facts.Snapshot.Workload is { } w) return (w.Kind, w.Name);
-        var meta = facts.Snapshot.Pod?.Metadata;
-        var owner = meta?.OwnerReferences?.FirstOrDefault(o => o.Controller == true) ?? meta?.OwnerReferences?.FirstOrDefault();
-        if (owner is null) return null;
-        if (owner.Kind == "ReplicaSet")
-        {
-            var hash = meta?.Labels is { } labels && labels.TryGetValue("pod-template-hash", out var h) ? h : null;
-            if (hash is not null && owner.Name.EndsWith("-" + hash, StringComparison.Ordinal))
-                return ("Deployment", owner.Name[..^(hash.Length + 1)]);
-            var dash = owner.Name.LastIndexOf('-');
-            return dash > 0 && owner.Name[(dash + 1)..].Length is >= 5 and <= 10 ? ("Deployment", owner.Name[..dash]) : ("ReplicaSet", owner.Name);
-        }
-        return (owner.Kind, owner.Name);
-    }
-
     /// <summary>The JSON path of the pod template's spec inside the owner, for kubectl patch --type=json; null where the template cannot be patched.</summary>
     public static string? TemplateSpecPath(string kind) => kind switch
     {

@@ -25,11 +25,11 @@ public static class FollowUps
         if (pod is null) return [];
         var answers = Answers.Of(facts.Snapshot);
         var ns = facts.Namespace;
-        var dependency = Dependency(findings, answers, ns).ToList();
+        var dependency = Dependency(findings, answers, ns).Concat(Configured(facts, cause, findings, answers)).ToList();
         var config = ConfigMaps(facts).ToList();
         var rest = new List<Question>();
 
-        if (PodOwner.Of(pod) is ({ } kind, { } name) && KubernetesNames.IsDnsSubdomain(name))
+        if (PodWorkload.Controller(pod) is ({ } kind, { } name) && KubernetesNames.IsDnsSubdomain(name))
         {
             rest.Add(Question.Get(kind, ns, name, $"replicas of {kind.ToLowerInvariant()}/{name} (blast radius)"));
             if (kind is "StatefulSet" or "DaemonSet" && answers.Get(kind, ns, name) is { } workload
@@ -71,6 +71,28 @@ public static class FollowUps
             && answers.Endpoints(svcNs, svc) is { Ready: 0 })
             yield return Question.List("Pod", svcNs, selector, $"why Service {svc} has no ready endpoint");
     }
+
+    /// <summary>
+    /// When the log names no host and the crash is the app's own error (or unexplained): the Services the container is
+    /// configured to reach, the ones the log mentions first (at most <see cref="MaxConfiguredHosts"/>), one hop as above.
+    /// </summary>
+    static IEnumerable<Question> Configured(CrashFacts facts, string cause, Findings findings, Answers answers)
+    {
+        if (findings.Has(FindingKinds.Unreachable) || cause is not (Causes.ApplicationError or Causes.Unknown or Causes.DependencyUnavailable))
+            yield break;
+        var hosts = ConfiguredHosts.Of(facts);
+        foreach (var h in hosts.Where(h => h.Mentioned).DefaultIfEmpty(hosts.FirstOrDefault()).OfType<ConfiguredHosts.Host>().Take(MaxConfiguredHosts))
+        {
+            yield return Question.Get("Service", h.Namespace, h.Service, $"is {h.Name} ({h.Where}) a Service with ready endpoints?");
+            yield return Question.List("EndpointSlice", h.Namespace, $"kubernetes.io/service-name={h.Service}", $"ready endpoints of Service {h.Service}");
+            if (answers.Get("Service", h.Namespace, h.Service) is { } service && Answers.Selector(service["spec"]?["selector"]) is { } selector
+                && answers.Endpoints(h.Namespace, h.Service) is { Ready: 0 })
+                yield return Question.List("Pod", h.Namespace, selector, $"why Service {h.Service} has no ready endpoint");
+        }
+    }
+
+    /// <summary>Configured dependencies followed at most, per alert, when the log names none.</summary>
+    public const int MaxConfiguredHosts = 2;
 
     static IEnumerable<Question> ConfigMaps(CrashFacts facts) =>
         ConfigSources.Of(facts.Spec, facts.Snapshot.Pod?.Spec)

@@ -11,7 +11,7 @@ public static class ConfigChanges
 {
     public static ProposedChange? For(RuleMatch match, CrashFacts facts, Findings findings)
     {
-        if (SpecSources.Owner(facts) is not { } owner || SpecSources.TemplateSpecPath(owner.Kind) is not { } spec)
+        if (PodWorkload.Of(facts) is not { } owner || SpecSources.TemplateSpecPath(owner.Kind) is not { } spec)
             return null;
         var target = $"kubectl patch {owner.Kind.ToLowerInvariant()} {Shell.Quote(owner.Name)} -n {Shell.Quote(facts.Namespace)}";
 

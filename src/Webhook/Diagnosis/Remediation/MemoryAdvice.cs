@@ -95,6 +95,12 @@ public static partial class MemoryAdvice
         {
             steps.Add($"{limit.Workload}{(limit.Revision is null ? "" : $" revision {limit.Revision}")} added the {limit.Text} memory limit to {c}, and the kernel now kills it there: the app needs more than that");
         }
+        else if (limit.Previous is not null)
+        {
+            // A raise that did not stop the kills: the working set outgrows any limit, or needs far more than was given.
+            steps.Add($"{limit.Workload}{(limit.Revision is null ? "" : $" revision {limit.Revision}")} already raised the memory limit of {c} from {limit.Previous} to {limit.Text}, and the kernel still kills it: "
+                + "if it now only runs longer before each kill, memory keeps growing (a leak) and another raise only delays it; find what grows (kubectl top over time, a heap profile) or move to a fixed version");
+        }
 
         // A heap cap at or above the limit: the runtime never collects in time; the kernel kills first.
         var over = binding.Where(h => h.Known && h.Runtime != "jvm" || h.Known && !h.IsPercent).FirstOrDefault(h => h.Bytes is { } b && b >= bytes * (h.Runtime == "jvm" ? 0.9 : 1.0));

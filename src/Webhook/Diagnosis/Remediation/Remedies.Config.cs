@@ -229,7 +229,7 @@ public static partial class Remedies
         }
     }
 
-    static string? OwnerText(CrashFacts facts) => SpecSources.Owner(facts) is { } o ? $"{o.Kind} {o.Name}" : null;
+    static string? OwnerText(CrashFacts facts) => PodWorkload.Of(facts) is { } o ? $"{o.Kind} {o.Name}" : null;
 
     static string FileName(string? path) => path is null ? "the file" : path[(path.LastIndexOf('/') + 1)..];
 

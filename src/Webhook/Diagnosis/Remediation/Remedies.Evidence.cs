@@ -14,7 +14,12 @@ public static partial class Remedies
         if (ep.Get("wrongPort") is { } wrong)
             steps.Add($"Service {svc} does not serve port {wrong} (its ports: {ep.Get("ports")}): point the app at one of them, or add the port to the Service");
         if (ep.Get("ready") == "0" && ep.Get("pod") is { } pod)
-            steps.Add($"{svc} ({svcNs}) has 0 ready endpoints: {ep.Get("podStates")}. Fix {pod} first{(ep.Get("podCause") is { } cause ? $" (its own cause: {cause})" : "")}: kubectl describe pod {Shell.Quote(pod)} -n {Shell.Quote(svcNs)}; kubectl logs {Shell.Quote(pod)} -n {Shell.Quote(svcNs)} --previous. This pod recovers once {svc} has a ready endpoint");
+            steps.Add($"{svc} ({svcNs}) has 0 ready endpoints: {ep.Get("podStates")}. Fix {pod} first{(ep.Get("podCause") is { } cause ? $" (its own cause: {cause})" : "")}: "
+                + (ep.Get("podStates")?.StartsWith($"{pod} is Pending", StringComparison.Ordinal) == true
+                    // A pod that never started has no log: its events say why it is not scheduled or not started.
+                    ? $"kubectl describe pod {Shell.Quote(pod)} -n {Shell.Quote(svcNs)} shows in its events why it is not scheduled or started (resources, node selector, taints, an unbound PersistentVolumeClaim)"
+                    : $"kubectl describe pod {Shell.Quote(pod)} -n {Shell.Quote(svcNs)}; kubectl logs {Shell.Quote(pod)} -n {Shell.Quote(svcNs)} --previous")
+                + $". This pod recovers once {svc} has a ready endpoint");
         else if (ep.Get("ready") == "0")
             steps.Add($"{svc} ({svcNs}) has 0 ready endpoints{(ep.Get("selector") is { Length: > 0 } sel ? $" (selector {sel})" : "")}: kubectl get pods -n {Shell.Quote(svcNs)} -l {Shell.Quote(ep.Get("selector") ?? "")} shows why the pods behind it are not ready; this pod recovers once one is");
         else if (ep.Get("ready") is { } ready)
@@ -43,7 +48,12 @@ public static partial class Remedies
     static IEnumerable<string> ChangesAnswered(string cause, CrashFacts facts, Findings findings)
     {
         if (findings.First(FindingKinds.RevisionChange) is { } rev)
-            yield return $"{rev.Get("kind")} {rev.Get("name")} revision {rev.Get("revision")} changed ({Text.Clip(rev.Get("changes") ?? "", 240)}); if the crashes started with it, roll back: kubectl rollout undo {rev.Get("kind")!.ToLowerInvariant()}/{rev.Get("name")} -n {Shell.Quote(facts.Namespace)}{(rev.Get("previousRevision") is { Length: > 0 } p ? $" --to-revision={p}" : "")}";
+            yield return $"{rev.Get("kind")} {rev.Get("name")} revision {rev.Get("revision")} changed ({Text.Clip(rev.Get("changes") ?? "", 240)}); if the crashes started with it, roll back: kubectl rollout undo {rev.Get("kind")!.ToLowerInvariant()}/{rev.Get("name")} -n {Shell.Quote(facts.Namespace)}{(rev.Get("previousRevision") is { Length: > 0 } p ? $" --to-revision={p}" : "")}"
+                + (rev.Get("revisionName") is { Length: > 0 } now
+                    ? $" (compare kubectl get controllerrevision {Shell.Quote(now)}{(rev.Get("previousRevisionName") is { Length: > 0 } was ? $" {Shell.Quote(was)}" : "")} -n {Shell.Quote(facts.Namespace)} -o yaml)"
+                    : "");
+        else if (RecentChange(facts) is { } change)
+            yield return change; // the causes whose own steps leave it out (an OOM kill after an upgrade, an image for another architecture)
         if (findings.First(FindingKinds.MutableTag) is { } tag)
             yield return $"Image {tag.Get("image")} is a mutable tag that was pulled again: what runs may have changed with no change to the pod. Pin a version tag or a digest{(tag.Get("imageID") is { } id && id.Contains("sha256:", StringComparison.Ordinal) ? $" (the running one is {id[id.IndexOf("sha256:", StringComparison.Ordinal)..]})" : "")}";
         if (findings.First(FindingKinds.NodePlatform) is { } node && node.Get("arch") is { } arch

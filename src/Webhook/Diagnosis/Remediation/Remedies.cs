@@ -40,10 +40,15 @@ public static partial class Remedies
             yield return $"The log itself advises: \"{hint.Get("hint")}\"";
     }
 
-    /// <summary>What changed in the workload's template lately: often the trigger of a new crash loop.</summary>
+    /// <summary>
+    /// What changed in the workload's template lately: often the trigger of a new crash loop. The rollback names the
+    /// revision and the ReplicaSet that holds the template it returns to, when they are known.
+    /// </summary>
     static string? RecentChange(CrashFacts facts) =>
         facts.Snapshot.Workload is { Changes.Count: > 0 } w
             ? $"{w.Kind} {w.Name} changed recently ({string.Join("; ", w.Changes.Take(3))}); if the crashes started with it, roll back: kubectl rollout undo {w.Kind.ToLowerInvariant()}/{w.Name} -n {facts.Namespace}"
+                + (w.PreviousRevision is { } p ? $" --to-revision={p}" : "")
+                + (w.PreviousName is { } before ? $" (ReplicaSet {before} holds the template before it)" : "")
             : null;
 
     /// <summary>"deployment/api", "statefulset/db" for kubectl rollout (<see cref="WorkloadRef"/>); null for what rollout cannot undo.</summary>

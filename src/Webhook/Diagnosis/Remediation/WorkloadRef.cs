@@ -5,8 +5,8 @@ namespace Webhook.Diagnosis;
 
 /// <summary>
 /// The object whose pod template a change must edit (a pod's own spec cannot change its probes or resources):
-/// the workload the collector resolved, else the pod's controller (a ReplicaSet named after its Deployment plus
-/// the pod-template-hash). Jobs are left out: their template cannot change.
+/// the workload the collector resolved, else the pod's controller (<see cref="PodWorkload"/>: a ReplicaSet named
+/// after its Deployment plus the pod-template-hash). Jobs are left out: their template cannot change.
 /// </summary>
 public sealed record WorkloadRef(string Kind, string Name, string Namespace)
 {
@@ -22,13 +22,11 @@ public sealed record WorkloadRef(string Kind, string Name, string Namespace)
         // A ReplicaSet the collector could not follow to its Deployment is still the Deployment's when the pod carries its hash.
         if (facts.Snapshot.Workload is { Kind: not "ReplicaSet" } w)
             return Editable.Contains(w.Kind) ? new WorkloadRef(w.Kind, w.Name, facts.Namespace) : null;
-        var meta = facts.Snapshot.Pod?.Metadata;
-        var owner = meta?.OwnerReferences?.FirstOrDefault(o => o.Controller == true) ?? meta?.OwnerReferences?.FirstOrDefault();
-        if (owner is null)
+        if (PodWorkload.Of(facts.Snapshot.Pod) is not { Owner: { } owner } pod)
             return facts.Snapshot.Workload is { } rs ? new WorkloadRef(rs.Kind, rs.Name, facts.Namespace) : null;
-        if (owner.Kind == "ReplicaSet" && meta!.Labels?.TryGetValue("pod-template-hash", out var hash) == true
-            && owner.Name.EndsWith("-" + hash, StringComparison.Ordinal))
-            return new WorkloadRef("Deployment", owner.Name[..^(hash.Length + 1)], facts.Namespace);
+        if (pod.By == WorkloadBasis.TemplateHash)
+            return new WorkloadRef(pod.Kind, pod.Name, facts.Namespace);
+        // A guess from the ReplicaSet's name is not enough to patch a Deployment: the ReplicaSet itself is certain.
         return owner.Kind is "StatefulSet" or "DaemonSet" or "ReplicaSet" ? new WorkloadRef(owner.Kind, owner.Name, facts.Namespace) : null;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using k8s.Models;
+using Webhook.Diagnosis;
 using Webhook.Notify.Safety;
 
 namespace Webhook.Notify.Content;
@@ -60,16 +61,13 @@ public sealed class ContentBuilder(SecretRedactor redactor)
         };
     }
 
-    /// <summary>"deployment shop/api"; a ReplicaSet owner loses its hash; else the pod itself.</summary>
+    /// <summary>"deployment shop/api" (<see cref="PodWorkload"/>: a ReplicaSet owner stands for its Deployment); else the pod itself.</summary>
     public static string Workload(Notification n)
     {
         var ns = n.Alert.Namespace ?? n.Snapshot.Namespace;
-        if (n.Snapshot.Workload is { } w) return $"{w.Kind.ToLowerInvariant()} {ns}/{w.Name}";
-        var owner = n.Snapshot.Pod?.Metadata?.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
-        if (owner is { Kind: "ReplicaSet" } && owner.Name.LastIndexOf('-') is > 0 and var dash)
-            return $"deployment {ns}/{owner.Name[..dash]}";
-        if (owner is not null) return $"{owner.Kind.ToLowerInvariant()} {ns}/{owner.Name}";
-        return $"pod {ns}/{n.Alert.Pod ?? n.Snapshot.PodName}";
+        return PodWorkload.Of(n.Snapshot.Pod, n.Snapshot.Workload) is { } w
+            ? $"{w.Kind.ToLowerInvariant()} {ns}/{w.Name}"
+            : $"pod {ns}/{n.Alert.Pod ?? n.Snapshot.PodName}";
     }
 
     private string R(string? s) => redactor.Redact(s);

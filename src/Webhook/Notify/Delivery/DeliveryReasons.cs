@@ -12,6 +12,8 @@ public static class DeliveryReasons
     public const string CircuitOpen = NotSentPrefix + "circuit open";
     public const string RateLimited = NotSentPrefix + "rate limit";
     public const string Busy = NotSentPrefix + "destination busy";
+    /// <summary>An earlier item of the same alert waits in a storm digest not posted yet: this one must not overtake it.</summary>
+    public const string BehindDigest = NotSentPrefix + "an earlier item of this alert waits in a storm digest";
     public const string ThrottledPrefix = "throttled: ";
 
     public static bool WasNotSent(DeliveryOutcome outcome) =>

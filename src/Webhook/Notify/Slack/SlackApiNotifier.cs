@@ -10,10 +10,12 @@ namespace Webhook.Notify.Slack;
 /// open is a thread reply; the last pod resolving updates the original (chat.update) and adds a thread reply.
 /// Each step of each notification is recorded, so the delivery stage may retry a partial success safely.
 /// </summary>
-public sealed class SlackApiNotifier(string id, string channel, SlackApiClient api, SlackIncidentStore store,
+public sealed class SlackApiNotifier(string id, string channel, SlackApiClient api, ISlackIncidentStore store,
     ContentBuilder content, TimeProvider time) : INotifier, IDigestTarget
 {
-    // One conversation at a time per destination: two pods of one workload must not both open an incident.
+    // One conversation at a time per destination: two pods of one workload must not both open an incident. The
+    // gate orders this process's callers; the store's conversation lock then orders the replicas that share the
+    // store (with PostgreSQL, an advisory lock held on a connection: one per destination and process at most).
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public string Kind => "slack";
@@ -27,11 +29,12 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         await _gate.WaitAsync(ct);
         try
         {
+            await using var conversation = await store.LockConversationAsync(id, ct);
             // A repeat of a notification that went through completely (the inbox retried another destination).
-            if (store.StepDone(id, n.IdempotencyKey, "done")) return DeliveryOutcome.Success;
+            if (await store.FindStepAsync(id, n.IdempotencyKey, "done", ct) is not null) return DeliveryOutcome.Success;
             var c = content.Build(n);
             var outcome = n.Alert.IsResolved ? await ResolveAsync(n, c, ct) : await FireAsync(n, c, ct);
-            if (outcome is DeliveryOutcome.Delivered) store.MarkStep(id, n.IdempotencyKey, "done");
+            if (outcome is DeliveryOutcome.Delivered) await store.MarkStepAsync(id, n.IdempotencyKey, "done", null, ct);
             return outcome;
         }
         finally
@@ -43,49 +46,49 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
     private async Task<DeliveryOutcome> FireAsync(Notification n, MessageContent c, CancellationToken ct)
     {
         var key = IncidentKey(n);
-        var open = store.FindOpen(id, key);
+        var open = await store.FindOpenAsync(id, key, ct);
         if (open is null)
         {
-            if (store.StepDone(id, n.IdempotencyKey, "post")) return DeliveryOutcome.Success;
+            if (await store.FindStepAsync(id, n.IdempotencyKey, "post", ct) is not null) return DeliveryOutcome.Success;
             var message = SlackRenderer.Render(c) with { Channel = channel };
             var posted = await PostOnceAsync(n.IdempotencyKey, "post", message, ct);
             if (posted.Outcome is not DeliveryOutcome.Delivered) return posted.Outcome;
             if (posted.Ts is null) return new DeliveryOutcome.Permanent("slack returned no ts");
-            store.Open(id, key, posted.Channel ?? channel, posted.Ts, SlackJson.Serialize(message), n.Alert.Fingerprint, n.IdempotencyKey, time.GetUtcNow());
+            await store.OpenAsync(id, key, posted.Channel ?? channel, posted.Ts, SlackJson.Serialize(message), n.Alert.Fingerprint, n.IdempotencyKey, ct);
             return DeliveryOutcome.Success;
         }
         var outcome = await StepAsync(n, "refire-reply", () => PostOnceAsync(n.IdempotencyKey, "refire-reply", 
-            SlackRenderer.RefireReply(c) with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
-        if (outcome is DeliveryOutcome.Delivered) store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, true);
+            SlackRenderer.RefireReply(c) with { Channel = open.Channel, ThreadTs = open.Ts }, ct), ct);
+        if (outcome is DeliveryOutcome.Delivered) await store.SetPodFiringAsync(id, open.Ts, n.Alert.Fingerprint, true, ct);
         return outcome;
     }
 
     private async Task<DeliveryOutcome> ResolveAsync(Notification n, MessageContent c, CancellationToken ct)
     {
-        var open = store.FindOpenByPod(id, n.Alert.Fingerprint) ?? store.FindOpen(id, IncidentKey(n));
+        var open = await store.FindOpenByPodAsync(id, n.Alert.Fingerprint, ct) ?? await store.FindOpenAsync(id, IncidentKey(n), ct);
         if (open is null)
             // Nothing of ours to update (opened elsewhere or before this service): say it once, briefly.
-            return await StepAsync(n, "resolved-note", () => PostOnceAsync(n.IdempotencyKey, "resolved-note", SlackRenderer.ResolvedReply(c) with { Channel = channel }, ct));
+            return await StepAsync(n, "resolved-note", () => PostOnceAsync(n.IdempotencyKey, "resolved-note", SlackRenderer.ResolvedReply(c) with { Channel = channel }, ct), ct);
 
-        if (store.FiringPodsExcept(id, open.Ts, n.Alert.Fingerprint) > 0)
+        if (await store.FiringPodsExceptAsync(id, open.Ts, n.Alert.Fingerprint, ct) > 0)
         {
             var others = await StepAsync(n, "pod-recovered", () => PostOnceAsync(n.IdempotencyKey, "pod-recovered", 
                 SlackRenderer.ResolvedReply(c with { Workload = $"pod {c.Pod} recovered; others of {c.Workload} still crash looping" })
-                    with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
-            if (others is DeliveryOutcome.Delivered) store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, false);
+                    with { Channel = open.Channel, ThreadTs = open.Ts }, ct), ct);
+            if (others is DeliveryOutcome.Delivered) await store.SetPodFiringAsync(id, open.Ts, n.Alert.Fingerprint, false, ct);
             return others;
         }
 
         var original = SlackJson.Deserialize(open.MessageJson) ?? new SlackMessage { Text = c.Summary };
         var lasted = c with { Lasted = c.Lasted ?? time.GetUtcNow() - open.OpenedAt };
         var updated = await StepAsync(n, "update", () => api.UpdateAsync(
-            SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null, Metadata = null }, ct));
+            SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null, Metadata = null }, ct), ct);
         if (updated is not DeliveryOutcome.Delivered) return updated;
         var replied = await StepAsync(n, "resolved-reply", () => PostOnceAsync(n.IdempotencyKey, "resolved-reply", 
-            SlackRenderer.ResolvedReply(lasted) with { Channel = open.Channel, ThreadTs = open.Ts }, ct));
+            SlackRenderer.ResolvedReply(lasted) with { Channel = open.Channel, ThreadTs = open.Ts }, ct), ct);
         if (replied is not DeliveryOutcome.Delivered) return replied;
-        store.SetPodFiring(id, open.Ts, n.Alert.Fingerprint, false);
-        store.Resolve(id, open.Ts, time.GetUtcNow());
+        await store.SetPodFiringAsync(id, open.Ts, n.Alert.Fingerprint, false, ct);
+        await store.ResolveAsync(id, open.Ts, ct);
         return DeliveryOutcome.Success;
     }
 
@@ -103,7 +106,8 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         await _gate.WaitAsync(ct);
         try
         {
-            ts = store.StepTs(id, digestKey, "post");
+            await using var conversation = await store.LockConversationAsync(id, ct);
+            ts = (await store.FindStepAsync(id, digestKey, "post", ct))?.Ts;
             if (ts is null)
             {
                 var message = SlackDigestRenderer.Render(digest, detailsInThread: true) with { Channel = channel };
@@ -111,9 +115,9 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
                 if (posted.Outcome is not DeliveryOutcome.Delivered) return posted.Outcome;
                 ts = posted.Ts ?? "";
                 if (!digest.Resolved && ts.Length > 0)
-                    store.OpenDigest(id, digestKey, posted.Channel ?? channel, ts, SlackJson.Serialize(message),
-                        digest.Entries.Select(e => e.Fingerprint).OfType<string>(), time.GetUtcNow());
-                store.MarkStep(id, digestKey, "post", ts);
+                    await store.OpenDigestAsync(id, digestKey, posted.Channel ?? channel, ts, SlackJson.Serialize(message),
+                        [.. digest.Entries.Select(e => e.Fingerprint).OfType<string>()], ct);
+                await store.MarkStepAsync(id, digestKey, "post", ts, ct);
             }
             if (digest.Resolved)
                 return await CloseIncidentsAsync(digest, ct);
@@ -125,15 +129,15 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         if (ts.Length == 0) return DeliveryOutcome.Success;
         foreach (var entry in digest.Entries.Take(MaxThreadReplies))
         {
-            if (store.StepDone(id, entry.IdempotencyKey, "digest-reply")) continue;
+            if (await store.FindStepAsync(id, entry.IdempotencyKey, "digest-reply", ct) is not null) continue;
             var reply = await StepAsync(entry.IdempotencyKey, "digest-reply", () => PostOnceAsync(entry.IdempotencyKey, "digest-reply",
-                SlackRenderer.Render(entry.Content) with { Channel = channel, ThreadTs = ts }, ct));
+                SlackRenderer.Render(entry.Content) with { Channel = channel, ThreadTs = ts }, ct), ct);
             if (reply is not DeliveryOutcome.Delivered) return reply;
         }
         var rest = digest.Entries.Skip(MaxThreadReplies).ToList();
         if (rest.Count == 0) return DeliveryOutcome.Success;
         return await StepAsync(digestKey, "more-pods", () => PostOnceAsync(digestKey, "more-pods",
-            SlackDigestRenderer.MorePods(rest) with { Channel = channel, ThreadTs = ts }, ct));
+            SlackDigestRenderer.MorePods(rest) with { Channel = channel, ThreadTs = ts }, ct), ct);
     }
 
     /// <summary>
@@ -147,18 +151,18 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
     {
         foreach (var entry in digest.Entries.Where(e => e.Fingerprint is not null))
         {
-            var open = store.FindOpenByPod(id, entry.Fingerprint!);
+            var open = await store.FindOpenByPodAsync(id, entry.Fingerprint!, ct);
             if (open is null) continue;
-            if (store.FiringPodsExcept(id, open.Ts, entry.Fingerprint!) == 0)
+            if (await store.FiringPodsExceptAsync(id, open.Ts, entry.Fingerprint!, ct) == 0)
             {
                 var original = SlackJson.Deserialize(open.MessageJson) ?? new SlackMessage { Text = entry.Content.Summary };
                 var lasted = entry.Content with { Lasted = entry.Content.Lasted ?? time.GetUtcNow() - open.OpenedAt };
                 var updated = await StepAsync(entry.IdempotencyKey, "update", () => api.UpdateAsync(
-                    SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null, Metadata = null }, ct));
+                    SlackRenderer.MarkResolved(original, lasted) with { Channel = open.Channel, Ts = open.Ts, ThreadTs = null, UnfurlLinks = null, UnfurlMedia = null, Metadata = null }, ct), ct);
                 if (updated is not DeliveryOutcome.Delivered) return updated;
-                store.Resolve(id, open.Ts, time.GetUtcNow());
+                await store.ResolveAsync(id, open.Ts, ct);
             }
-            store.SetPodFiring(id, open.Ts, entry.Fingerprint!, false);
+            await store.SetPodFiringAsync(id, open.Ts, entry.Fingerprint!, false, ct);
         }
         return DeliveryOutcome.Success;
     }
@@ -172,12 +176,12 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
     private async Task<SlackApiClient.Result> PostOnceAsync(string idempotencyKey, string step, SlackMessage message, CancellationToken ct)
     {
         var key = $"{id}|{idempotencyKey}|{step}";
-        if (store.AttemptedAt(id, idempotencyKey, step) is { } attempted)
+        if (await store.AttemptedAtAsync(id, idempotencyKey, step, ct) is { } attempted)
         {
             var found = await api.FindPostedAsync(message.Channel!, message.ThreadTs, key, attempted - ClockSkew, ct);
             if (found.Outcome is not DeliveryOutcome.Delivered || found.Ts is not null) return found;
         }
-        store.MarkAttempt(id, idempotencyKey, step, time.GetUtcNow());
+        await store.MarkAttemptAsync(id, idempotencyKey, step, ct);
         SlackApiClient.Result posted;
         try
         {
@@ -185,25 +189,25 @@ public sealed class SlackApiNotifier(string id, string channel, SlackApiClient a
         }
         catch (Delivery.DestinationPacedException)
         {
-            store.ClearAttempt(id, idempotencyKey, step);
+            await store.ClearAttemptAsync(id, idempotencyKey, step, ct);
             throw;
         }
         // Slack answered: the post happened (delivered) or surely did not; only a lost answer leaves the mark.
-        if (posted.Answered && posted.Outcome is not DeliveryOutcome.Delivered) store.ClearAttempt(id, idempotencyKey, step);
+        if (posted.Answered && posted.Outcome is not DeliveryOutcome.Delivered) await store.ClearAttemptAsync(id, idempotencyKey, step, ct);
         return posted;
     }
 
     /// <summary>How far Slack's clock (the message ts) may be behind ours when searching for an earlier attempt.</summary>
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
-    private Task<DeliveryOutcome> StepAsync(Notification n, string step, Func<Task<SlackApiClient.Result>> call) =>
-        StepAsync(n.IdempotencyKey, step, call);
+    private Task<DeliveryOutcome> StepAsync(Notification n, string step, Func<Task<SlackApiClient.Result>> call, CancellationToken ct) =>
+        StepAsync(n.IdempotencyKey, step, call, ct);
 
-    private async Task<DeliveryOutcome> StepAsync(string idempotencyKey, string step, Func<Task<SlackApiClient.Result>> call)
+    private async Task<DeliveryOutcome> StepAsync(string idempotencyKey, string step, Func<Task<SlackApiClient.Result>> call, CancellationToken ct)
     {
-        if (store.StepDone(id, idempotencyKey, step)) return DeliveryOutcome.Success;
+        if (await store.FindStepAsync(id, idempotencyKey, step, ct) is not null) return DeliveryOutcome.Success;
         var result = await call();
-        if (result.Outcome is DeliveryOutcome.Delivered) store.MarkStep(id, idempotencyKey, step, result.Ts);
+        if (result.Outcome is DeliveryOutcome.Delivered) await store.MarkStepAsync(id, idempotencyKey, step, result.Ts, ct);
         return result.Outcome;
     }
 }

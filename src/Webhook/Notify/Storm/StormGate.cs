@@ -7,57 +7,125 @@ namespace Webhook.Notify.Storm;
 /// <summary>
 /// Per chat destination: counts pods per status over a sliding window and, past the threshold (or when one
 /// Alertmanager group is larger than it), takes notifications into a batch that is posted as one digest.
-/// Batches are written to <see cref="StormStore"/> before the pod counts as delivered, and posted through the
+/// Batches are written to the <see cref="IStormStore"/> before the pod counts as delivered, and posted through the
 /// delivery stage (its guards and metrics) again after a restart or a failed attempt, until the chat accepts them,
 /// finally refuses them, or they are older than <see cref="StormOptions.MaxRetryAge"/>.
 /// </summary>
 public sealed partial class StormGate(string destinationId, string kind, IDigestTarget target, ContentBuilder content,
-    StormStore store, DeliveryStage stage, StormGates loops, IOptions<StormOptions> options, TimeProvider time, ILogger logger)
+    IStormStore store, DeliveryStage stage, StormGates loops, IOptions<StormOptions> options, TimeProvider time, ILogger logger)
 {
     public string DestinationId => destinationId;
 
     private readonly StormOptions _options = options.Value;
-    private readonly Lock _lock = new();
+    // Guards the windows and the open batches. A semaphore, not a lock: a pod joins its batch in the store (an
+    // asynchronous write) and in memory as one step, so a batch taken for posting never misses a pod the store holds.
+    private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Dictionary<string, Window> _recent = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Batch> _batches = new(StringComparer.Ordinal);
+    // Per alert (fingerprint), the item held in a digest not yet posted (open, retrying, or recovered after a
+    // restart). The inbox marks an item delivered when it joins a digest, so the inbox's per-alert order ends there;
+    // this keeps it: a later item of the alert waits until that digest is posted or given up.
+    private readonly Dictionary<string, (string Key, Batch Batch)> _held = new(StringComparer.Ordinal);
 
     /// <summary>Raised after each digest attempt; tests wait on it instead of sleeping.</summary>
     public event Action<StormDigest, DeliveryOutcome>? DigestPosted;
 
-    /// <summary>Posts the digests a previous run held but did not post. Called once at start.</summary>
-    public void Recover()
+    /// <summary>Posts the digests a previous run held but did not post. Called once, when the host starts.</summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        foreach (var pending in store.Pending(destinationId))
+        IReadOnlyList<PendingStormBatch> held;
+        try
+        {
+            held = await store.PendingAsync(destinationId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Left in the store: the next start tries again.
+            LogRecoveryFailed(logger, destinationId, ex.GetType().Name);
+            return;
+        }
+        foreach (var pending in held)
         {
             // Its first pod's time: a digest held past MaxHold is posted at once, and its age counts across restarts.
-            var batch = new Batch(pending.BatchId, pending.Key, pending.FirstAdded, pending.Expected);
-            foreach (var entry in pending.Entries) batch.Add(entry, pending.FirstAdded);
+            var batch = new Batch(pending.Batch.Id, pending.Batch.Key, pending.FirstAdded, pending.Batch.Expected);
+            await _lock.WaitAsync(cancellationToken);
+            try
+            {
+                foreach (var entry in pending.Entries)
+                {
+                    batch.Add(entry, pending.FirstAdded);
+                    Hold(entry, batch);
+                }
+            }
+            finally
+            {
+                _lock.Release();
+            }
             loops.Track(ct => HoldThenPostAsync(batch, ct));
         }
     }
 
-    /// <summary>True when the notification went into a digest and must not be posted on its own.</summary>
-    public bool TryAbsorb(Notification n)
+    /// <summary>
+    /// <see cref="Absorb.Absorbed"/> when the notification went into a digest (or already waits in one) and must not
+    /// be posted on its own; <see cref="Absorb.Wait"/> when an earlier item of its alert waits in a digest not posted
+    /// yet, so it must not be posted now either (a resolve overtaking its firing).
+    /// </summary>
+    public async Task<Absorb> TryAbsorbAsync(Notification n, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         Batch? started = null;
-        lock (_lock)
+        await _lock.WaitAsync(cancellationToken);
+        try
         {
+            if (n.Alert.Fingerprint is { } fingerprint && _held.TryGetValue(fingerprint, out var held))
+                return held.Key == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait;
+
             var recent = _recent.TryGetValue(n.Alert.Status, out var w) ? w : _recent[n.Alert.Status] = new();
             recent.Add(n.IdempotencyKey, now, _options.Window);
 
             var bigGroup = n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
-            if (!bigGroup && recent.Count <= _options.Threshold) return false;
+            if (!bigGroup && recent.Count <= _options.Threshold) return Absorb.NotAbsorbed;
 
             var key = n.Alert.Status + "|" + (bigGroup ? "group|" + n.Alert.GroupKey : "window");
             if (!_batches.TryGetValue(key, out var batch))
                 _batches[key] = started = batch = new Batch(Guid.NewGuid().ToString("N"), key, now, bigGroup ? n.Alert.GroupSize : int.MaxValue);
             var entry = StormEntry.From(n, content);
             // Durable before the pod counts as delivered; a pod already held (a retry after a restart) is not added twice.
-            if (store.Add(destinationId, batch.Id, key, batch.Expected, entry, now)) batch.Add(entry, now);
+            if (await store.AddAsync(destinationId, new StormBatchInfo(batch.Id, key, batch.Expected), entry, now, cancellationToken))
+            {
+                batch.Add(entry, now);
+                Hold(entry, batch);
+            }
         }
-        if (started is not null) loops.Track(ct => HoldThenPostAsync(started, ct));
-        return true;
+        finally
+        {
+            _lock.Release();
+            // Even when the store failed: a batch others may join meanwhile is posted (or dropped empty) by its loop.
+            if (started is not null) loops.Track(ct => HoldThenPostAsync(started, ct));
+        }
+        return Absorb.Absorbed;
+    }
+
+    public enum Absorb { NotAbsorbed, Absorbed, Wait }
+
+    /// <summary>Under the lock.</summary>
+    private void Hold(StormEntry entry, Batch batch)
+    {
+        if (entry.Fingerprint is { } fingerprint) _held[fingerprint] = (entry.IdempotencyKey, batch);
+    }
+
+    /// <summary>The batch was posted or given up: later items of its alerts may go.</summary>
+    private async Task ReleaseAsync(Batch batch)
+    {
+        await _lock.WaitAsync(CancellationToken.None);
+        try
+        {
+            foreach (var (fingerprint, held) in _held.Where(h => h.Value.Batch == batch).ToList()) _held.Remove(fingerprint);
+        }
+        finally
+        {
+            _lock.Release();
+        }
     }
 
     private async Task HoldThenPostAsync(Batch batch, CancellationToken stopping)
@@ -72,12 +140,21 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                 stopping.ThrowIfCancellationRequested();
             }
             List<StormEntry> entries;
-            lock (_lock)
+            await _lock.WaitAsync(stopping);
+            try
             {
                 if (_batches.TryGetValue(batch.Key, out var current) && current == batch) _batches.Remove(batch.Key);
                 entries = batch.Take();
             }
-            if (entries.Count == 0) return;
+            finally
+            {
+                _lock.Release();
+            }
+            if (entries.Count == 0)
+            {
+                await ReleaseAsync(batch);
+                return;
+            }
             var digest = StormDigest.From(entries);
             var giveUpAt = batch.First + _options.MaxRetryAge;
             var backoff = _options.RetryDelay;
@@ -88,7 +165,9 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                 if (outcome is not DeliveryOutcome.Retryable r)
                 {
                     if (outcome is DeliveryOutcome.Permanent p) LogDigestFailed(logger, destinationId, digest.PodCount, p.Reason);
-                    store.Remove(destinationId, batch.Id);
+                    // Not cancelled by the host stopping: a digest posted but left in the store is posted again at the next start.
+                    await store.RemoveAsync(destinationId, batch.Id, CancellationToken.None);
+                    await ReleaseAsync(batch);
                     return;
                 }
                 // Nothing sent (pace, busy, open circuit) or throttled: the wait is known, and it is no failure to back off from.
@@ -104,7 +183,8 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                 if (time.GetUtcNow() + wait > giveUpAt)
                 {
                     LogDigestFailed(logger, destinationId, digest.PodCount, $"still failing after {_options.MaxRetryAge}: {r.Reason}");
-                    store.Remove(destinationId, batch.Id);
+                    await store.RemoveAsync(destinationId, batch.Id, CancellationToken.None);
+                    await ReleaseAsync(batch);
                     return;
                 }
                 await Task.Delay(wait, time, stopping);
@@ -116,8 +196,10 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         }
         catch (Exception ex)
         {
-            // Left in the store: the next start posts it.
+            // Left in the store: the next start posts it. Its alerts' later items go meanwhile rather than wait a
+            // restart out.
             LogDigestError(logger, destinationId, ex.GetType().Name);
+            await ReleaseAsync(batch);
         }
     }
 
@@ -167,6 +249,9 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
 
     [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "Storm digest of {Pods} pods to {Destination} failed, will retry: {Reason}")]
     private static partial void LogDigestRetry(ILogger logger, string destination, int pods, string reason);
+
+    [LoggerMessage(EventId = 323, Level = LogLevel.Error, Message = "Storm digests held for {Destination} before the start could not be read: {Error}")]
+    private static partial void LogRecoveryFailed(ILogger logger, string destination, string error);
 
     [LoggerMessage(EventId = 321, Level = LogLevel.Error, Message = "Storm digest to {Destination} broke: {Error}")]
     private static partial void LogDigestError(ILogger logger, string destination, string error);

@@ -4,8 +4,9 @@ namespace Webhook.Notify.Storm;
 
 /// <summary>
 /// The storm gate of each chat destination, by destination id, for the delivery stage to consult before any post.
-/// Owns the gates' digest loops: they stop with the host (what they hold is in <see cref="StormStore"/> and is
-/// posted after the next start), so none runs on unobserved.
+/// Owns the gates' digest loops: they stop with the host (what they hold is in the <see cref="IStormStore"/> and is
+/// posted after the next start), so none runs on unobserved. Recovery waits for the host's start, not the gate's
+/// creation: the destinations are built before the inbox's file is opened.
 /// </summary>
 public sealed class StormGates : IHostedService
 {
@@ -13,7 +14,18 @@ public sealed class StormGates : IHostedService
     private readonly ConcurrentDictionary<Task, byte> _loops = new();
     private readonly CancellationTokenSource _stopping = new();
 
-    public void Add(StormGate gate) => _gates[gate.DestinationId] = gate;
+    private readonly Lock _starting = new();
+    private bool _started;
+
+    public void Add(StormGate gate)
+    {
+        _gates[gate.DestinationId] = gate;
+        lock (_starting)
+        {
+            // A gate made after the start recovers at once.
+            if (_started) Track(gate.RecoverAsync);
+        }
+    }
 
     public StormGate? For(string destinationId) => _gates.GetValueOrDefault(destinationId);
 
@@ -29,7 +41,15 @@ public sealed class StormGates : IHostedService
     /// <summary>Digest loops still running (tests wait for zero instead of sleeping).</summary>
     public int Running => _loops.Count;
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lock (_starting)
+        {
+            _started = true;
+            foreach (var gate in _gates.Values) Track(gate.RecoverAsync);
+        }
+        return Task.CompletedTask;
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -1,0 +1,379 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Webhook.Alerts;
+
+namespace Webhook.Inbox;
+
+/// <summary>
+/// The queue's state changes. A claim is one transaction in three steps: find candidates (each its alert's next,
+/// the least busy routes first), take the advisory locks of their alerts without waiting, then check them again
+/// under those locks with <c>FOR UPDATE SKIP LOCKED</c> and lease them. Completing, retrying and renewing name the
+/// lease token, so a holder whose lease ran out records nothing.
+/// </summary>
+public sealed partial class PostgresInbox
+{
+    const string Superseded = "superseded: its resolved arrived before it was delivered";
+
+    /// <summary>How often (by the clock) a claim also returns the items of replicas that stopped: see <see cref="RecoverInFlightAsync"/>.</summary>
+    static readonly TimeSpan OwnerCheckInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// True when item <paramref name="c"/> is its alert's next: no earlier open item of the same route + fingerprint,
+    /// except pending firings of the same start when it is a resolved (those are superseded by it). OFFSET 0 keeps
+    /// the planner from turning it into an anti-join over every open item: probed per row on the open-items index,
+    /// it costs the same behind a backlog of 100 or 100,000.
+    /// </summary>
+    static string IsNext(string c) => $"""
+        NOT EXISTS (
+            SELECT 1 FROM inbox_items e
+            WHERE e.route = {c}.route AND e.fingerprint = {c}.fingerprint AND e.id < {c}.id AND e.state IN ('pending', 'inflight')
+              AND NOT ({c}.resolved AND NOT e.resolved AND e.state = 'pending' AND e.starts_at = {c}.starts_at)
+            OFFSET 0)
+        """;
+
+    /// <summary>
+    /// Due items (pending and due, or in flight with an expired lease) that are their alert's next (see
+    /// <see cref="IsNext"/>). "superseded" marks a pending firing whose resolved is queued after it. Expired leases
+    /// first, then the routes with the fewest live leases (across all replicas), then due order.
+    /// {0} is a CTE of the rows to look at and {1} the condition naming them; {2} locks the rows (the second pass).
+    /// </summary>
+    static readonly string CandidatesSql = $$"""
+        WITH RECURSIVE {0}
+        busy AS (
+            SELECT route, count(*) AS n FROM inbox_items WHERE state = 'inflight' AND lease_until > @now GROUP BY route)
+        SELECT c.id, c.resolved, c.alert_lock,
+               c.state = 'pending' AND NOT c.resolved AND EXISTS (
+                   SELECT 1 FROM inbox_items r
+                   WHERE r.route = c.route AND r.fingerprint = c.fingerprint AND r.id > c.id AND r.resolved
+                     AND r.starts_at = c.starts_at AND r.state IN ('pending', 'inflight')) AS superseded
+        FROM inbox_items c LEFT JOIN busy b ON b.route = c.route
+        WHERE {1}
+          AND ((c.state = 'pending' AND c.next_attempt_at <= @now) OR (c.state = 'inflight' AND c.lease_until <= @now))
+          AND {{IsNext("c")}}
+        ORDER BY c.state = 'inflight' DESC, coalesce(b.n, 0),
+                 CASE WHEN c.state = 'inflight' THEN c.lease_until ELSE c.next_attempt_at END, c.id
+        LIMIT @limit {2}
+        """;
+
+    /// <summary>
+    /// The rows a first pass looks at, so a claim does not read the whole backlog: the first expired leases, and
+    /// each route's first due items that are their alert's next, in due order on the route's index (the routes
+    /// found by a skip scan of the open-items index, one probe per route). An alert on a quiet route is seen however
+    /// deep another route's storm is, and items blocked behind their alert are passed over, not counted, so they
+    /// never hide the items that unblock them.
+    /// </summary>
+    static readonly string WindowCte = $"""
+        routes(route) AS (
+            (SELECT route FROM inbox_items WHERE state IN ('pending', 'inflight') ORDER BY route LIMIT 1)
+            UNION ALL
+            SELECT (SELECT i.route FROM inbox_items i WHERE i.state IN ('pending', 'inflight') AND i.route > r.route ORDER BY i.route LIMIT 1)
+            FROM routes r WHERE r.route IS NOT NULL),
+        seen(id) AS (
+            (SELECT x.id FROM inbox_items x WHERE x.state = 'inflight' AND x.lease_until <= @now AND {IsNext("x")}
+             ORDER BY x.lease_until LIMIT @limit)
+            UNION ALL
+            SELECT w.id FROM routes r CROSS JOIN LATERAL (
+                SELECT p.id FROM inbox_items p
+                WHERE p.route = r.route AND p.state = 'pending' AND p.next_attempt_at <= @now AND {IsNext("p")}
+                ORDER BY p.next_attempt_at, p.id LIMIT @limit) w
+            WHERE r.route IS NOT NULL),
+        """;
+
+    /// <summary>
+    /// Nothing to claim while the database is unavailable: the workers wait as on an empty queue instead of logging
+    /// a failure every poll; the outage is logged once here and shows on /readyz until it ends.
+    /// </summary>
+    public async Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var items = await ClaimOrFailAsync(max, lease, cancellationToken);
+            _outageLogged = false;
+            return items;
+        }
+        catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            if (!_outageLogged) LogClaimsPaused(_logger, ex.Message);
+            _outageLogged = true;
+            return [];
+        }
+    }
+
+    volatile bool _outageLogged;
+
+    async Task<IReadOnlyList<InboxItem>> ClaimOrFailAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        var now = Now();
+        if (now >= Interlocked.Read(ref _nextOwnerCheck))
+        {
+            Interlocked.Exchange(ref _nextOwnerCheck, now + (long)OwnerCheckInterval.TotalMilliseconds);
+            await RecoverInFlightAsync(cancellationToken);
+        }
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A claim lost with the last moments before a database crash is an item still pending: it is claimed again.
+        // Not waiting for the WAL's flush saves a disk sync per item (what is acknowledged, the intake, still waits).
+        await using (var relaxed = new NpgsqlCommand("SET LOCAL synchronous_commit TO OFF", connection, transaction))
+            await relaxed.ExecuteNonQueryAsync(cancellationToken);
+        // A few more than asked: some may be locked by another replica's claim, or superseded.
+        var limit = max * 2 + 16;
+
+        // 1. Candidates, on a snapshot taken before any lock: a hint of which alerts to lock.
+        var first = new List<long>();
+        var firstLocks = new List<int>();
+        await using (var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, CandidatesSql, WindowCte,
+            // An array built once, then read by primary key: as a join, a planner with stale statistics (a storm
+            // just queued, not analyzed yet) re-ran the window for every open item (19 ms instead of 1).
+            "c.id = ANY(ARRAY(SELECT id FROM seen))", ""), connection, transaction))
+        {
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("limit", limit);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                first.Add(reader.GetInt64(0));
+                firstLocks.Add(reader.GetInt32(2));
+            }
+        }
+        if (first.Count == 0) return [];
+
+        // 2. The alerts' locks, without waiting, in rank order and only as many as wanted (a few spare for those the
+        // check below turns down): an alert another replica or worker is claiming or inserting right now is passed
+        // over for the next, so concurrent claims take different alerts instead of all failing on the first ones.
+        // Held to the end of this transaction.
+        var locked = new List<int>();
+        // A plain scan of the array keeps its order, so the LIMIT stops at the first locks taken in rank order.
+        await using (var command = new NpgsqlCommand(
+            $"SELECT l FROM unnest(@locks) AS l WHERE pg_try_advisory_xact_lock({PostgresSchema.LockClass}, l) LIMIT @want", connection, transaction))
+        {
+            command.Parameters.AddWithValue("locks", firstLocks.Distinct().ToArray());
+            command.Parameters.AddWithValue("want", max + 2);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) locked.Add(reader.GetInt32(0));
+        }
+        if (locked.Count == 0) return [];
+
+        // 3. The same check on a snapshot taken under the locks: every claim of these alerts by another replica has
+        // committed by now, so "its alert's next" is true, not a guess. Rows another transaction is changing are skipped.
+        var verified = new List<(long Id, bool Resolved, bool Superseded)>();
+        await using (var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, CandidatesSql,
+            "", "c.id = ANY(@ids) AND c.alert_lock = ANY(@locks)", "FOR UPDATE OF c SKIP LOCKED"), connection, transaction))
+        {
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("limit", limit);
+            command.Parameters.AddWithValue("ids", first.ToArray());
+            command.Parameters.AddWithValue("locks", locked.ToArray());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) verified.Add((reader.GetInt64(0), reader.GetBoolean(1), reader.GetBoolean(3)));
+        }
+        var superseded = verified.Where(v => v.Superseded).Select(v => v.Id).ToArray();
+        var chosen = verified.Where(v => !v.Superseded).Take(max).ToList();
+
+        var items = new List<InboxItem>(chosen.Count);
+        if (chosen.Count > 0)
+        {
+            var tokens = chosen.Select(_ => Random.Shared.NextInt64(1, long.MaxValue)).ToArray();
+            await using var command = new NpgsqlCommand("""
+                UPDATE inbox_items i SET state = 'inflight', lease_until = @until, lease_token = t.token, lease_owner = @owner, updated_at = @now
+                FROM unnest(@ids, @tokens) AS t(id, token)
+                WHERE i.id = t.id AND (i.state = 'pending' OR (i.state = 'inflight' AND i.lease_until <= @now))
+                RETURNING i.id, i.key, i.alert, i.attempts, i.trace_parent, coalesce(i.requeued_at, i.created_at), i.lease_token
+                """, connection, transaction);
+            command.Parameters.AddWithValue("ids", chosen.Select(c => c.Id).ToArray());
+            command.Parameters.AddWithValue("tokens", tokens);
+            command.Parameters.AddWithValue("until", now + (long)lease.TotalMilliseconds);
+            command.Parameters.AddWithValue("owner", OwnerId);
+            command.Parameters.AddWithValue("now", now);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var alert = JsonSerializer.Deserialize(reader.GetString(2), AlertsJsonContext.Default.AlertContext)!;
+                items.Add(new InboxItem(reader.GetInt64(0), reader.GetString(1), alert, reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4))
+                {
+                    LeaseToken = reader.GetInt64(6),
+                    QueuedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                });
+            }
+        }
+        // A claimed resolved supersedes the pending firings of its start queued before it (they are why it could be
+        // claimed at all); a candidate firing whose resolved is queued is superseded without being posted.
+        var resolved = chosen.Where(c => c.Resolved).Select(c => c.Id).ToArray();
+        if (superseded.Length > 0 || resolved.Length > 0)
+        {
+            await using var command = new NpgsqlCommand("""
+                UPDATE inbox_items SET state = 'superseded', updated_at = @now, last_error = @reason WHERE id = ANY(@superseded) AND state = 'pending';
+                UPDATE inbox_items f SET state = 'superseded', updated_at = @now, last_error = @reason
+                FROM inbox_items r
+                WHERE r.id = ANY(@resolved) AND f.route = r.route AND f.fingerprint = r.fingerprint AND f.starts_at = r.starts_at
+                  AND f.id < r.id AND f.state = 'pending' AND NOT f.resolved;
+                """, connection, transaction);
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("reason", Superseded);
+            command.Parameters.AddWithValue("superseded", superseded);
+            command.Parameters.AddWithValue("resolved", resolved);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        // In the order the candidates were ranked, not the order the update returned them.
+        var rank = chosen.Select((c, i) => (c.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        return [.. items.OrderBy(i => rank[i.Id])];
+    }
+
+    public async Task<bool> RenewLeaseAsync(InboxItem item, TimeSpan lease, CancellationToken cancellationToken) =>
+        await ExecuteAsync("UPDATE inbox_items SET lease_until = @until WHERE id = @id AND state = 'inflight' AND lease_token = @token",
+            cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("until", Now() + (long)lease.TotalMilliseconds)) == 1;
+
+    /// <summary>
+    /// Several replicas share the table, so only the items whose owner no longer holds its lock go back: claims of a
+    /// replica that stopped, or died (its session ends with it). A live replica's claims stay with it. Also run
+    /// by claims every <see cref="OwnerCheckInterval"/>, so a dead replica's items need not wait for their leases.
+    /// Returns 0 while the database is unreachable rather than failing the caller's start: the claims retry it.
+    /// </summary>
+    public async Task<int> RecoverInFlightAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReadyAsync(cancellationToken);
+            return await ExecuteAsync($"""
+                UPDATE inbox_items SET state = 'pending', lease_until = NULL, lease_token = NULL, lease_owner = NULL, updated_at = @now
+                WHERE state = 'inflight' AND lease_owner IS DISTINCT FROM @owner AND NOT EXISTS (
+                    SELECT 1 FROM pg_locks k
+                    WHERE k.locktype = 'advisory' AND k.granted AND k.classid::bigint = {OwnerClass} AND k.objsubid = 2
+                      AND k.objid::bigint = inbox_items.lease_owner
+                      AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+                """, cancellationToken, ("now", Now()), ("owner", OwnerId));
+        }
+        catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            LogRecoveryDeferred(_logger, ex.Message);
+            return 0;
+        }
+    }
+
+    public Task MarkDeliveredToAsync(long itemId, string destination, CancellationToken cancellationToken) =>
+        ExecuteAsync("INSERT INTO inbox_deliveries(item_id, destination, delivered_at) VALUES (@id, @d, @now) ON CONFLICT DO NOTHING",
+            cancellationToken, ("id", itemId), ("d", destination), ("now", Now()));
+
+    public async Task<bool> CompleteAsync(InboxItem item, string? lastDestination, CancellationToken cancellationToken)
+    {
+        // One statement, so the delivery and the state change commit together. The delivery is recorded whoever
+        // holds the claim now: it happened, and nobody may post it again.
+        const string Sql = """
+            WITH delivery AS (
+                INSERT INTO inbox_deliveries(item_id, destination, delivered_at)
+                SELECT @id, @d, @now WHERE @d IS NOT NULL ON CONFLICT DO NOTHING)
+            UPDATE inbox_items SET state = 'delivered', attempts = attempts + 1, updated_at = @now, last_error = NULL,
+                lease_until = NULL, lease_token = NULL, lease_owner = NULL
+            WHERE id = @id AND state = 'inflight' AND lease_token = @token
+            """;
+        return await ExecuteAsync(Sql, cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("now", Now()),
+            ("d", new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)lastDestination ?? DBNull.Value })) == 1;
+    }
+
+    public async Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken) =>
+        await ExecuteAsync("""
+            UPDATE inbox_items SET state = 'pending', attempts = attempts + 1, next_attempt_at = @next, updated_at = @now, last_error = @error,
+                lease_until = NULL, lease_token = NULL, lease_owner = NULL
+            WHERE id = @id AND state = 'inflight' AND lease_token = @token
+            """, cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("next", nextAttemptAt.ToUnixTimeMilliseconds()),
+            ("now", Now()), ("error", reason)) == 1;
+
+    public async Task<bool> GiveUpAsync(InboxItem item, string state, string reason, CancellationToken cancellationToken)
+    {
+        if (state is not (InboxStates.Failed or InboxStates.Dead))
+            throw new ArgumentOutOfRangeException(nameof(state), state, "an item gives up as failed or dead");
+        return await ExecuteAsync("""
+            UPDATE inbox_items SET state = @state, attempts = attempts + 1, updated_at = @now, last_error = @error,
+                lease_until = NULL, lease_token = NULL, lease_owner = NULL
+            WHERE id = @id AND state = 'inflight' AND lease_token = @token
+            """, cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("state", state), ("now", Now()), ("error", reason)) == 1;
+    }
+
+    public async Task<RequeueResult> RequeueAsync(long itemId, CancellationToken cancellationToken)
+    {
+        await ReadyAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Under its alert's lock, shared as an insert's: the item reopens, and no claim of its alert may decide on a view without it.
+        await using (var lockCommand = new NpgsqlCommand(
+            $"SELECT count(pg_advisory_xact_lock_shared({PostgresSchema.LockClass}, alert_lock)) FROM inbox_items WHERE id = @id", connection, transaction))
+        {
+            lockCommand.Parameters.AddWithValue("id", itemId);
+            if (Convert.ToInt64(await lockCommand.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                return RequeueResult.NotFound;
+        }
+        await using var command = new NpgsqlCommand("""
+            UPDATE inbox_items SET state = 'pending', attempts = 0, next_attempt_at = @now, requeued_at = @now, updated_at = @now
+            WHERE id = @id AND state IN ('failed', 'dead')
+            """, connection, transaction);
+        command.Parameters.AddWithValue("id", itemId);
+        command.Parameters.AddWithValue("now", Now());
+        var requeued = await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return requeued > 0 ? RequeueResult.Requeued : RequeueResult.NotFailed;
+    }
+
+    /// <summary>
+    /// A repeat of a purged item's key after that is new again (the unique key is gone with the row). Returns 0
+    /// while the database is unavailable: the next hourly pass purges what this one could not.
+    /// </summary>
+    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PurgeOrFailAsync(cancellationToken);
+        }
+        catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            LogPurgeDeferred(_logger, ex.Message);
+            return 0;
+        }
+    }
+
+    async Task<int> PurgeOrFailAsync(CancellationToken cancellationToken)
+    {
+        var now = Now();
+        await ReadyAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            WITH gone AS (
+                DELETE FROM inbox_items
+                WHERE (state IN ('delivered', 'superseded') AND updated_at < @done) OR (state IN ('failed', 'dead') AND updated_at < @failed)
+                RETURNING id),
+            deliveries AS (DELETE FROM inbox_deliveries WHERE item_id IN (SELECT id FROM gone))
+            SELECT count(*) FROM gone
+            """, connection);
+        command.Parameters.AddWithValue("done", now - (long)_options.Retention.TotalMilliseconds);
+        command.Parameters.AddWithValue("failed", now - (long)_options.FailedRetention.TotalMilliseconds);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>One statement on a pooled connection; values are parameters (an NpgsqlParameter as is, for a typed null).</summary>
+    async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await ReadyAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            if (value is NpgsqlParameter parameter)
+            {
+                parameter.ParameterName = name;
+                command.Parameters.Add(parameter);
+            }
+            else command.Parameters.AddWithValue(name, value);
+        }
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 233, Level = LogLevel.Warning, Message = "Inbox: purge skipped, the database is unavailable ({Reason})")]
+    static partial void LogPurgeDeferred(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 232, Level = LogLevel.Warning, Message = "Inbox: no claims while the database is unavailable ({Reason}); waiting for it")]
+    static partial void LogClaimsPaused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 230, Level = LogLevel.Warning, Message = "Inbox: in-flight items of stopped replicas not recovered now (the database is unavailable: {Reason}); the claims try again")]
+    static partial void LogRecoveryDeferred(ILogger logger, string reason);
+}

@@ -1,0 +1,287 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Webhook.Inbox;
+
+/// <summary>
+/// The shared store: one PostgreSQL database for several replicas. Unlike <see cref="SqliteInbox"/>, nothing about
+/// the queue is kept in memory, since another replica may change it at any time: duplicates are found by the unique
+/// key (<c>INSERT … ON CONFLICT DO NOTHING</c>), an alert's order and the routes' load by queries at claim time, and
+/// claims of one alert take turns through a per-alert advisory lock (see <see cref="AlertLocks"/>). Times come from
+/// the injected clock, never the server's <c>now()</c>, so leases and retention behave alike on both stores.
+/// Its parts: <see cref="PostgresSchema"/> (migrations), the queue operations (PostgresInbox.Queue.cs) and the
+/// queries (PostgresInbox.Queries.cs).
+/// </summary>
+public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
+{
+    /// <summary>
+    /// Alerts are spread over this many advisory locks (route + fingerprint, hashed). A claim holds the locks of the
+    /// alerts it takes exclusively, so two replicas never hand out two items of one alert at once; an insert holds
+    /// those of the alerts it adds shared (inserts do not wait for each other), so no claim of an alert runs while an
+    /// item of it is being inserted and may commit after a later one: "the earliest open item" is never decided on a
+    /// partial view. Bounded so a storm's insert of thousands of alerts takes at most this many entries of the
+    /// server's lock table.
+    /// </summary>
+    internal const int AlertLocks = 1024;
+
+    /// <summary>
+    /// First key of the session advisory lock each running store holds on its own connection, with its owner id as
+    /// second key: an in-flight item whose owner no longer holds it belongs to a replica that stopped or died.
+    /// </summary>
+    const int OwnerClass = PostgresSchema.LockClass + (int)Webhook.Storage.PostgresLockClass.InboxOwner;
+
+    readonly InboxOptions _options;
+    readonly TimeProvider _clock;
+    readonly ILogger _logger;
+    readonly NpgsqlDataSource _dataSource;
+    readonly string _ownerConnectionString;
+    readonly InboxDoorbell? _doorbell;
+    readonly CancellationTokenSource _stopping = new();
+    readonly SemaphoreSlim _initialize = new(1, 1);
+    volatile bool _initialized;
+    Task? _listener;
+    NpgsqlConnection? _ownerConnection;
+    long _nextOwnerCheck;
+
+    /// <param name="doorbell">Rung when any replica committed new items (LISTEN/NOTIFY), so idle workers here claim them at once.</param>
+    public PostgresInbox(IOptions<InboxOptions> options, TimeProvider clock, ILogger<PostgresInbox>? logger = null, InboxDoorbell? doorbell = null)
+    {
+        _options = options.Value;
+        _clock = clock;
+        _doorbell = doorbell;
+        _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        var builder = new NpgsqlConnectionStringBuilder(_options.ConnectionString ?? throw new InvalidOperationException("Inbox:ConnectionString is not set"));
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crashloop-webhook";
+        // The claim's queries take longer to plan than to run: prepared once per connection, they are planned once.
+        // A connection string that sets Max Auto Prepare (0 behind a pooler that cannot keep them) is left as it is.
+        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 32;
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        // The owner lock's and the listener's connections: each its own physical connection, never pooled, since
+        // closing it must end the session that holds the owner lock. Idle for hours, so kept alive: a server or a
+        // proxy that drops idle sessions would end the lock (and the replica's claims with it), and a peer that
+        // vanished without closing is noticed instead of being waited on forever.
+        builder.Pooling = false;
+        builder.KeepAlive = 30;
+        _ownerConnectionString = builder.ConnectionString;
+        OwnerId = Random.Shared.Next(1, int.MaxValue);
+    }
+
+    /// <summary>This store's owner id: in-flight items it claimed carry it.</summary>
+    public long OwnerId { get; private set; }
+
+    /// <summary>
+    /// Applies the migrations and takes the owner lock. Throws <see cref="InboxUnavailableException"/> when the
+    /// database cannot be reached; every operation tries again first, so the store heals once the database answers.
+    /// </summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized) return;
+        await _initialize.WaitAsync(cancellationToken);
+        try
+        {
+            if (_initialized) return;
+            await PostgresSchema.MigrateAsync(_dataSource, Now(), cancellationToken);
+            await TakeOwnershipAsync(cancellationToken);
+            if (_doorbell is not null && _listener is null)
+            {
+                var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _listener = Task.Run(() => ListenAsync(_doorbell, listening, _stopping.Token), CancellationToken.None);
+                // Listening before the store counts as open, so nothing committed after this goes unheard.
+                await listening.Task.WaitAsync(cancellationToken);
+            }
+            _initialized = true;
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
+        }
+        finally
+        {
+            _initialize.Release();
+        }
+    }
+
+    /// <summary>
+    /// Holds a session lock named by a fresh owner id on a connection of its own (another id when a live replica
+    /// happens to hold the same one). Also called when that connection broke (the database restarted): the claims of
+    /// the old id are then someone else's to recover, and what this store records about them is ignored by lease token.
+    /// </summary>
+    async Task TakeOwnershipAsync(CancellationToken cancellationToken)
+    {
+        if (_ownerConnection is not null) await _ownerConnection.DisposeAsync();
+        _ownerConnection = null;
+        var connection = new NpgsqlConnection(_ownerConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            for (var id = OwnerId; ; id = Random.Shared.Next(1, int.MaxValue))
+            {
+                await using var command = new NpgsqlCommand($"SELECT pg_try_advisory_lock({OwnerClass}, @id)", connection);
+                command.Parameters.AddWithValue("id", (int)id);
+                if (await command.ExecuteScalarAsync(cancellationToken) is true)
+                {
+                    OwnerId = id;
+                    break;
+                }
+            }
+            _ownerConnection = connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Every operation starts here: a store whose start found the database down initializes once it is up.</summary>
+    async ValueTask ReadyAsync(CancellationToken cancellationToken)
+    {
+        if (!_initialized) await InitializeAsync(cancellationToken);
+    }
+
+    public async Task<EnqueueResult> EnqueueAsync(IReadOnlyList<NewInboxItem> items)
+    {
+        if (items.Count == 0) return new EnqueueResult(0, 0);
+        // The first of each key only: a repeat in the same batch is a duplicate like a repeat of a stored key.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var unique = items.Where(i => seen.Add(i.Key)).ToList();
+        var now = Now();
+        try
+        {
+            await ReadyAsync(CancellationToken.None);
+            await using var connection = await _dataSource.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            // Shared, so inserts wait only for a claim of the same alerts (a millisecond), never for each other.
+            // Sorted anyway: the order of waits is the same for every insert.
+            var locks = unique.Select(i => AlertLock(i.Alert.Route, i.Alert.Fingerprint)).Distinct().Order().ToArray();
+            await using (var lockCommand = new NpgsqlCommand($"SELECT count(pg_advisory_xact_lock_shared({PostgresSchema.LockClass}, l)) FROM unnest(@locks) AS l", connection, transaction))
+            {
+                lockCommand.Parameters.AddWithValue("locks", locks);
+                await lockCommand.ExecuteScalarAsync();
+            }
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO inbox_items(key, route, fingerprint, starts_at, resolved, alert_lock, alert, trace_parent,
+                                        state, next_attempt_at, created_at, updated_at)
+                SELECT k, r, f, s, res, l, a, t, 'pending', @now, @now, @now
+                FROM unnest(@keys, @routes, @fingerprints, @starts, @resolved, @locks, @alerts, @traces) WITH ORDINALITY AS u(k, r, f, s, res, l, a, t, n)
+                ORDER BY n
+                ON CONFLICT (key) DO NOTHING
+                """, connection, transaction);
+            insert.Parameters.AddWithValue("now", now);
+            insert.Parameters.AddWithValue("keys", unique.Select(i => i.Key).ToArray());
+            insert.Parameters.AddWithValue("routes", unique.Select(i => i.Alert.Route).ToArray());
+            insert.Parameters.AddWithValue("fingerprints", unique.Select(i => i.Alert.Fingerprint).ToArray());
+            insert.Parameters.AddWithValue("starts", unique.Select(i => i.Alert.StartsAt.UtcTicks).ToArray());
+            insert.Parameters.AddWithValue("resolved", unique.Select(i => i.Alert.IsResolved).ToArray());
+            insert.Parameters.AddWithValue("locks", unique.Select(i => AlertLock(i.Alert.Route, i.Alert.Fingerprint)).ToArray());
+            insert.Parameters.AddWithValue("alerts", unique.Select(i => i.AlertJson).ToArray());
+            insert.Parameters.Add(new NpgsqlParameter("traces", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = unique.Select(i => i.TraceParent).ToArray() });
+            var inserted = await insert.ExecuteNonQueryAsync();
+            if (inserted > 0)
+            {
+                // Delivered to every listening replica at commit (none if this rolls back).
+                await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @count)", connection, transaction);
+                notify.Parameters.AddWithValue("channel", Channel);
+                notify.Parameters.AddWithValue("count", inserted.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                await notify.ExecuteNonQueryAsync();
+            }
+            await transaction.CommitAsync();
+            return new EnqueueResult(inserted, items.Count - inserted);
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            // The intake answers 503 and Alertmanager retries: nothing was acknowledged that is not committed.
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>The channel of "new items committed"; its payload is how many.</summary>
+    const string Channel = "crashloop_webhook_inbox";
+
+    /// <summary>
+    /// Rings <paramref name="doorbell"/> for each notification on <see cref="Channel"/>, on a connection of its own,
+    /// for the life of the store. After a broken connection (the database restarted) it rings once more, since items
+    /// may have come while nobody listened, and listens again; the workers' poll covers the gap meanwhile.
+    /// </summary>
+    async Task ListenAsync(InboxDoorbell doorbell, TaskCompletionSource listening, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(_ownerConnectionString);
+                connection.Notification += (_, e) =>
+                    doorbell.Ring(int.TryParse(e.Payload, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 1);
+                await connection.OpenAsync(stopping);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                    await listen.ExecuteNonQueryAsync(stopping);
+                listening.TrySetResult();
+                while (true) await connection.WaitAsync(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                // The start goes on without it (the workers poll); the next round listens again.
+                listening.TrySetResult();
+                doorbell.Ring();
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stopping); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    /// <summary>The advisory lock of an alert (route + fingerprint): the first 4 bytes of its hash, in 0..AlertLocks-1.</summary>
+    internal static int AlertLock(string route, string fingerprint)
+    {
+        Span<byte> hash = stackalloc byte[16];
+        InboxKey.Hash128(AlertOrder.AlertOf(route, fingerprint), hash);
+        return (int)(BinaryPrimitives.ReadUInt32BigEndian(hash) % AlertLocks);
+    }
+
+    long Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The database is down, unreachable or restarting, as opposed to a mistake in a query.</summary>
+    static bool IsUnavailable(Exception ex) => ex switch
+    {
+        InboxUnavailableException => true,
+        PostgresException pg => pg.IsTransient || pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState is "57P01" or "57P02" or "57P03" or "25006",
+        NpgsqlException => true, // raised by the client: connection refused, broken, timed out
+        SocketException or TimeoutException or IOException => true,
+        _ => false,
+    };
+
+    static InboxUnavailableException Unavailable(Exception ex) => ex as InboxUnavailableException
+        ?? new InboxUnavailableException($"the PostgreSQL inbox is unavailable: {ex.Message}", ex);
+
+    int _disposed;
+
+    /// <summary>Idempotent: the host's inbox startup and the service container both dispose it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _stopping.CancelAsync();
+        if (_listener is not null) await _listener;
+        if (_ownerConnection is { } owner)
+        {
+            // Released before closing, so a store opened right after (a restart) finds this one's claims ownerless:
+            // the server ends the closed session's locks only when it notices, a moment later.
+            try
+            {
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", owner);
+                await command.ExecuteNonQueryAsync();
+            }
+            catch (Exception ex) when (IsUnavailable(ex))
+            {
+                // The session is gone, and its locks with it.
+            }
+            await owner.DisposeAsync();
+        }
+        await _dataSource.DisposeAsync();
+    }
+}

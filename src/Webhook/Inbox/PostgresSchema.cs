@@ -1,0 +1,144 @@
+using Npgsql;
+
+namespace Webhook.Inbox;
+
+/// <summary>
+/// The PostgreSQL inbox's tables as numbered migrations, applied at start under a transaction-scoped advisory lock:
+/// replicas starting together take turns, and each applies only the versions not yet recorded. A migration is never
+/// edited once released; a change is a new entry at the end.
+/// </summary>
+static class PostgresSchema
+{
+    /// <summary>The first key of every advisory lock the inbox takes (the second names what is locked).</summary>
+    public const int LockClass = 0x1B0C_0E01;
+
+    /// <summary>Second key of the lock held while migrating (alert locks are 0..AlertLocks-1, so no clash).</summary>
+    const int MigrationLock = -1;
+
+    static readonly string[] Migrations =
+    [
+        // 1: times are Unix milliseconds from the service's clock (not the server's now()), as in the SQLite store;
+        // alert_lock is the per-alert advisory lock (route + fingerprint, hashed) that orders an alert's claims and
+        // inserts across replicas; lease_owner is the replica holding the claim (see PostgresInbox.OwnerClass).
+        """
+        CREATE TABLE inbox_items(
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            key text NOT NULL UNIQUE,
+            route text NOT NULL,
+            fingerprint text NOT NULL,
+            starts_at bigint NOT NULL,
+            resolved boolean NOT NULL,
+            alert_lock integer NOT NULL,
+            alert text NOT NULL,
+            state text NOT NULL,
+            attempts integer NOT NULL DEFAULT 0,
+            next_attempt_at bigint NOT NULL,
+            created_at bigint NOT NULL,
+            updated_at bigint NOT NULL,
+            requeued_at bigint,
+            last_error text,
+            trace_parent text,
+            lease_until bigint,
+            lease_token bigint,
+            lease_owner bigint);
+        -- Each route's due order for claims; the open items of an alert for the order check (and the routes that
+        -- have any); finished items for the purge.
+        CREATE INDEX inbox_items_route_due ON inbox_items(route, next_attempt_at, id) WHERE state = 'pending';
+        CREATE INDEX inbox_items_leased ON inbox_items(lease_until) WHERE state = 'inflight';
+        CREATE INDEX inbox_items_open ON inbox_items(route, fingerprint, id) WHERE state IN ('pending', 'inflight');
+        CREATE INDEX inbox_items_finished ON inbox_items(state, updated_at) WHERE state NOT IN ('pending', 'inflight');
+        CREATE TABLE inbox_deliveries(
+            item_id bigint NOT NULL,
+            destination text NOT NULL,
+            delivered_at bigint NOT NULL,
+            PRIMARY KEY(item_id, destination));
+        """,
+        // 2: the Slack Web API notifier's incidents, steps and attempts (ISlackIncidentStore), as in the SQLite file
+        // but with times as Unix milliseconds of the service's clock. Incidents are found open by key or by pod, and
+        // purged by age; the pods of an incident are joined on (destination, ts) like the SQLite store does.
+        """
+        CREATE TABLE slack_incidents(
+            destination text NOT NULL,
+            incident_key text NOT NULL,
+            channel text NOT NULL,
+            ts text NOT NULL,
+            opened_at bigint NOT NULL,
+            resolved_at bigint,
+            message_json text NOT NULL,
+            PRIMARY KEY(destination, channel, ts));
+        CREATE INDEX slack_incidents_open ON slack_incidents(destination, incident_key, opened_at) WHERE resolved_at IS NULL;
+        CREATE INDEX slack_incidents_ts ON slack_incidents(destination, ts);
+        CREATE TABLE slack_incident_pods(
+            destination text NOT NULL,
+            ts text NOT NULL,
+            fingerprint text NOT NULL,
+            firing boolean NOT NULL,
+            PRIMARY KEY(destination, ts, fingerprint));
+        CREATE INDEX slack_incident_pods_fingerprint ON slack_incident_pods(destination, fingerprint);
+        CREATE TABLE slack_steps(
+            destination text NOT NULL,
+            idempotency_key text NOT NULL,
+            step text NOT NULL,
+            ts text,
+            done_at bigint NOT NULL,
+            PRIMARY KEY(destination, idempotency_key, step));
+        CREATE INDEX slack_steps_done ON slack_steps(done_at);
+        CREATE TABLE slack_attempts(
+            destination text NOT NULL,
+            idempotency_key text NOT NULL,
+            step text NOT NULL,
+            attempted_at bigint NOT NULL,
+            PRIMARY KEY(destination, idempotency_key, step));
+        CREATE INDEX slack_attempts_at ON slack_attempts(attempted_at);
+        """,
+        // 3: pods held for storm digests (IStormStore). The primary key holds a pod once per destination whichever
+        // replica offers it; seq orders pods added at the same instant (SQLite's rowid); owner is the replica whose
+        // storm gate holds the batch in memory (its inbox owner id): only batches of a replica that is gone are
+        // recovered by another.
+        """
+        CREATE TABLE storm_entries(
+            seq bigint GENERATED ALWAYS AS IDENTITY,
+            destination text NOT NULL,
+            idempotency_key text NOT NULL,
+            batch_id text NOT NULL,
+            batch_key text NOT NULL,
+            expected integer NOT NULL,
+            entry_json text NOT NULL,
+            added_at bigint NOT NULL,
+            owner bigint NOT NULL,
+            PRIMARY KEY(destination, idempotency_key));
+        CREATE INDEX storm_entries_pending ON storm_entries(destination, added_at, seq);
+        CREATE INDEX storm_entries_batch ON storm_entries(destination, batch_id);
+        """,
+    ];
+
+    public static int Latest => Migrations.Length;
+
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, long now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand($"""
+            SELECT pg_advisory_xact_lock({LockClass}, {MigrationLock});
+            CREATE TABLE IF NOT EXISTS inbox_schema(version integer PRIMARY KEY, applied_at bigint NOT NULL);
+            """, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        int applied;
+        await using (var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM inbox_schema", connection, transaction))
+            applied = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        if (applied > Latest)
+            throw new InboxUnavailableException(
+                $"the database's inbox schema is version {applied}, newer than this service's {Latest}: a newer release created it; roll forward, not back");
+        for (var version = applied + 1; version <= Latest; version++)
+        {
+            await using var command = new NpgsqlCommand(
+                Migrations[version - 1] + ";\nINSERT INTO inbox_schema(version, applied_at) VALUES (@version, @now);", connection, transaction);
+            command.Parameters.AddWithValue("version", version);
+            command.Parameters.AddWithValue("now", now);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Text.Json;
+using Webhook.Diagnosis;
+using Webhook.Notify.Storm;
+using Webhook.Tests.Notify;
+
+namespace Webhook.Tests.Storage;
+
+/// <summary>
+/// What every storm store must do (see <see cref="IStormStore"/>), as tests: a store passes by deriving from this
+/// class and opening itself in <see cref="OpenAsync"/> (SQLite: <see cref="SqliteStormStoreTests"/>; a PostgreSQL
+/// store adds one more subclass).
+/// </summary>
+public abstract class StormStoreContract : IAsyncLifetime
+{
+    const string Slack = "default/slack", Teams = "default/teams";
+    static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2026-11-24T10:00:00Z");
+    static readonly StormBatchInfo GroupBatch = new("batch-1", "firing|group|g1", 3), WindowBatch = new("batch-2", "firing|window", int.MaxValue);
+
+    IStormStore _store = null!;
+    static CancellationToken None => CancellationToken.None;
+
+    /// <summary>A store over the same data each time it is called (a restart).</summary>
+    protected abstract Task<IStormStore> OpenAsync();
+
+    public async Task InitializeAsync() => _store = await OpenAsync();
+
+    public virtual Task DisposeAsync() => CloseAsync();
+
+    async Task CloseAsync()
+    {
+        if (_store is IAsyncDisposable disposable) await disposable.DisposeAsync();
+    }
+
+    async Task RestartAsync()
+    {
+        await CloseAsync();
+        _store = await OpenAsync();
+    }
+
+    static StormEntry Pod(string pod, string cause = Causes.ConfigError) => StormEntry.From(Samples.For(cause, pod: pod), NotifyTestKit.Content);
+
+    static string Json(object value) => JsonSerializer.Serialize(value);
+
+    [Fact]
+    public async Task HeldPodsComeBackAfterARestartPerBatchOldestFirstInTheOrderAdded()
+    {
+        Assert.True(await _store.AddAsync(Slack, WindowBatch, Pod("w-1"), T0.AddSeconds(1), None));
+        Assert.True(await _store.AddAsync(Slack, GroupBatch, Pod("g-1"), T0, None));
+        Assert.True(await _store.AddAsync(Slack, GroupBatch, Pod("g-2", Causes.OomKilled), T0.AddSeconds(2), None));
+        // Added at the same instant: the order they were added in.
+        Assert.True(await _store.AddAsync(Slack, GroupBatch, Pod("g-3"), T0.AddSeconds(2), None));
+        await RestartAsync();
+
+        var pending = await _store.PendingAsync(Slack, None);
+        Assert.Equal([GroupBatch, WindowBatch], pending.Select(p => p.Batch));
+        var group = pending[0];
+        Assert.Equal(T0, group.FirstAdded);
+        Assert.Equal(["fp-shop-g-1", "fp-shop-g-2", "fp-shop-g-3"], group.Entries.Select(e => e.Fingerprint));
+        // What the digest is rendered from survives whole: the redacted content, the key, the fingerprint.
+        Assert.Equal(Json(Pod("g-2", Causes.OomKilled)), Json(group.Entries[1]));
+        Assert.Equal(T0.AddSeconds(1), pending[1].FirstAdded);
+        Assert.Empty(await _store.PendingAsync(Teams, None));
+    }
+
+    [Fact]
+    public async Task APodIsHeldOnceWhoeverAddsItAndWhicheverBatchItIsOfferedTo()
+    {
+        var pod = Pod("api-1");
+        // Several workers with the same pod at once (an item handed out again after a lease ran out): one wins.
+        var won = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => _store.AddAsync(Slack, GroupBatch, pod, T0.AddSeconds(i), None)));
+        Assert.Single(won, w => w);
+        await RestartAsync();
+        Assert.False(await _store.AddAsync(Slack, WindowBatch, pod, T0.AddMinutes(1), None));
+
+        var held = Assert.Single(await _store.PendingAsync(Slack, None));
+        Assert.Equal(GroupBatch, held.Batch);
+        Assert.Single(held.Entries);
+        // The same pod's digest for another chat is another matter.
+        Assert.True(await _store.AddAsync(Teams, GroupBatch, pod, T0, None));
+    }
+
+    [Fact]
+    public async Task ARemovedBatchLeavesWithAllItsPodsAndOnlyThatBatchOfThatDestination()
+    {
+        await _store.AddAsync(Slack, GroupBatch, Pod("g-1"), T0, None);
+        await _store.AddAsync(Slack, GroupBatch, Pod("g-2"), T0, None);
+        await _store.AddAsync(Slack, WindowBatch, Pod("w-1"), T0, None);
+        await _store.AddAsync(Teams, GroupBatch, Pod("g-1"), T0, None);
+
+        await _store.RemoveAsync(Slack, GroupBatch.Id, None);
+        await RestartAsync();
+
+        Assert.Equal([WindowBatch], (await _store.PendingAsync(Slack, None)).Select(p => p.Batch));
+        Assert.Equal([GroupBatch], (await _store.PendingAsync(Teams, None)).Select(p => p.Batch));
+        // Its pods may be held again (a re-fire after the digest was posted).
+        Assert.True(await _store.AddAsync(Slack, GroupBatch, Pod("g-1"), T0.AddMinutes(5), None));
+        await _store.RemoveAsync(Slack, "no-such-batch", None);
+    }
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Storm benchmark of the two inbox stores, on loopback: N alerts (default 2,000 pods) posted in groups by 8
+Alertmanager-like senders spread over the replicas, then drained by the pipeline (Kubernetes off, the console
+destination, so the store and the pipeline are measured, not a chat). Runs SQLite with 1 replica, PostgreSQL with 1
+and with 3 replicas (each its own local folder, one shared database), in the same run, and prints a Markdown table:
+intake (alerts acknowledged per second) and drain (seconds from the first post until nothing is open).
+
+PostgreSQL is Debian's (tests/run.sh installs it): initdb into a temporary folder, postgres on a free loopback port as
+the postgres user when run as root, stopped and removed at the end, like the tests' fixture.
+    usage: tests/bench/inbox-stores.py [alerts=2000] [group=50]
+"""
+import concurrent.futures, glob, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ALERTS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+GROUP = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+TOKEN = "bench-token"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def as_postgres(args):
+    return (["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] if os.geteuid() == 0 else []) + args
+
+
+class Postgres:
+    def __init__(self, work):
+        self.bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+        self.dir = os.path.join(work, "pg")
+        os.mkdir(self.dir, 0o700)
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+            os.chmod(work, 0o755)
+        self.port = free_port()
+        subprocess.run(as_postgres([f"{self.bin}/initdb", "-D", f"{self.dir}/data", "-U", "postgres", "--auth=trust", "--no-locale", "--no-sync"]),
+                       check=True, stdout=subprocess.DEVNULL, cwd="/")
+        subprocess.run(as_postgres([f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/log", "-w", "start", "-o",
+                                    f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.dir}"]),
+                       check=True, stdout=subprocess.DEVNULL, cwd="/")
+        self.databases = 0
+
+    def new_database(self):
+        self.databases += 1
+        name = f"bench{self.databases}"
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+        return f"Host=127.0.0.1;Port={self.port};Username=postgres;Database={name};Maximum Pool Size=30"
+
+    def stop(self):
+        subprocess.run(as_postgres([f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop"]), stdout=subprocess.DEVNULL, cwd="/")
+
+
+def start_service(folder, settings):
+    port = free_port()
+    env = dict(os.environ, ASPNETCORE_URLS=f"http://127.0.0.1:{port}", Kubernetes__Enabled="false", Auth__BearerToken=TOKEN,
+               Logging__LogLevel__Default="Warning", Inbox__Path=os.path.join(folder, "inbox.db"), **settings)
+    os.makedirs(folder, exist_ok=True)
+    log = open(os.path.join(folder, "service.log"), "w")
+    process = subprocess.Popen(["dotnet", os.path.join(ROOT, "src/Webhook/bin/Release/net10.0/Webhook.dll")], env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if urllib.request.urlopen(f"{url}/readyz", timeout=2).status == 200:
+                return process, url
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"service did not get ready: {open(os.path.join(folder, 'service.log')).read()}")
+
+
+def group(first, count):
+    alerts = [{"status": "firing", "fingerprint": f"storm-{i:05d}", "startsAt": "2026-11-24T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+               "labels": {"alertname": "KubePodCrashLooping", "namespace": "shop", "pod": f"api-{i}", "container": "api"},
+               "annotations": {}} for i in range(first, first + count)]
+    return json.dumps({"version": "4", "groupKey": "{}:{alertname=\"KubePodCrashLooping\"}", "status": "firing", "receiver": "crashloop",
+                       "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://am", "alerts": alerts}).encode()
+
+
+def post(url, body):
+    while True:  # as Alertmanager: a non-2xx is sent again
+        request = urllib.request.Request(f"{url}/alerts", data=body, method="POST",
+                                         headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                if 200 <= answer.status < 300:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.05)
+
+
+def open_items(url):
+    inbox = json.load(urllib.request.urlopen(f"{url}/status", timeout=10))["inbox"]
+    return inbox["pending"] + inbox["inFlight"], inbox["delivered"]
+
+
+def run(name, work, replicas, settings):
+    processes = [start_service(os.path.join(work, f"{name}-{r}"), settings) for r in range(replicas)]
+    try:
+        urls = [url for _, url in processes]
+        bodies = [(urls[n % len(urls)], group(first, min(GROUP, ALERTS - first))) for n, first in enumerate(range(0, ALERTS, GROUP))]
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(8) as senders:
+            list(senders.map(lambda b: post(*b), bodies))
+        acknowledged = time.monotonic() - started
+        while True:
+            waiting, delivered = open_items(urls[0])
+            if waiting == 0 and delivered >= ALERTS:
+                break
+            time.sleep(0.05)
+        drained = time.monotonic() - started
+        return f"| {name} | {replicas} | {ALERTS / acknowledged:.0f} | {drained:.1f} | {ALERTS / drained:.0f} |"
+    finally:
+        for process, _ in processes:
+            process.terminate()
+            process.wait(30)
+
+
+def main():
+    subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(ROOT, "src/Webhook"), "-v", "q", "-nologo"], check=True, stdout=subprocess.DEVNULL)
+    work = tempfile.mkdtemp(prefix="inbox-stores-")
+    postgres = None
+    try:
+        rows = [run("sqlite", work, 1, {})]
+        postgres = Postgres(work)
+        for replicas in (1, 3):
+            rows.append(run("postgres", work, replicas, {"Inbox__Provider": "postgres", "Inbox__ConnectionString": postgres.new_database()}))
+    finally:
+        if postgres:
+            postgres.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{ALERTS} alerts in groups of {GROUP}, 8 senders, console destination, Kubernetes off, {os.cpu_count()} cores\n")
+    print("| store | replicas | intake alerts/s | drain s | drained alerts/s |\n| --- | ---: | ---: | ---: | ---: |")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
