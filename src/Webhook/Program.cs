@@ -39,7 +39,7 @@ return await CommandLine.RunAsync(args, (args, replay) => StartupGuard.RunAsync(
     builder.AddObservability();
     builder.Services.AddDemo(replay);
     // Health, readiness, status, and the start-up checks of configuration.
-    builder.Services.AddHostedService<StartupChecks>();
+    builder.Services.AddOperations();
 
     var app = builder.Build();
     await app.ValidateConfigurationAsync();
@@ -48,7 +48,6 @@ return await CommandLine.RunAsync(args, (args, replay) => StartupGuard.RunAsync(
     app.MapAlerts();
     app.MapOperations();
     app.MapMetrics();
-    app.MapBenchmarkEndpoint();
     await app.RunAsync();
 }));
 

@@ -6,6 +6,13 @@ using Webhook.Collect;
 using Webhook.CollectBenchmark;
 using Webhook.Replay;
 
+if (args.Contains("--storm"))
+{
+    // tests/bench/storm.sh: dotnet run -c Release --project tests/Webhook.CollectBenchmark -- --storm HOST.dll [--pods 2000]
+    await StormPipelineBench.RunAsync(args[Array.IndexOf(args, "--storm") + 1], Arg("--pods", 2000));
+    return;
+}
+
 if (args.Contains("--follow-ups"))
 {
     // dotnet run -c Release --project tests/Webhook.CollectBenchmark -- --follow-ups [--pods 2000 --workloads 50 --rounds 200]

@@ -10,12 +10,14 @@ cd "$(dirname "$0")/../.."
 duration="${1:-10s}"; connections="${2:-50}"; rounds="${3:-3}"; warm="${4:-20s}"; port=5181
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 
-dotnet build -c Release src/Webhook -v q -nologo >/dev/null
+# The service through the test host (tests/Webhook.TestHost): the shipped service has neither the /bench/*
+# endpoints nor a way to keep its pipeline workers off.
+dotnet build -c Release tests/Webhook.TestHost -v q -nologo >/dev/null
 work="$(mktemp -d)"
 start() { # $1: inbox folder
-  Inbox__Path="$1/inbox.db" Auth__BearerToken=bench-token Benchmark__NoOpEndpoint=true \
-  Pipeline__Enabled=false Logging__LogLevel__Default=Warning \
-    dotnet src/Webhook/bin/Release/net10.0/Webhook.dll --urls "http://127.0.0.1:$port" >"$work/service.log" 2>&1 &
+  Inbox__Path="$1/inbox.db" Auth__BearerToken=bench-token Logging__LogLevel__Default=Warning \
+    dotnet tests/Webhook.TestHost/bin/Release/net10.0/Webhook.TestHost.dll --urls "http://127.0.0.1:$port" \
+      --no-pipeline --bench-endpoints >"$work/service.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 }

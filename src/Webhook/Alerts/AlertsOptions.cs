@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Webhook.Operations;
 
 namespace Webhook.Alerts;
 
@@ -7,7 +8,7 @@ public sealed class AlertsOptions
     public const string Section = "Alerts";
 
     /// <summary>Alert names to act on; others are acknowledged, counted and ignored.</summary>
-    [MinLength(1)]
+    [MinCount(1)]
     public string[] Names { get; set; } = ["KubePodCrashLooping"];
 
     /// <summary>Largest accepted request body; larger answers 413.</summary>

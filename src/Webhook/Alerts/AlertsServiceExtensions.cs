@@ -6,8 +6,8 @@ public static class AlertsServiceExtensions
 {
     public static IServiceCollection AddAlertIntake(this IServiceCollection services)
     {
-        services.AddValidatedOptions<AlertsOptions>(AlertsOptions.Section);
-        services.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
+        services.AddValidatedOptions<AlertsOptions>(AlertsOptions.Section, (o, s) => s.Bind(o));
+        services.AddValidatedOptions<AuthOptions>(AuthOptions.Section, (o, s) => s.Bind(o));
         services.AddSingleton<AlertsMetrics>();
         services.AddSingleton<AlertmanagerAuth>();
         services.AddSingleton<IntakeHandler>();

@@ -52,9 +52,13 @@ public sealed class KubernetesApi(IKubernetes client) : IKubernetesApi, IDisposa
     public Task<V1Node> GetNodeAsync(string name, CancellationToken ct) =>
         client.CoreV1.ReadNodeAsync(name, cancellationToken: ct);
 
+    // The client reads a custom object as a JsonElement; its raw text needs no (reflection-based) serializer.
     public async Task<string> GetPodMetricsAsync(string ns, string name, CancellationToken ct) =>
-        System.Text.Json.JsonSerializer.Serialize(
-            await client.CustomObjects.GetNamespacedCustomObjectAsync("metrics.k8s.io", "v1beta1", ns, "pods", name, cancellationToken: ct));
+        await client.CustomObjects.GetNamespacedCustomObjectAsync("metrics.k8s.io", "v1beta1", ns, "pods", name, cancellationToken: ct) switch
+        {
+            System.Text.Json.JsonElement element => element.GetRawText(),
+            var other => throw new InvalidOperationException($"metrics.k8s.io answered with a {other?.GetType().Name ?? "null"}, not JSON"),
+        };
     public Task<V1Service> GetServiceAsync(string ns, string name, CancellationToken ct) =>
         client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: ct);
 

@@ -1,4 +1,4 @@
-using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Webhook.Replay;
@@ -38,20 +38,25 @@ public static partial class DemoMode
             using var http = new HttpClient { BaseAddress = new Uri(address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1")) };
             if (configuration["Auth:BearerToken"] is { Length: > 0 } token) http.DefaultRequestHeaders.Authorization = new("Bearer", token);
             var now = DateTimeOffset.UtcNow;
-            var alerts = replay.Store.PodNames.Order().Select(p => new
+            // Built as a JSON tree, not anonymous types: Native AOT has no reflection-based serializer.
+            var alerts = new JsonArray(replay.Store.PodNames.Order().Select(p => (JsonNode)new JsonObject
             {
-                status = "firing",
-                labels = new Dictionary<string, string> { ["alertname"] = "KubePodCrashLooping", ["namespace"] = p.Ns, ["pod"] = p.Name, ["severity"] = "warning" },
-                annotations = new Dictionary<string, string> { ["summary"] = "Pod is crash looping." },
-                startsAt = now,
-                endsAt = "0001-01-01T00:00:00Z",
-                generatorURL = "http://prometheus.demo/graph",
-                fingerprint = $"demo-{p.Ns}-{p.Name}",
-            }).ToList();
-            var body = new { version = "4", status = "firing", receiver = "demo", groupKey = "{}:{alertname=\"KubePodCrashLooping\"}", externalURL = "http://alertmanager.demo", alerts };
+                ["status"] = "firing",
+                ["labels"] = new JsonObject { ["alertname"] = "KubePodCrashLooping", ["namespace"] = p.Ns, ["pod"] = p.Name, ["severity"] = "warning" },
+                ["annotations"] = new JsonObject { ["summary"] = "Pod is crash looping." },
+                ["startsAt"] = now.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                ["endsAt"] = "0001-01-01T00:00:00Z",
+                ["generatorURL"] = "http://prometheus.demo/graph",
+                ["fingerprint"] = $"demo-{p.Ns}-{p.Name}",
+            }).ToArray());
+            var body = new JsonObject
+            {
+                ["version"] = "4", ["status"] = "firing", ["receiver"] = "demo", ["groupKey"] = "{}:{alertname=\"KubePodCrashLooping\"}",
+                ["externalURL"] = "http://alertmanager.demo", ["alerts"] = alerts,
+            };
             try
             {
-                var response = await http.PostAsJsonAsync("/alerts", body);
+                var response = await http.PostAsync("/alerts", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
                 LogPosted(logger, alerts.Count, (int)response.StatusCode);
             }
             catch (HttpRequestException ex)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Webhook.Operations;
 
 namespace Webhook.Inbox;
 
@@ -26,7 +27,7 @@ public sealed class InboxOptions : IValidatableObject
     public int MaxBatch { get; set; } = 512;
 
     /// <summary>How long a write waits for a lock held by someone else before the intake answers 503.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
+    [TimeSpanRange("00:00:00.010", "00:05:00")]
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -37,11 +38,11 @@ public sealed class InboxOptions : IValidatableObject
     public long MaxWalBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>Delivered items are kept this long, so a late duplicate is still recognised.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    [TimeSpanRange("00:01:00", "365.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Failed and dead items are kept this long (to be seen on /status and re-queued), then deleted.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    [TimeSpanRange("00:01:00", "365.00:00:00")]
     public TimeSpan FailedRetention { get; set; } = TimeSpan.FromDays(14);
 
     /// <summary>

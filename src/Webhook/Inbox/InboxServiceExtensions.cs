@@ -9,7 +9,7 @@ public static class InboxServiceExtensions
 {
     public static IServiceCollection AddInbox(this IServiceCollection services)
     {
-        services.AddValidatedOptions<InboxOptions>(InboxOptions.Section);
+        services.AddValidatedOptions<InboxOptions>(InboxOptions.Section, (o, s) => s.Bind(o));
         services.AddSingleton<SqliteInbox>();
         services.AddSingleton<PostgresInbox>();
         // The pipeline and the endpoints see the store's interface: Inbox:Provider picks the engine behind it.

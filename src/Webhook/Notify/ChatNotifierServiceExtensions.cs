@@ -1,3 +1,4 @@
+using Webhook.Operations;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Webhook.Notify.Content;
@@ -18,7 +19,7 @@ public static class ChatNotifierServiceExtensions
         services.TryAddSingleton(new SecretRedactor(configuration.GetSection("Redaction:ExtraPatterns").Get<string[]>()));
         services.TryAddSingleton<ContentBuilder>();
         services.AddDeliveryResilience();
-        services.AddOptions<StormOptions>().BindConfiguration(StormOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<StormOptions>(StormOptions.Section, (o, s) => s.Bind(o));
         // The notifiers' state, in the inbox's storage (its SQLite file and write gate); tables made on first use, so
         // the Slack ones only when a route has a bot token. TryAdd: stores of another engine, registered with the
         // inbox's, come first.
@@ -40,7 +41,7 @@ public static class ChatNotifierServiceExtensions
     public static IServiceCollection AddDeliveryResilience(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<DeliveryResilienceOptions>().BindConfiguration(DeliveryResilienceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<DeliveryResilienceOptions>(DeliveryResilienceOptions.Section, (o, s) => s.Bind(o));
         services.TryAddSingleton<DeliveryResilience>();
         services.TryAddSingleton<DestinationPacer>();
         services.TryAddSingleton<StormGates>();

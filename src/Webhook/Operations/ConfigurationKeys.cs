@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Microsoft.Extensions.Options;
 
@@ -12,28 +13,55 @@ namespace Webhook.Operations;
 /// </summary>
 public static class ConfigurationKeys
 {
-    /// <summary>Sections whose every key is known: each is bound to the classes that declare <c>const string Section</c> with its name.</summary>
+    /// <summary>Sections whose every key is known: each is bound to the classes that declare <c>const string Section</c> with its name (<see cref="SectionTypes"/>).</summary>
     public static readonly string[] CheckedSections = ["Auth", "Alerts", "Inbox", "Pipeline", "Kubernetes", "Delivery", "Storm"];
 
     /// <summary>The destinations of a route (Routes:{name}:{kind}:...), each bound to its options class.</summary>
     public static readonly IReadOnlyDictionary<string, Type> Destinations = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase)
     {
-        ["Slack"] = typeof(Notify.Slack.SlackOptions),
-        ["Teams"] = typeof(Notify.Teams.TeamsOptions),
-        ["Webhook"] = typeof(Notify.Webhook.WebhookOptions),
+        ["Slack"] = Keep<Notify.Slack.SlackOptions>(),
+        ["Teams"] = Keep<Notify.Teams.TeamsOptions>(),
+        ["Webhook"] = Keep<Notify.Webhook.WebhookOptions>(),
     };
 
     /// <summary>Logging: the framework's own sections (free-form below them) and our Format.</summary>
     static readonly string[] LoggingKeys = ["LogLevel", "Format", "Console", "Debug", "EventSource", "EventLog", "OpenTelemetry"];
     static readonly string[] LoggingFormats = ["simple", "json"];
 
-    /// <summary>Each checked section and the options classes bound to it, found by reflection.</summary>
-    public static IReadOnlyDictionary<string, Type[]> SectionTypes { get; } = CheckedSections.ToDictionary(
-        s => s,
-        s => typeof(ConfigurationKeys).Assembly.GetTypes()
-            .Where(t => t.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } f && (string?)f.GetRawConstantValue() == s)
-            .ToArray(),
-        StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// Each checked section and the options classes bound to it. Listed, not found by scanning the assembly (which
+    /// Native AOT cannot do): ConfigurationKeyTests checks that every class declaring one of these sections is here.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Type[]> SectionTypes { get; } = new Dictionary<string, Type[]>(StringComparer.OrdinalIgnoreCase)
+    {
+        [Alerts.AuthOptions.Section] = [Keep<Alerts.AuthOptions>()],
+        [Alerts.AlertsOptions.Section] = [Keep<Alerts.AlertsOptions>()],
+        [Inbox.InboxOptions.Section] = [Keep<Inbox.InboxOptions>()],
+        [Pipeline.PipelineOptions.Section] = [Keep<Pipeline.PipelineOptions>()],
+        [Collect.KubernetesOptions.Section] = [Keep<Collect.KubernetesOptions>()],
+        [Notify.Delivery.DeliveryResilienceOptions.Section] = [Keep<Notify.Delivery.DeliveryResilienceOptions>()],
+        [Notify.Storm.StormOptions.Section] = [Keep<Notify.Storm.StormOptions>()],
+    };
+
+    /// <summary>
+    /// The types below the options classes that the check walks into (nested options, the collections of their
+    /// properties), kept for reflection under Native AOT like the classes themselves. ConfigurationKeyTests checks
+    /// that every type the walk can reach is here or in <see cref="SectionTypes"/> / <see cref="Destinations"/>.
+    /// </summary>
+    public static readonly Type[] NestedTypes =
+    [
+        Keep<Collect.NamespaceFilterOptions>(), Keep<Collect.LogOptions>(), Keep<Notify.Delivery.RateOptions>(),
+        Keep<Dictionary<string, Notify.Delivery.RateOptions>>(), Keep<Dictionary<string, string>>(), Keep<List<string>>(), Keep<string[]>(),
+    ];
+
+    const DynamicallyAccessedMemberTypes Reflected = DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.Interfaces;
+
+    /// <summary>typeof(T), with what the check reads of T (its properties and interfaces) kept when trimming.</summary>
+    static Type Keep<[DynamicallyAccessedMembers(Reflected)] T>() => typeof(T);
+
+    // The walk goes from a property to its type, which the trimmer cannot follow; every type it reaches is kept
+    // by Keep<T> above (a test checks the lists are complete), so the reflection below finds what it looks for.
+    const string KeptByList = "Every type the walk reaches is listed with Keep<T> in SectionTypes, Destinations or NestedTypes.";
 
     /// <summary>Splits one-value list keys at commas, then checks every key; throws with one line per mistake.</summary>
     public static void Check(IConfiguration configuration)
@@ -62,6 +90,8 @@ public static class ConfigurationKeys
             throw new OptionsValidationException("Configuration", typeof(IConfiguration), errors);
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = KeptByList)]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = KeptByList)]
     static void CheckObject(IConfiguration configuration, IConfigurationSection section, Type[] types, List<string> errors)
     {
         var properties = types.SelectMany(Bindable).ToList();
@@ -75,6 +105,8 @@ public static class ConfigurationKeys
         }
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = KeptByList)]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = KeptByList)]
     static void CheckValue(IConfiguration configuration, IConfigurationSection section, Type type, List<string> errors)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
@@ -123,6 +155,8 @@ public static class ConfigurationKeys
     }
 
     /// <summary>Properties the binder sets: public with a setter, or a collection it fills in place.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = KeptByList)]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = KeptByList)]
     static IEnumerable<PropertyInfo> Bindable(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0 && (p.SetMethod?.IsPublic == true || (!IsScalar(p.PropertyType) && p.GetMethod?.IsPublic == true)));
@@ -136,11 +170,15 @@ public static class ConfigurationKeys
             || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(Uri) || type == typeof(Guid);
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = KeptByList)]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = KeptByList)]
     static Type? DictionaryValueType(Type type) =>
         type.GetInterfaces().Append(type)
             .FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>) && i.GetGenericArguments()[0] == typeof(string))
             ?.GetGenericArguments()[1];
 
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = KeptByList)]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = KeptByList)]
     static Type? ListElementType(Type type) =>
         type.IsArray ? type.GetElementType()
         : type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0] is { } element

@@ -1,42 +1,52 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 
 namespace Webhook.Operations;
 
 public static class OptionsRegistration
 {
-    /// <summary>Binds a section, checks its data annotations at start, and names failures by configuration key.</summary>
-    public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, string section) where T : class
+    const DynamicallyAccessedMemberTypes Members = DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicParameterlessConstructor;
+
+    /// <summary>
+    /// Binds a section, checks its data annotations at start, and names failures by configuration key. The caller
+    /// passes <c>(o, s) =&gt; s.Bind(o)</c> with its concrete type, so that the configuration binder's source
+    /// generator writes the binding (a call on a generic <typeparamref name="T"/> would need reflection, which
+    /// Native AOT does not have).
+    /// </summary>
+    public static OptionsBuilder<T> AddValidatedOptions<[DynamicallyAccessedMembers(Members)] T>(
+        this IServiceCollection services, string section, Action<T, IConfigurationSection> bind) where T : class
     {
         services.AddSingleton<IValidateOptions<T>>(new SectionValidator<T>(section));
         return services.AddOptions<T>()
-            .Configure<IConfiguration>((options, configuration) => Bind(options, configuration.GetSection(section)))
+            .Configure<IConfiguration>((options, configuration) => Bind(options, configuration.GetSection(section), bind))
             .ValidateOnStart();
     }
 
     /// <summary>
     /// Binds like BindConfiguration, except that a configured list replaces the class's default list instead of
-    /// being appended to it (Alerts:Names=Foo acts on Foo, not on KubePodCrashLooping and Foo).
+    /// being appended to it (Alerts:Names=Foo acts on Foo, not on KubePodCrashLooping and Foo): the binder makes a
+    /// new list for a list property that is null.
     /// </summary>
-    static void Bind<T>(T options, IConfigurationSection section) where T : class
+    static void Bind<[DynamicallyAccessedMembers(Members)] T>(T options, IConfigurationSection section, Action<T, IConfigurationSection> bind) where T : class
     {
         foreach (var property in typeof(T).GetProperties().Where(p => p.SetMethod?.IsPublic == true))
         {
             if (!section.GetSection(property.Name).GetChildren().Any()) continue;
-            if (property.PropertyType.IsArray)
-                property.SetValue(options, Array.CreateInstance(property.PropertyType.GetElementType()!, 0));
-            else if (property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(List<>))
-                property.SetValue(options, Activator.CreateInstance(property.PropertyType));
+            if (property.PropertyType.IsArray
+                || (property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(List<>)))
+                property.SetValue(options, null);
         }
-        section.Bind(options);
+        bind(options, section);
     }
 
-    sealed class SectionValidator<T>(string section) : IValidateOptions<T> where T : class
+    sealed class SectionValidator<[DynamicallyAccessedMembers(Members)] T>(string section) : IValidateOptions<T> where T : class
     {
+        [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The validator reads the public properties of T (an options class: sealed, so the instance is a T), which the annotation on T keeps, and their attributes.")]
         public ValidateOptionsResult Validate(string? name, T options)
         {
             var results = new List<ValidationResult>();
-            if (Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+            if (Validator.TryValidateObject(options, new ValidationContext(options, typeof(T).Name, null, null), results, validateAllProperties: true))
                 return ValidateOptionsResult.Success;
             return ValidateOptionsResult.Fail(results.Select(Describe));
         }

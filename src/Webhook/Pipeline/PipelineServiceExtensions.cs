@@ -10,7 +10,7 @@ public static class PipelineServiceExtensions
 {
     public static IServiceCollection AddPipeline(this IServiceCollection services)
     {
-        services.AddValidatedOptions<PipelineOptions>(PipelineOptions.Section);
+        services.AddValidatedOptions<PipelineOptions>(PipelineOptions.Section, (o, s) => s.Bind(o));
         services.TryAddSingleton(TimeProvider.System);
         // Fallbacks: the Kubernetes collector and the classifier replace these when registered.
         services.TryAddSingleton<IPodCollector, AlertOnlyCollector>();

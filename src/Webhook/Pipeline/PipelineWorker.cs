@@ -46,11 +46,6 @@ public sealed partial class PipelineWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.Enabled)
-        {
-            LogDisabled(logger);
-            return;
-        }
         var recovered = await inbox.RecoverInFlightAsync(stoppingToken);
         if (recovered > 0) LogRecovered(logger, recovered);
 
@@ -153,9 +148,6 @@ public sealed partial class PipelineWorker(
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "Picked up {Count} item(s) that were in flight when the process stopped")]
     static partial void LogRecovered(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Pipeline:Enabled is false: alerts are stored but not processed")]
-    static partial void LogDisabled(ILogger logger);
 
     [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Processing {Key} failed")]
     static partial void LogItemFailed(ILogger logger, Exception exception, string key);

@@ -12,8 +12,7 @@ public sealed class BasicAuthTests : IAsyncLifetime
         ["Auth:BearerToken"] = "",
         ["Auth:Username"] = "alertmanager",
         ["Auth:Password"] = "s3cret",
-        ["Pipeline:Enabled"] = "false",
-    });
+    }, pipeline: false);
 
     public Task InitializeAsync() => Task.CompletedTask;
     public async Task DisposeAsync() => await _app.DisposeAsync();

@@ -172,6 +172,43 @@ public sealed partial class ConfigurationKeyTests
     static string Normalize(string key) =>
         string.Join(':', key.Split(':').Where(s => !(s.StartsWith('{') || s == "N" || s == "*")));
 
+    /// <summary>
+    /// The check's lists stand in for a scan of the assembly (Native AOT can do neither the scan nor reflection on
+    /// types it did not keep): every options class that declares a checked section is listed, and so is every type
+    /// the check walks into from their properties, or its keys would all be "unknown" in the published image.
+    /// </summary>
+    [Fact]
+    public void TheCheckListsEveryOptionsClassAndEveryTypeItWalksInto()
+    {
+        var declaring = typeof(ConfigurationKeys).Assembly.GetTypes()
+            .Where(t => t.GetField("Section", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static) is { IsLiteral: true } f
+                        && ConfigurationKeys.CheckedSections.Contains((string?)f.GetRawConstantValue(), StringComparer.OrdinalIgnoreCase));
+        foreach (var type in declaring)
+        {
+            var section = (string)type.GetField("Section")!.GetRawConstantValue()!;
+            Assert.True(ConfigurationKeys.SectionTypes.TryGetValue(section, out var listed) && listed.Contains(type),
+                $"{type.Name} declares section {section} but is not in ConfigurationKeys.SectionTypes");
+        }
+        var kept = ConfigurationKeys.SectionTypes.Values.SelectMany(t => t).Concat(ConfigurationKeys.Destinations.Values)
+            .Concat(ConfigurationKeys.NestedTypes).ToHashSet();
+        var reached = new HashSet<Type>();
+        // The check reads the properties of classes only; of a collection it reads the interfaces and the element type.
+        foreach (var type in kept.Where(t => !t.IsGenericType && !t.IsArray).ToList()) Walk(type);
+        var missing = reached.Except(kept).Select(t => t.ToString()).Order().ToList();
+        Assert.True(missing.Count == 0, $"types the check reflects on but ConfigurationKeys.NestedTypes does not keep: {string.Join(", ", missing)}");
+
+        void Walk(Type type)
+        {
+            foreach (var property in type.GetProperties())
+            {
+                var t = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+                if (t.IsPrimitive || t.IsEnum || t == typeof(string) || t.IsValueType || t == typeof(Uri) || !reached.Add(t)) continue;
+                if (t.IsGenericType) foreach (var argument in t.GetGenericArguments()) if (argument.IsClass && argument != typeof(string) && reached.Add(argument)) Walk(argument);
+                if (!t.IsGenericType && !t.IsArray) Walk(t);
+            }
+        }
+    }
+
     [GeneratedRegex("`([^`]+)`")]
     private static partial Regex Backticked();
 }

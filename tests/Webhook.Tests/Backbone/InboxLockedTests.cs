@@ -13,8 +13,7 @@ public sealed class InboxLockedTests : IAsyncLifetime
     readonly WebhookApp _app = new(new Dictionary<string, string?>
     {
         ["Inbox:BusyTimeout"] = "00:00:00.200",
-        ["Pipeline:Enabled"] = "false",
-    });
+    }, pipeline: false);
 
     public Task InitializeAsync() => Task.CompletedTask;
     public async Task DisposeAsync() => await _app.DisposeAsync();

@@ -19,9 +19,8 @@ public sealed class IntakeTests : IAsyncLifetime
     readonly WebhookApp _app = new(new Dictionary<string, string?>
     {
         ["Routes:team-a:Webhook:Url"] = "http://127.0.0.1:9/unused",
-        ["Pipeline:Enabled"] = "false",
         ["Alerts:MaxBodyBytes"] = "4096",
-    });
+    }, pipeline: false);
 
     public Task InitializeAsync() => Task.CompletedTask;
     public async Task DisposeAsync() => await _app.DisposeAsync();

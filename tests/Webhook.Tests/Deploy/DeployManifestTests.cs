@@ -70,7 +70,7 @@ public sealed class DeployManifestTests : IDisposable
         public string? Namespace => Metadata.TryGetValue("namespace", out var ns) ? (string)ns : null;
         public IReadOnlyDictionary<string, string> Labels =>
             Metadata.TryGetValue("labels", out var labels) ? ((Dictionary<object, object>)labels).ToDictionary(p => (string)p.Key, p => (string)p.Value) : new();
-        public T As<T>() => KubernetesYaml.Deserialize<T>(Text);
+        public T As<T>() => ManifestYaml.Deserialize<T>(Text);
     }
 
     static Rendered Single(List<Rendered> documents, string kind, string? name = null) =>
@@ -267,7 +267,7 @@ public sealed class DeployManifestTests : IDisposable
         var rules = File.ReadAllText(Repo.PathOf(file)).Split("\n---\n")
             // Top-level kinds only: a binding's roleRef says "kind: ClusterRole" indented.
             .Where(d => d.Split('\n').Any(l => l is "kind: ClusterRole" or "kind: Role"))
-            .SelectMany(d => d.Split('\n').Contains("kind: ClusterRole") ? KubernetesYaml.Deserialize<V1ClusterRole>(d).Rules : KubernetesYaml.Deserialize<V1Role>(d).Rules)
+            .SelectMany(d => d.Split('\n').Contains("kind: ClusterRole") ? ManifestYaml.Deserialize<V1ClusterRole>(d).Rules : ManifestYaml.Deserialize<V1Role>(d).Rules)
             .ToList();
         Assert.NotEmpty(rules);
         foreach (var rule in rules)
@@ -402,8 +402,11 @@ public sealed class DeployManifestTests : IDisposable
     {
         const string publish = "dotnet publish src/Webhook/Webhook.csproj -c Release -o";
         var dockerfile = File.ReadAllText(Repo.PathOf("Dockerfile"));
-        Assert.Contains($"RUN {publish} /app", dockerfile);
-        Assert.Contains(publish, File.ReadAllText(Repo.PathOf("tests", "run.sh")));
+        Assert.Contains($"RUN {publish} /app -a \"$TARGETARCH\" -p:PublishAot=true", dockerfile);
+        Assert.Contains($"{publish} \"$publish\" -p:PublishAot=true", File.ReadAllText(Repo.PathOf("tests", "run.sh")));
+        // Native AOT: the executable itself, on the image without a .NET runtime.
+        Assert.Contains("ENTRYPOINT [\"./Webhook\"]", dockerfile);
+        Assert.Contains("FROM mcr.microsoft.com/dotnet/runtime-deps:", dockerfile);
         Assert.Contains("USER 1654", dockerfile);
         Assert.DoesNotContain("HEALTHCHECK", dockerfile);
         Assert.Contains("VOLUME /var/lib/crashloop-webhook", dockerfile);

@@ -30,9 +30,9 @@ public sealed class FullDiskTests
             var filler = Path.Combine(volume, "filler");
             await File.WriteAllBytesAsync(filler, new byte[256 * 1024]);
             var acknowledged = new List<string>();
-            var settings = new Dictionary<string, string?> { ["Inbox:Path"] = inboxPath, ["Pipeline:Enabled"] = "false" };
+            var settings = new Dictionary<string, string?> { ["Inbox:Path"] = inboxPath };
 
-            await using (var app = new WebhookApp(settings))
+            await using (var app = new WebhookApp(settings, pipeline: false))
             {
                 var client = app.CreateAuthorizedClient();
                 async Task<HttpStatusCode> Post(string fingerprint)
@@ -62,7 +62,7 @@ public sealed class FullDiskTests
             }
 
             // Everything acknowledged is on the volume, also for the next process.
-            await using (var reopened = new WebhookApp(settings))
+            await using (var reopened = new WebhookApp(settings, pipeline: false))
             {
                 _ = reopened.CreateClient();
                 Assert.Equal(acknowledged.Count, (await reopened.Services.GetRequiredService<IInboxStore>().CountsAsync(default)).Pending);

@@ -1,10 +1,16 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Webhook.TestHost;
 
 namespace Webhook.Tests.Support;
 
-/// <summary>The service in process, with its own inbox file and whatever settings a test gives.</summary>
-public sealed class WebhookApp(IDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+/// <summary>
+/// The service in process, with its own inbox file and whatever settings a test gives; <paramref name="pipeline"/>
+/// false leaves the stored alerts unprocessed, <paramref name="benchmarkEndpoints"/> adds /bench/* (both are
+/// test-host switches, not settings of the service: tests/Webhook.TestHost).
+/// </summary>
+public sealed class WebhookApp(IDictionary<string, string?>? settings = null, bool pipeline = true, bool benchmarkEndpoints = false)
+    : WebApplicationFactory<Program>
 {
     public const string Token = "test-token-5f2c";
     public string InboxPath { get; } = Path.Combine(Path.GetTempPath(), "webhook-tests", Guid.NewGuid().ToString("n"), "inbox.db");
@@ -20,6 +26,8 @@ public sealed class WebhookApp(IDictionary<string, string?>? settings = null) : 
         builder.UseSetting("Kubernetes:Enabled", "false");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             builder.UseSetting(key, value);
+        if (!pipeline) builder.WithoutPipeline();
+        if (benchmarkEndpoints) builder.WithBenchmarkEndpoints();
     }
 
     public override async ValueTask DisposeAsync()

@@ -54,7 +54,5 @@ public static class ConfigChanges
         return json;
     }
 
-    static string Json(string value) => System.Text.Json.JsonSerializer.Serialize(value, Relaxed);
-
-    static readonly System.Text.Json.JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    static string Json(string value) => System.Text.Json.JsonSerializer.Serialize(value, RemediationJson.Relaxed.String);
 }

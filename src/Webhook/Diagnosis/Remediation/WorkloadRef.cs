@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Webhook.Diagnosis;
@@ -11,8 +10,6 @@ namespace Webhook.Diagnosis;
 /// </summary>
 public sealed record WorkloadRef(string Kind, string Name, string Namespace)
 {
-    static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     static readonly string[] Editable = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "CronJob"];
 
     /// <summary>"deployment/api", shell-quoted.</summary>
@@ -53,6 +50,6 @@ public sealed record WorkloadRef(string Kind, string Name, string Namespace)
         if (Container(facts) is not { } c) return null;
         var patch = new List<Dictionary<string, object>> { c.Test };
         patch.AddRange(ops.Select(o => new Dictionary<string, object> { ["op"] = o.Op, ["path"] = c.Path + o.RelativePath, ["value"] = o.Value }));
-        return $"kubectl patch {Resource} -n {Shell.Quote(Namespace)} --type=json -p {Shell.Quote(JsonSerializer.Serialize(patch, Json))}";
+        return $"kubectl patch {Resource} -n {Shell.Quote(Namespace)} --type=json -p {Shell.Quote(JsonSerializer.Serialize(patch, RemediationJson.Relaxed.ListDictionaryStringObject))}";
     }
 }

@@ -14,6 +14,13 @@ public static class SlackJson
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static string Serialize(SlackMessage message) => JsonSerializer.Serialize(message, Options);
-    public static SlackMessage? Deserialize(string json) => JsonSerializer.Deserialize<SlackMessage>(json, Options);
+    // Source-generated (Native AOT has no reflection-based serializer); the options above carry the encoder,
+    // which the generator's attribute cannot name.
+    static readonly SlackJsonContext Context = new(Options);
+
+    public static string Serialize(SlackMessage message) => JsonSerializer.Serialize(message, Context.SlackMessage);
+    public static SlackMessage? Deserialize(string json) => JsonSerializer.Deserialize(json, Context.SlackMessage);
 }
+
+[JsonSerializable(typeof(SlackMessage))]
+sealed partial class SlackJsonContext : JsonSerializerContext;

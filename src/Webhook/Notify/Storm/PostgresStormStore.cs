@@ -17,7 +17,6 @@ namespace Webhook.Notify.Storm;
 /// </summary>
 public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
 {
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task<bool> AddAsync(string destination, StormBatchInfo batch, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken)
     {
@@ -31,7 +30,7 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
         command.Parameters.AddWithValue("b", batch.Id);
         command.Parameters.AddWithValue("k", batch.Key);
         command.Parameters.AddWithValue("e", batch.Expected);
-        command.Parameters.AddWithValue("j", JsonSerializer.Serialize(entry, Json));
+        command.Parameters.AddWithValue("j", JsonSerializer.Serialize(entry, NotifyJsonContext.Default.StormEntry));
         command.Parameters.AddWithValue("a", addedAt.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("owner", database.OwnerId);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
@@ -67,7 +66,7 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
             await using var reader = await take.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 rows.Add((new StormBatchInfo(reader.GetString(0), reader.GetString(1), reader.GetInt32(2)),
-                    JsonSerializer.Deserialize<StormEntry>(reader.GetString(3), Json)!,
+                    JsonSerializer.Deserialize(reader.GetString(3), NotifyJsonContext.Default.StormEntry)!,
                     DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
         }
         await transaction.CommitAsync(cancellationToken);

@@ -10,7 +10,6 @@ namespace Webhook.Notify.Storm;
 /// </summary>
 public sealed class SqliteStormStore : IStormStore
 {
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     readonly ISqliteDatabase _database;
     readonly OnFirstUse _table;
@@ -34,7 +33,7 @@ public sealed class SqliteStormStore : IStormStore
         return await _database.WriteAsync((connection, token) => SqliteDatabase.ExecuteAsync(connection,
             "INSERT OR IGNORE INTO storm_entries VALUES($d,$i,$b,$k,$e,$j,$a)", token,
             ("$d", destination), ("$i", entry.IdempotencyKey), ("$b", batch.Id), ("$k", batch.Key), ("$e", batch.Expected),
-            ("$j", JsonSerializer.Serialize(entry, Json)), ("$a", Stamp(addedAt))), cancellationToken) == 1;
+            ("$j", JsonSerializer.Serialize(entry, NotifyJsonContext.Default.StormEntry)), ("$a", Stamp(addedAt))), cancellationToken) == 1;
     }
 
     public async Task<IReadOnlyList<PendingStormBatch>> PendingAsync(string destination, CancellationToken cancellationToken)
@@ -50,7 +49,7 @@ public sealed class SqliteStormStore : IStormStore
             var list = new List<(StormBatchInfo Batch, StormEntry Entry, DateTimeOffset Added)>();
             while (await reader.ReadAsync(token))
                 list.Add((new StormBatchInfo(reader.GetString(0), reader.GetString(1), reader.GetInt32(2)),
-                    JsonSerializer.Deserialize<StormEntry>(reader.GetString(3), Json)!,
+                    JsonSerializer.Deserialize(reader.GetString(3), NotifyJsonContext.Default.StormEntry)!,
                     DateTimeOffset.Parse(reader.GetString(4), CultureInfo.InvariantCulture)));
             return list;
         }, cancellationToken);

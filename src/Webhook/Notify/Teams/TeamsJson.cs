@@ -14,6 +14,12 @@ public static class TeamsJson
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static string Serialize(TeamsMessage message) => JsonSerializer.Serialize(message, Options);
+    // Source-generated (Native AOT has no reflection-based serializer); the options above carry the encoder.
+    static readonly TeamsJsonContext Context = new(Options);
+
+    public static string Serialize(TeamsMessage message) => JsonSerializer.Serialize(message, Context.TeamsMessage);
     public static int Utf8Size(TeamsMessage message) => Encoding.UTF8.GetByteCount(Serialize(message));
 }
+
+[JsonSerializable(typeof(TeamsMessage))]
+sealed partial class TeamsJsonContext : JsonSerializerContext;

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Webhook.Replay;
+
+namespace Webhook.CollectBenchmark;
+
+/// <summary>
+/// A storm through the whole service, as a process of its own (tests/Webhook.TestHost, the service with test
+/// switches): PODS crash-looping pods posted as Alertmanager groups of 100, delivered to a generic webhook that this
+/// process receives. Twice in one run: collected from the replay API server (the service as shipped), and with a
+/// collector that returns snapshots prepared from the same bundles (the baseline: classification, storage and
+/// delivery without collection). The service's own CPU time and peak RSS come from /proc; API calls are the replay
+/// server's requests. Prints a Markdown report.
+/// </summary>
+static class StormPipelineBench
+{
+    sealed record Result(string Name, int Alerts, double Seconds, double CpuMs, int ApiCalls, long PeakRss, int Delivered, int Posts, string Status);
+
+    public static async Task RunAsync(string host, int count)
+    {
+        var root = Directory.CreateTempSubdirectory("storm-bench-").FullName;
+        try
+        {
+            var pods = StormBundles.Write(root, count, logMegabytes: 1);
+            await using var replay = await ReplayServer.StartAsync(BundleStore.Discover(root));
+            var posts = 0;
+            await using var receiver = await StartReceiverAsync(() => Interlocked.Increment(ref posts));
+            var hook = receiver.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+                .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First() + "/hook";
+
+            var prepared = await RunOnceAsync("prepared snapshots (baseline: no collection)", host, pods, replay, hook, () => Volatile.Read(ref posts),
+                ["--prepared-snapshots", root], new() { ["Kubernetes__Enabled"] = "false" });
+            var collected = await RunOnceAsync("**collected from the replay API server** (the service as shipped)", host, pods, replay, hook, () => Volatile.Read(ref posts),
+                [], new() { ["Kubernetes__Server"] = replay.Url.ToString() });
+            Report(count, [prepared, collected]);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    static async Task<WebApplication> StartReceiverAsync(Func<int> received)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.MapPost("/hook", async (HttpRequest request) =>
+        {
+            await request.Body.CopyToAsync(Stream.Null);
+            received();
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        return app;
+    }
+
+    static async Task<Result> RunOnceAsync(string name, string host, IReadOnlyList<string> pods, ReplayServer replay, string hook, Func<int> posts,
+        string[] args, Dictionary<string, string> settings)
+    {
+        var inbox = Directory.CreateTempSubdirectory("storm-inbox-").FullName;
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])[host, "--urls", $"http://127.0.0.1:{port}", .. args]) info.ArgumentList.Add(a);
+        info.Environment["Inbox__Path"] = Path.Combine(inbox, "inbox.db");
+        info.Environment["Auth__BearerToken"] = "bench";
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["Routes__default__Webhook__Url"] = hook;
+        foreach (var (key, value) in settings) info.Environment[key] = value;
+        using var process = Process.Start(info)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", "bench");
+        try
+        {
+            while (!await ReadyAsync(http))
+            {
+                if (process.HasExited) throw new InvalidOperationException($"the service exited: {output}");
+                await Task.Delay(20);
+            }
+            process.Refresh();
+            var cpuBefore = process.TotalProcessorTime;
+            var callsBefore = replay.Stats.Requests.Count;
+            var postsBefore = posts();
+            var start = Stopwatch.GetTimestamp();
+            // Alertmanager's shape: groups of up to 100 alerts, a few groups in flight.
+            var started = DateTimeOffset.UtcNow.AddMinutes(-5).ToString("O");
+            await Parallel.ForEachAsync(pods.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (group, ct) =>
+            {
+                var alerts = new JsonArray(group.Select(pod => (JsonNode)new JsonObject
+                {
+                    ["status"] = "firing",
+                    ["labels"] = new JsonObject { ["alertname"] = "KubePodCrashLooping", ["namespace"] = "bench", ["pod"] = pod, ["container"] = "app" },
+                    ["annotations"] = new JsonObject(),
+                    ["startsAt"] = started, ["endsAt"] = "0001-01-01T00:00:00Z", ["fingerprint"] = $"storm-{pod}",
+                }).ToArray());
+                var body = new JsonObject { ["version"] = "4", ["status"] = "firing", ["receiver"] = "bench", ["groupKey"] = "{}:{alertname=\"KubePodCrashLooping\"}", ["alerts"] = alerts };
+                var response = await http.PostAsync("/alerts", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+                response.EnsureSuccessStatusCode();
+            });
+            // Done when every item has left the queue (delivered, or joined a digest that was posted).
+            JsonNode? status;
+            while (true)
+            {
+                status = JsonNode.Parse(await http.GetStringAsync("/status"))!["inbox"];
+                if ((long)status!["pending"]! == 0 && (long)status["inFlight"]! == 0) break;
+                if (process.HasExited) throw new InvalidOperationException($"the service exited: {output}");
+                await Task.Delay(100);
+            }
+            var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            process.Refresh();
+            var cpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
+            var peak = process.PeakWorkingSet64;
+            return new Result(name, pods.Count, seconds, cpu, replay.Stats.Requests.Count - callsBefore, peak,
+                (int)(long)status["delivered"]!, posts() - postsBefore, status.ToJsonString());
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+            await process.WaitForExitAsync();
+            Directory.Delete(inbox, recursive: true);
+        }
+    }
+
+    static async Task<bool> ReadyAsync(HttpClient http)
+    {
+        try { return (await http.GetAsync("/readyz")).IsSuccessStatusCode; }
+        catch (HttpRequestException) { return false; }
+    }
+
+    static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    static void Report(int count, IReadOnlyList<Result> results)
+    {
+        var baseline = results[0];
+        Console.WriteLine($"| pipeline | end to end | service CPU / alert | : baseline | API calls / alert | peak RSS | delivered items | webhook posts |");
+        Console.WriteLine($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in results)
+            Console.WriteLine($"| {r.Name} | {r.Seconds:0.0} s | {r.CpuMs / r.Alerts:0.00} ms | {r.CpuMs / baseline.CpuMs:0.00} | " +
+                $"{(double)r.ApiCalls / r.Alerts:0.00} | {r.PeakRss / 1048576.0:0} MB | {r.Delivered} | {r.Posts} |");
+        Console.WriteLine();
+        foreach (var r in results) Console.WriteLine($"Inbox at the end, {r.Name.Replace("**", "")}: `{r.Status}`");
+    }
+}

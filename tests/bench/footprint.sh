@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Footprint benchmark of the shipped service: idle memory and time from process start to the first 200 from
+# /readyz, for the framework-dependent JIT build (what the image shipped before, and what `dotnet run` and the tests
+# still use: the baseline) against the Native AOT executable the Dockerfile publishes now, and a few runtime
+# settings for a small container. All variants are measured in the same run, in interleaved rounds, so a busy
+# moment of a shared machine does not land on one side only; the report gives medians and ratios to the baseline.
+# The AOT executable is also checked to work, not only to start: it diagnoses every sample bundle exactly as the JIT
+# build does, and in demo mode (the replay Kubernetes API on loopback) collects, diagnoses and delivers an alert
+# per sample pod. Writes tests/bench/FOOTPRINT.md.
+#   usage: tests/bench/footprint.sh [rounds=5] [idle seconds=5]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds="${1:-5}"; idle="${2:-5}"
+# A port nobody listens on (other services may run on this machine): a connection to it must fail.
+port=$(shuf -i 20000-60000 -n 1)
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$(shuf -i 20000-60000 -n 1); done
+command -v curl >/dev/null || { echo "curl is missing"; exit 1; }
+
+work="$(mktemp -d)"
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+# Both builds from the same sources, published as the Dockerfile did before (JIT) and does now (AOT).
+jit_publish_start=$(date +%s)
+dotnet publish src/Webhook/Webhook.csproj -c Release -o "$work/jit" -v q -nologo >"$work/jit.log" 2>&1 \
+  || { cat "$work/jit.log"; exit 1; }
+jit_publish=$(( $(date +%s) - jit_publish_start ))
+aot_publish_start=$(date +%s)
+dotnet publish src/Webhook/Webhook.csproj -c Release -o "$work/aot" -p:PublishAot=true -v q -nologo >"$work/aot.log" 2>&1 \
+  || { cat "$work/aot.log"; exit 1; }
+aot_publish=$(( $(date +%s) - aot_publish_start ))
+# Reference points: the smallest ASP.NET Core app with Native AOT, without and with KubernetesClient.Aot.
+for probe in bare:false client:true; do
+  dotnet publish tests/bench/aot-probe/AotProbe.csproj -c Release -o "$work/probe-${probe%%:*}" \
+    -p:WithKubernetesClient="${probe#*:}" -p:BaseIntermediateOutputPath="$work/probe-obj-${probe%%:*}/" -v q -nologo \
+    >"$work/probe.log" 2>&1 || { cat "$work/probe.log"; exit 1; }
+done
+aot_warnings="$(grep -cE 'warning (IL|SYSLIB)[0-9]+' "$work/aot.log" || true)"
+aot_size_mb="$(awk -v b="$(stat -c %s "$work/aot/Webhook")" 'BEGIN {printf "%.1f", b / 1048576}')"
+jit_size_mb="$(du -sk --exclude='*.pdb' "$work/jit" | awk '{printf "%.1f", $1 / 1024}')"
+
+# A variant: a name, then the environment and command that start it.
+variants=(
+  "JIT, framework-dependent (baseline; the image before)|dotnet $work/jit/Webhook.dll"
+  "JIT, workstation GC, not concurrent|DOTNET_gcServer=0 DOTNET_gcConcurrent=0 dotnet $work/jit/Webhook.dll"
+  "JIT, TieredPGO off|DOTNET_TieredPGO=0 dotnet $work/jit/Webhook.dll"
+  "**Native AOT (the image now)**|$work/aot/Webhook"
+  "Native AOT, workstation GC, not concurrent|DOTNET_gcServer=0 DOTNET_gcConcurrent=0 $work/aot/Webhook"
+  "Native AOT, GC heap hard limit 32 MiB|DOTNET_GCHeapHardLimit=0x2000000 $work/aot/Webhook"
+  "reference: the smallest ASP.NET Core app, Native AOT (tests/bench/aot-probe)|$work/probe-bare/AotProbe"
+  "reference: the same with KubernetesClient.Aot linked in|$work/probe-client/AotProbe"
+)
+
+# The sizes of the sections of a Native AOT executable that a start touches: type data, managed code, read-only data.
+sections() {
+  local h c r
+  read -r h c r <<<"$(readelf -S -W "$1" | sed 's/^ *\[ *[0-9]*\] *//' \
+    | awk '$1 == ".hydrated" {h = $5} $1 == "__managedcode" {c = $5} $1 == ".rodata" {r = $5} END {print h, c, r}')"
+  awk -v h=$((16#$h)) -v c=$((16#$c)) -v r=$((16#$r)) 'BEGIN {printf "%.1f / %.1f / %.1f", h / 1048576, c / 1048576, r / 1048576}'
+}
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# One start: the time from launching the process to its first 200 from /readyz, then its RSS after $idle s idle.
+measure() { # $1: command line with its environment
+  local inbox="$work/inbox-$RANDOM"; mkdir -p "$inbox"
+  local t0 t1
+  t0=$(now_ms)
+  env Inbox__Path="$inbox/inbox.db" Kubernetes__Enabled=false Logging__LogLevel__Default=Warning \
+    ASPNETCORE_URLS="http://127.0.0.1:$port" $1 >"$work/service.log" 2>&1 &
+  pid=$!
+  # Polling, 2 ms apart: curl itself costs a few ms of one core, which the starting service would otherwise share.
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/readyz" || true)" = 200 ]; do
+    kill -0 "$pid" 2>/dev/null || { cat "$work/service.log"; echo "the service exited"; exit 1; }
+    sleep 0.002
+  done
+  t1=$(now_ms)
+  sleep "$idle"
+  local rss; rss=$(rss_kb "$pid")
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  rm -rf "$inbox"
+  echo "$(( t1 - t0 )) $rss"
+}
+
+median() { sort -g | awk '{v[NR] = $1} END {printf "%.0f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+declare -A ready rss
+for r in $(seq 1 "$rounds"); do
+  for i in "${!variants[@]}"; do
+    read -r ms kb <<<"$(measure "${variants[i]#*|}")"
+    ready[$i]+="$ms "; rss[$i]+="$kb "
+  done
+done
+
+rows=""
+for i in "${!variants[@]}"; do
+  m_ready[$i]="$(tr ' ' '\n' <<<"${ready[$i]}" | grep . | median)"
+  m_rss[$i]="$(tr ' ' '\n' <<<"${rss[$i]}" | grep . | median)"
+done
+for i in "${!variants[@]}"; do
+  rows+="| ${variants[i]%%|*} | $(awk -v k="${m_rss[$i]}" 'BEGIN {printf "%.1f", k / 1024}') MB | $(awk -v a="${m_rss[$i]}" -v b="${m_rss[0]}" 'BEGIN {printf "%.2f", a / b}') | ${m_ready[$i]} ms | $(awk -v a="${m_ready[$i]}" -v b="${m_ready[0]}" 'BEGIN {printf "%.2f", a / b}') | ${ready[$i]% } |"$'\n'
+done
+aot=3
+met() { awk -v v="$1" -v t="$2" 'BEGIN {print (v <= t) ? "met" : "not met"}'; }
+rss_met="$(met "$(awk -v k="${m_rss[$aot]}" 'BEGIN {print k / 1024}')" 40)"
+ready_met="$(met "${m_ready[$aot]}" 150)"
+
+# The AOT executable does what the JIT build does: the same diagnosis of every sample bundle...
+same=0; differ=""
+for bundle in tests/samples/*/; do
+  [ -f "$bundle/pod.json" ] || continue
+  dotnet "$work/jit/Webhook.dll" diagnose "$bundle" -o json >"$work/jit.json" 2>&1 || true
+  "$work/aot/Webhook" diagnose "$bundle" -o json >"$work/aot.json" 2>&1 || true
+  if cmp -s "$work/jit.json" "$work/aot.json" && [ -s "$work/aot.json" ]; then same=$(( same + 1 )); else differ+=" $(basename "$bundle")"; fi
+done
+# ...and the whole path in demo mode: the intake, the inbox, collection through KubernetesClient from the replay
+# API server, the diagnosis and the delivery (to the console), counted on /status.
+demo() { # $1: command; prints "delivered/expected"
+  local inbox="$work/demo-$RANDOM"; mkdir -p "$inbox"
+  env Inbox__Path="$inbox/inbox.db" Logging__LogLevel__Default=Warning $1 demo --urls "http://127.0.0.1:$port" >"$work/demo.log" 2>&1 &
+  pid=$!
+  local expected; expected=$(find tests/samples -name pod.json | wc -l)
+  local delivered=0 deadline=$(( $(date +%s) + 60 ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    delivered="$(curl -s --max-time 1 "http://127.0.0.1:$port/status" | grep -o '"delivered":[0-9]*' | cut -d: -f2 || true)"
+    [ "${delivered:-0}" -ge "$expected" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=""
+  rm -rf "$inbox"
+  echo "${delivered:-0}/$expected"
+}
+jit_demo="$(demo "dotnet $work/jit/Webhook.dll")"
+aot_demo="$(demo "$work/aot/Webhook")"
+# An alert posted to the AOT service as Alertmanager would: answered 202 once stored.
+inbox="$work/post"; mkdir -p "$inbox"
+Inbox__Path="$inbox/inbox.db" Kubernetes__Enabled=false Auth__BearerToken=t Logging__LogLevel__Default=Warning \
+  ASPNETCORE_URLS="http://127.0.0.1:$port" "$work/aot/Webhook" >"$work/post.log" 2>&1 &
+pid=$!
+until curl -sf -o /dev/null "http://127.0.0.1:$port/readyz"; do kill -0 "$pid" || exit 1; sleep 0.01; done
+posted="$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer t' -H 'Content-Type: application/json' \
+  --data '{"version":"4","status":"firing","receiver":"r","groupKey":"g","alerts":[{"status":"firing","labels":{"alertname":"KubePodCrashLooping","namespace":"shop","pod":"api-1","container":"api"},"annotations":{},"startsAt":"2026-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"fp-1"}]}' \
+  "http://127.0.0.1:$port/alerts")"
+kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+
+cat > tests/bench/FOOTPRINT.md <<REPORT
+# Footprint benchmark
+
+\`tests/bench/footprint.sh $rounds $idle\` on $(nproc) cores, $(date -u +%Y-%m-%d). Each variant started $rounds times,
+interleaved; "ready" is from launching the process to its first 200 from \`GET /readyz\` (polled every 2 ms), "idle RSS"
+is VmRSS from /proc after ready and $idle s without requests (SQLite inbox on disk, Kubernetes off, no destination:
+the console). Medians; ratios are to the baseline of this run.
+
+| variant | idle RSS | : baseline | ready | : baseline | ready, each round (ms) |
+| --- | ---: | ---: | ---: | ---: | --- |
+$rows
+Targets for the shipped image (Native AOT row): idle RSS ≤ 40 MB: **$rss_met**; start to ready ≤ 150 ms: **$ready_met**.
+
+Build: JIT publish ${jit_publish} s, $jit_size_mb MB (without symbols; needs the ASP.NET Core runtime of the base image);
+Native AOT publish ${aot_publish} s (on a machine shared with other builds), one executable of $aot_size_mb MB plus
+libe_sqlite3.so, $aot_warnings trim/AOT warnings (warnings fail the publish: TreatWarningsAsErrors).
+
+The AOT executable works, checked in this run: \`diagnose -o json\` of each sample bundle gives the same output
+as the JIT build for $same bundle(s)${differ:+, differs for:$differ}; in demo mode (replay Kubernetes API, real
+KubernetesClient.Aot, classification, console delivery) $aot_demo alerts were delivered (JIT: $jit_demo); a POST
+/alerts with a bearer token was answered $posted.
+
+Where the AOT executable's memory goes: a Native AOT program rebuilds its type data (the \`.hydrated\` section) at
+start and keeps it, and maps its code and read-only data from the file. Sections in this run (MB, hydrated / code /
+read-only data): the service $(sections "$work/aot/Webhook"); the smallest app $(sections "$work/probe-bare/AotProbe");
+the smallest app with KubernetesClient.Aot $(sections "$work/probe-client/AotProbe"). The client's models and its
+source-generated JSON context for all of them come with any call through it.
+
+How to read it: the JIT rows start the runtime, load and JIT-compile ASP.NET Core, OpenTelemetry and the service at
+every start (tiered compilation, ReadyToRun code of the framework); Native AOT starts compiled code and maps only
+what it touches. Server GC is what ASP.NET Core projects get by default; on 2 cores it keeps a heap per core.
+DOTNET_GCHeapHardLimit caps the managed heap (an OOM inside the process instead of the container's OOM kill), it
+does not make an idle process smaller. Timings come from a machine other builds share: compare rows of one run.
+REPORT
+cat tests/bench/FOOTPRINT.md
