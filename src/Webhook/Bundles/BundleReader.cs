@@ -85,10 +85,11 @@ public static class BundleReader
         }
         var text = File.ReadAllText(path);
         if (string.IsNullOrWhiteSpace(text)) return [];
-        // kubectl writes a List object; a bare array is accepted too.
-        return text.TrimStart().StartsWith('[')
-            ? Parse<List<Corev1Event>>(path, text) ?? []
-            : (IReadOnlyList<Corev1Event>?)Parse<Corev1EventList>(path, text)?.Items?.ToList() ?? [];
+        // kubectl writes a List object; a bare array is accepted too, read as the items of one (the client's
+        // generated JSON knows the List type, not List<T>).
+        if (text.TrimStart().StartsWith('['))
+            text = $"{{\"items\":{text}}}";
+        return Parse<Corev1EventList>(path, text)?.Items?.ToList() ?? [];
     }
 
     static T? Parse<T>(string path, string? text = null)

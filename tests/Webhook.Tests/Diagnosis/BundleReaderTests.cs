@@ -32,7 +32,7 @@ public class BundleReaderTests
     [Fact]
     public void ABareArrayOfEventsIsAccepted()
     {
-        using var bundle = TempBundle.From(new Crash()).Write("events.json", KubernetesJson.Serialize(new List<Corev1Event> { Crash.Event("BackOff", "x") }));
+        using var bundle = TempBundle.From(new Crash()).Write("events.json", $"[{KubernetesJson.Serialize(Crash.Event("BackOff", "x"))}]");
         Assert.Single(BundleReader.Read(bundle.Path).Events);
     }
 

@@ -271,7 +271,7 @@ public sealed class FollowUpTests
             ManagedFields = [new V1ManagedFieldsEntry
             {
                 Manager = "kubectl-edit", Operation = "Update", Time = written, FieldsType = "FieldsV1",
-                FieldsV1 = JsonNode.Parse("""{"f:data":{"f:DB_HOST":{},"f:DB_PORT":{}}}"""),
+                FieldsV1 = System.Text.Json.JsonDocument.Parse("""{"f:data":{"f:DB_HOST":{},"f:DB_PORT":{}}}""").RootElement,
             }],
         },
         Data = new Dictionary<string, string> { ["DB_HOST"] = "", ["DB_PORT"] = "" },
@@ -341,8 +341,9 @@ public sealed class FollowUpTests
             Name = $"db-{n}", NamespaceProperty = "shop",
             OwnerReferences = [new V1OwnerReference { Kind = "StatefulSet", Name = "db", Controller = true, ApiVersion = "apps/v1", Uid = "u" }],
         },
-        Data = JsonNode.Parse("""{"spec":{"template":{"metadata":{"labels":{"helm.sh/chart":"db-1.N.0"}},"spec":{"containers":[{"name":"app","image":"registry.example/api:1.4.2","resources":{"limits":{"memory":"MEMORY"}}}]}}}}"""
-            .Replace("N", n.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("MEMORY", memory)),
+        // A JsonElement, as the client's generated JSON reads an untyped field (it has no metadata for JsonNode).
+        Data = System.Text.Json.JsonDocument.Parse("""{"spec":{"template":{"metadata":{"labels":{"helm.sh/chart":"db-1.N.0"}},"spec":{"containers":[{"name":"app","image":"registry.example/api:1.4.2","resources":{"limits":{"memory":"MEMORY"}}}]}}}}"""
+            .Replace("N", n.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("MEMORY", memory)).RootElement,
     };
 
     [Fact]
