@@ -138,6 +138,7 @@ public abstract class StormStoreContract : IAsyncLifetime
     [Fact]
     public async Task ASharedStoreCountsTheWindowAndKnowsTheHeldAlertsAndOneProcesssStoreLeavesBothToItsGate()
     {
+        Assert.Equal(Shared, _store.Shared);
         var window = TimeSpan.FromMinutes(2);
         var counts = new List<int>
         {

@@ -14,6 +14,12 @@ namespace Webhook.Notify.Storm;
 public interface IStormStore
 {
     /// <summary>
+    /// Shared by several replicas: a batch may be completed or claimed by another process, so a gate asks the store
+    /// about its batches while it waits, not only once its own view says they are due.
+    /// </summary>
+    bool Shared { get; }
+
+    /// <summary>
     /// Holds the pod, durably once this completes, in the open batch of <paramref name="proposed"/>'s key, opening it as <paramref name="proposed"/>
     /// when there is none (a shared store: whichever replica opened it; a single-process store: always the proposal),
     /// and returns the batch joined with what is known of it now. <see cref="StormJoin.Added"/> is false when the pod

@@ -18,6 +18,8 @@ namespace Webhook.Notify.Storm;
 /// </summary>
 public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
 {
+    public bool Shared => true;
+
     /// <summary>
     /// One transaction: the open batch of the key is found or opened and locked (<c>ON CONFLICT … DO UPDATE</c> on the
     /// partial unique index, which waits for a claim in progress and then opens a new batch if the claim closed it),

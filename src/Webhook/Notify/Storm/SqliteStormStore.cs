@@ -25,6 +25,8 @@ public sealed class SqliteStormStore : IStormStore
             """, token), ct));
     }
 
+    public bool Shared => false;
+
     /// <summary>True when this call added the pod; false when it already waits in a digest of this destination.</summary>
     public async Task<bool> AddAsync(string destination, StormBatchInfo batch, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken)
     {

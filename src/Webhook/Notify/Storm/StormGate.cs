@@ -140,6 +140,13 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         }
     }
 
+    /// <summary>
+    /// How often a gate on a shared store asks about a batch it waits for: another replica's pods may have completed
+    /// it or moved its settle, or another replica may post it (then this one learns when it is gone). About one
+    /// query a second per batch and replica, for the few batches a storm has.
+    /// </summary>
+    private static readonly TimeSpan SharedPoll = TimeSpan.FromSeconds(1);
+
     /// <summary>Waits until the batch is due, then claims it: one replica (one loop) posts it.</summary>
     private async Task<PendingStormBatch?> ClaimWhenDueAsync(Batch batch, CancellationToken stopping)
     {
@@ -149,8 +156,10 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             {
                 var wait = batch.DueAt(_options) - time.GetUtcNow();
                 if (batch.Complete || wait <= TimeSpan.Zero) break;
-                await Task.WhenAny(Task.Delay(wait, time, stopping), batch.Completed);
+                await Task.WhenAny(Task.Delay(store.Shared && wait > SharedPoll ? SharedPoll : wait, time, stopping), batch.Completed);
                 stopping.ThrowIfCancellationRequested();
+                // The store judges due on every replica's pods.
+                if (store.Shared) break;
             }
             StormClaim claim;
             await _lock.WaitAsync(stopping);
@@ -172,9 +181,11 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                 case StormClaim.Gone:
                     return null;
                 case StormClaim.NotDue notDue:
-                    // Another replica's pod joined later than this one knew: due later.
+                    // Not due on the row (another replica's pod joined later than this one knew): asked again at the
+                    // next poll, or when it is due.
                     batch.Postpone(notDue.DueAt);
                     var wait = notDue.DueAt - time.GetUtcNow();
+                    if (wait > SharedPoll) wait = SharedPoll;
                     if (wait > TimeSpan.Zero) await Task.Delay(wait, time, stopping);
                     continue;
             }
@@ -184,7 +195,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             await ReleaseAsync(batch, finished: false);
             while (true)
             {
-                await Task.Delay(_options.Settle, time, stopping);
+                await Task.Delay(SharedPoll, time, stopping);
                 switch (await store.ClaimAsync(destinationId, batch.Id, time.GetUtcNow(), _options, stopping))
                 {
                     case StormClaim.Claimed claimed:
