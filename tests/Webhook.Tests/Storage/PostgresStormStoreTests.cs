@@ -123,6 +123,30 @@ public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreC
         Assert.IsType<StormClaim.Claimed>(await a.ClaimAsync(Slack, "w", t0.AddSeconds(9), options, default));
     }
 
+    [Fact]
+    public async Task PodsAVersion3ReplicaHeldWithoutABatchRowAreTakenOverOnceItIsGone()
+    {
+        var old = await DatabaseAsync();
+        var entry = Pod("api-1");
+        await new PostgresStormStore(old).JoinAsync(Slack, new StormBatchInfo("v3", "firing|window", int.MaxValue), entry, DateTimeOffset.UnixEpoch, default);
+        // What a version-3 replica writes: the pod, no batch row.
+        await using (var connection = new Npgsql.NpgsqlConnection(_connectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand("DELETE FROM storm_batches", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        var next = await ReplicaAsync();
+        Assert.Empty(await next.PendingAsync(Slack, default));
+
+        await old.DisposeAsync();
+        _running.Remove(old);
+        var taken = Assert.Single(await next.PendingAsync(Slack, default));
+        Assert.Equal(entry.IdempotencyKey, Assert.Single(taken.Entries).IdempotencyKey);
+        var claimed = Assert.IsType<StormClaim.Claimed>(await next.ClaimAsync(Slack, "v3", DateTimeOffset.UnixEpoch, new StormOptions(), default));
+        Assert.Equal("firing|window", claimed.Batch.Batch.Key);
+    }
+
     async Task StopAllAsync()
     {
         foreach (var database in _running) await database.DisposeAsync();

@@ -208,6 +208,10 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
             ON CONFLICT DO NOTHING;
             UPDATE storm_batches b SET owner = @owner
             WHERE b.destination = @d AND b.state = 'posting' AND b.owner <> @owner AND NOT {database.OwnerAlive("b.owner")};
+            -- Posted by a version-3 replica (which removes only the pods) before it ended: nothing left to post.
+            DELETE FROM storm_batches b
+            WHERE b.destination = @d AND b.state = 'posting' AND b.owner = @owner
+              AND NOT EXISTS (SELECT 1 FROM storm_entries e WHERE e.destination = b.destination AND e.batch_id = b.batch_id);
             WITH mine AS (
                 SELECT b.batch_id FROM storm_batches b
                 WHERE b.destination = @d AND (
@@ -225,7 +229,7 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
             take.Parameters.AddWithValue("d", destination);
             take.Parameters.AddWithValue("owner", database.OwnerId);
             await using var reader = await take.ExecuteReaderAsync(cancellationToken);
-            // The result of the last statement (the first two return none).
+            // The result of the last statement (the others return none).
             do
             {
                 while (await reader.ReadAsync(cancellationToken))
