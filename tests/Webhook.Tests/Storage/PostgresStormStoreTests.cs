@@ -110,6 +110,24 @@ public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreC
     }
 
     [Fact]
+    public async Task CallersOpeningABatchUnderTheSameIdAtOnceAllJoinOneBatch()
+    {
+        var (a, b) = (await ReplicaAsync(), await ReplicaAsync());
+        var proposal = new StormBatchInfo("same", "firing|window", int.MaxValue);
+        var joins = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            (i % 2 == 0 ? a : b).JoinAsync(Slack, proposal, Pod($"api-{i}"), DateTimeOffset.UnixEpoch, default)));
+        Assert.All(joins, j => Assert.True(j.Added));
+        Assert.Equal(["same"], joins.Select(j => j.Batch.Id).Distinct());
+        Assert.Equal(8, joins.Max(j => j.Count));
+
+        // Claimed, its id is used: a late proposal of it opens a new batch.
+        Assert.IsType<StormClaim.Claimed>(await a.ClaimAsync(Slack, "same", DateTimeOffset.UnixEpoch.AddMinutes(5), new StormOptions(), default));
+        var late = await b.JoinAsync(Slack, proposal, Pod("api-9"), DateTimeOffset.UnixEpoch.AddMinutes(5), default);
+        Assert.NotEqual("same", late.Batch.Id);
+        Assert.Equal(1, late.Count);
+    }
+
+    [Fact]
     public async Task ABatchNotDueOnItsRowIsNotClaimedAndSaysWhenItWillBe()
     {
         var t0 = DateTimeOffset.Parse("2026-11-24T10:00:00Z");

@@ -23,7 +23,7 @@ public interface IStormStore
     /// Holds the pod, durably once this completes, in the open batch of <paramref name="proposed"/>'s key, opening it as <paramref name="proposed"/>
     /// when there is none (a shared store: whichever replica opened it; a single-process store: always the proposal),
     /// and returns the batch joined with what is known of it now. <see cref="StormJoin.Added"/> is false when the pod
-    /// already waits in a digest of this destination.
+    /// already waits in a digest of this destination. A shared store opens a batch under a new id when the proposed one was used before.
     /// </summary>
     Task<StormJoin> JoinAsync(string destination, StormBatchInfo proposed, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken);
 

@@ -28,6 +28,22 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
     /// </summary>
     public async Task<StormJoin> JoinAsync(string destination, StormBatchInfo proposed, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await JoinOnceAsync(destination, proposed, entry, addedAt, cancellationToken);
+            }
+            // Callers opening a batch with the same id at the same moment both pass the open-batch check, and the
+            // second meets the first's id in the primary key, not in the arbiter index: tried again, it joins the first's.
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "storm_batches_pkey" && attempt < 3)
+            {
+            }
+        }
+    }
+
+    async Task<StormJoin> JoinOnceAsync(string destination, StormBatchInfo proposed, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken)
+    {
         var at = addedAt.ToUnixTimeMilliseconds();
         var dataSource = await database.ReadyAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -37,13 +53,16 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
         long first, last;
         await using (var open = new NpgsqlCommand("""
             INSERT INTO storm_batches(destination, batch_id, batch_key, expected, pods, first_added, last_added, state)
-            VALUES (@d, @b, @k, @e, 0, @a, @a, 'open')
+            -- A proposed id already used (a batch since claimed or removed) opens under a new one.
+            VALUES (@d, CASE WHEN EXISTS (SELECT 1 FROM storm_batches WHERE destination = @d AND batch_id = @b) THEN @fresh ELSE @b END,
+                    @k, @e, 0, @a, @a, 'open')
             ON CONFLICT (destination, batch_key) WHERE state = 'open' DO UPDATE SET pods = storm_batches.pods
             RETURNING batch_id, expected, pods, first_added, last_added
             """, connection, transaction))
         {
             open.Parameters.AddWithValue("d", destination);
             open.Parameters.AddWithValue("b", proposed.Id);
+            open.Parameters.AddWithValue("fresh", Guid.NewGuid().ToString("N"));
             open.Parameters.AddWithValue("k", proposed.Key);
             open.Parameters.AddWithValue("e", proposed.Expected);
             open.Parameters.AddWithValue("a", at);

@@ -21,8 +21,8 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     // asynchronous write) and in memory as one step, so a batch taken for posting never misses a pod the store holds.
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Dictionary<string, Window> _recent = new(StringComparer.Ordinal);
-    // Per batch key, the batch this process last joined and takes to be open: the id it proposes for the next pod (a
-    // shared store answers with the batch that is open across replicas, which may be another).
+    // Per batch key, the batch this process last joined and takes to be open: on a single-process store, the id it
+    // proposes for the key's next pod (a shared store keeps the open batch itself).
     private readonly Dictionary<string, string> _open = new(StringComparer.Ordinal);
     // Per batch id, the batches this process joined or recovered, each with its loop until it is posted or gone.
     private readonly Dictionary<string, Batch> _batches = new(StringComparer.Ordinal);
@@ -97,7 +97,9 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             if (!bigGroup && seen <= _options.Threshold) return Absorb.NotAbsorbed;
 
             var key = n.Alert.Status + "|" + (bigGroup ? "group|" + n.Alert.GroupKey : "window");
-            var proposed = new StormBatchInfo(_open.TryGetValue(key, out var open) ? open : Guid.NewGuid().ToString("N"), key,
+            // A shared store answers with the batch open across replicas and uses the proposal only to open one: a
+            // new id each time, since the one this process last joined may have been claimed by another replica meanwhile.
+            var proposed = new StormBatchInfo(!store.Shared && _open.TryGetValue(key, out var open) ? open : Guid.NewGuid().ToString("N"), key,
                 bigGroup ? n.Alert.GroupSize : int.MaxValue);
             var entry = StormEntry.From(n, content);
             // Durable before the pod counts as delivered; a pod already held (a retry after a restart) is not added twice.
