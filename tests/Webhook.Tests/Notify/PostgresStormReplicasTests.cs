@@ -23,18 +23,22 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
         _connectionString = await server.ConnectionStringAsync("storm_replicas", $"t{Guid.NewGuid():n}");
     }
 
-    (StormGate Gate, ChatService Service) Replica(string settle)
+    (StormGate Gate, ChatService Service) Replica(string settle, Dictionary<string, string?>? route = null, string retryDelay = "00:00:30")
     {
-        var service = ChatService.Start(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(route ?? new()
         {
-            ["Inbox:Provider"] = "postgres",
-            ["Inbox:ConnectionString"] = _connectionString,
             ["Routes:default:Slack:BotToken"] = ChatStandIn.BotToken,
             ["Routes:default:Slack:Channel"] = ChatStandIn.Channel,
             ["Routes:default:Slack:ApiBaseUrl"] = _chat.SlackApiBase,
+        })
+        {
+            ["Inbox:Provider"] = "postgres",
+            ["Inbox:ConnectionString"] = _connectionString,
             ["Storm:Threshold"] = "2",
             ["Storm:Settle"] = settle,
-        });
+            ["Storm:RetryDelay"] = retryDelay,
+        };
+        var service = ChatService.Start(settings);
         _services.Add(service);
         return (service.Get<StormGates>().For("default/slack")!, service);
     }
@@ -107,6 +111,38 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
         Assert.Equal(StormGate.Absorb.NotAbsorbed, await b.Gate.TryAbsorbAsync(resolve, default));
         await Eventually.True(() => a.Service.Get<StormGates>().Running == 0 && b.Service.Get<StormGates>().Running == 0, "no digest loop left", TimeSpan.FromSeconds(30));
         Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+    }
+
+    [Fact]
+    public async Task ADigestWhosePosterStopsBeforeTheChatTookItIsPostedOnceByTheOtherReplica()
+    {
+        // Only a whole group posts it; a refused digest would wait an hour for its retry on its poster.
+        var webhook = new Dictionary<string, string?> { ["Routes:default:Slack:WebhookUrl"] = _chat.SlackWebhookUrl };
+        var (a, b) = (Replica("01:00:00", webhook, retryDelay: "01:00:00"), Replica("01:00:00", webhook, retryDelay: "01:00:00"));
+        var attempts = new System.Collections.Concurrent.ConcurrentQueue<((StormGate Gate, ChatService Service) Replica, DeliveryOutcome Outcome)>();
+        a.Gate.DigestPosted += (_, outcome) => attempts.Enqueue((a, outcome));
+        b.Gate.DigestPosted += (_, outcome) => attempts.Enqueue((b, outcome));
+        _chat.Script("slack-webhook", 503, times: 1);
+
+        var pods = Pods(4).ToList();
+        for (var i = 0; i < pods.Count; i++)
+            Assert.Equal(StormGate.Absorb.Absorbed, await (i % 2 == 0 ? a : b).Gate.TryAbsorbAsync(
+                Samples.For(Causes.ConfigError, pod: pods[i], groupKey: "g1", groupSize: pods.Count), default));
+
+        // One replica claimed it and met the 503; it stops (a rollout) while its retry is an hour away.
+        await Eventually.True(() => !attempts.IsEmpty, "the first attempt", TimeSpan.FromSeconds(30));
+        var (poster, outcome) = Assert.Single(attempts);
+        Assert.IsType<DeliveryOutcome.Retryable>(outcome);
+        _services.Remove(poster.Service);
+        await poster.Service.DisposeAsync();
+
+        // The other replica, which joined the batch, takes it over once the poster's session is gone.
+        var other = poster == a ? b : a;
+        await Eventually.True(() => _chat.AcceptedCount("slack-webhook") == 1, "the digest posted by the other replica", TimeSpan.FromSeconds(30));
+        Assert.Contains("4 pods crash looping", _chat.To("slack-webhook").Single(r => r.Accepted).Body);
+        await Eventually.True(() => other.Service.Get<StormGates>().Running == 0, "no digest loop left", TimeSpan.FromSeconds(30));
+        Assert.Equal(2, _chat.To("slack-webhook").Count());
+        Assert.Empty(await other.Service.Get<IStormStore>().PendingAsync("default/slack", default));
     }
 
     public async Task DisposeAsync()
