@@ -110,6 +110,38 @@ static class PostgresSchema
         CREATE INDEX storm_entries_pending ON storm_entries(destination, added_at, seq);
         CREATE INDEX storm_entries_batch ON storm_entries(destination, batch_id);
         """,
+        // 4: one storm across replicas. storm_batches: one open batch per destination and batch key (the partial
+        // unique index) that the pods of every replica join; a replica claims it for posting (state 'posting', owner
+        // its inbox owner id), and a batch whose poster is gone is claimed again. Batches held by version 3 (one per
+        // replica, maybe several per key) become 'posting' by their replica: it posts them, or they are taken over
+        // once it is gone. storm_entries.fingerprint: a replica finds an alert's item held in another's digest (the
+        // per-alert order). storm_seen: the pods of the storm window, counted across replicas.
+        """
+        CREATE TABLE storm_batches(
+            destination text NOT NULL,
+            batch_id text NOT NULL,
+            batch_key text NOT NULL,
+            expected integer NOT NULL,
+            pods integer NOT NULL,
+            first_added bigint NOT NULL,
+            last_added bigint NOT NULL,
+            state text NOT NULL,
+            owner bigint,
+            PRIMARY KEY(destination, batch_id));
+        CREATE UNIQUE INDEX storm_batches_open ON storm_batches(destination, batch_key) WHERE state = 'open';
+        INSERT INTO storm_batches
+            SELECT destination, batch_id, min(batch_key), max(expected), count(*), min(added_at), max(added_at), 'posting', max(owner)
+            FROM storm_entries GROUP BY destination, batch_id;
+        ALTER TABLE storm_entries ADD COLUMN fingerprint text;
+        UPDATE storm_entries SET fingerprint = entry_json::jsonb ->> 'fingerprint';
+        CREATE INDEX storm_entries_fingerprint ON storm_entries(destination, fingerprint);
+        CREATE TABLE storm_seen(
+            destination text NOT NULL,
+            status text NOT NULL,
+            idempotency_key text NOT NULL,
+            seen_at bigint NOT NULL,
+            PRIMARY KEY(destination, status, idempotency_key));
+        """,
     ];
 
     public static int Latest => Migrations.Length;

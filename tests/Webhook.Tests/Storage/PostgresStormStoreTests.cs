@@ -18,6 +18,8 @@ public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreC
     readonly List<PostgresInbox> _running = [];
     string? _connectionString;
 
+    protected override bool Shared => true;
+
     protected override async Task<IStormStore> OpenAsync()
     {
         // The contract's restart: the process before this one has ended, and its owner lock with it.
@@ -46,7 +48,7 @@ public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreC
         var a = new PostgresStormStore(holder);
         var batch = new StormBatchInfo("batch-a", "firing|window", int.MaxValue);
         var entry = StormEntry.From(Samples.For(Causes.ConfigError, pod: "api-1"), NotifyTestKit.Content);
-        Assert.True(await a.AddAsync(Slack, batch, entry, DateTimeOffset.UnixEpoch, default));
+        Assert.True((await a.JoinAsync(Slack, batch, entry, DateTimeOffset.UnixEpoch, default)).Added);
 
         // A replica starting (a rollout) while the holder runs: the holder posts its batch, the newcomer does not.
         var b = await ReplicaAsync();
@@ -61,6 +63,106 @@ public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreC
         var taken = Assert.Single(recovered.SelectMany(r => r));
         Assert.Equal(batch, taken.Batch);
         Assert.Equal(entry.IdempotencyKey, Assert.Single(taken.Entries).IdempotencyKey);
+    }
+
+    static StormEntry Pod(string pod) => StormEntry.From(Samples.For(Causes.ConfigError, pod: pod), NotifyTestKit.Content);
+
+    [Fact]
+    public async Task PodsOfOneKeyFromTwoReplicasJoinOneBatchThatOneOfThemClaimsAndTheOtherTakesOverWhenItsPosterIsGone()
+    {
+        var t0 = DateTimeOffset.Parse("2026-11-24T10:00:00Z");
+        var options = new StormOptions { Settle = TimeSpan.FromSeconds(5), MaxHold = TimeSpan.FromSeconds(60) };
+        var holderA = await DatabaseAsync();
+        var (a, b) = (new PostgresStormStore(holderA), await ReplicaAsync());
+
+        // Each replica proposes a batch of its own; the second joins the first's, and the count is of both.
+        var first = await a.JoinAsync(Slack, new StormBatchInfo("from-a", "firing|group|g1", 4), Pod("api-1"), t0, default);
+        var second = await b.JoinAsync(Slack, new StormBatchInfo("from-b", "firing|group|g1", 4), Pod("api-2"), t0.AddSeconds(1), default);
+        Assert.Equal("from-a", second.Batch.Id);
+        Assert.Equal((1, 2), (first.Count, second.Count));
+        Assert.Equal(t0.AddSeconds(1), second.LastAdded);
+        // Pods joining at the same moment on both replicas, all into the one batch.
+        var joins = await Task.WhenAll(
+            a.JoinAsync(Slack, new StormBatchInfo("a-2", "firing|group|g1", 4), Pod("api-3"), t0.AddSeconds(2), default),
+            b.JoinAsync(Slack, new StormBatchInfo("b-2", "firing|group|g1", 4), Pod("api-4"), t0.AddSeconds(2), default));
+        Assert.All(joins, j => Assert.Equal("from-a", j.Batch.Id));
+        Assert.Equal(4, joins.Max(j => j.Count));
+
+        // Not due by B's own view of an earlier moment? Due on the row: all four in. Both claim at once: one wins.
+        var claims = await Task.WhenAll(a.ClaimAsync(Slack, "from-a", t0.AddSeconds(3), options, default), b.ClaimAsync(Slack, "from-a", t0.AddSeconds(3), options, default));
+        var won = Assert.Single(claims.OfType<StormClaim.Claimed>());
+        Assert.Single(claims.OfType<StormClaim.Taken>());
+        Assert.Equal(4, won.Batch.Entries.Count);
+        var winner = claims[0] is StormClaim.Claimed ? a : b;
+        var loser = winner == a ? b : a;
+        // The other replica's held alerts wait for the batch whichever replica holds them.
+        Assert.Equal(Pod("api-1").IdempotencyKey, await b.HeldAsync(Slack, "fp-shop-api-1", default));
+
+        if (winner == a)
+        {
+            // The poster's process ends before it removed the batch: the other takes it over, whole.
+            await holderA.DisposeAsync();
+            _running.Remove(holderA);
+            var takeover = Assert.IsType<StormClaim.Claimed>(await loser.ClaimAsync(Slack, "from-a", t0.AddSeconds(10), options, default));
+            Assert.Equal(4, takeover.Batch.Entries.Count);
+        }
+        else Assert.IsType<StormClaim.Taken>(await loser.ClaimAsync(Slack, "from-a", t0.AddSeconds(10), options, default));
+    }
+
+    [Fact]
+    public async Task CallersOpeningABatchUnderTheSameIdAtOnceAllJoinOneBatch()
+    {
+        var (a, b) = (await ReplicaAsync(), await ReplicaAsync());
+        var proposal = new StormBatchInfo("same", "firing|window", int.MaxValue);
+        var joins = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            (i % 2 == 0 ? a : b).JoinAsync(Slack, proposal, Pod($"api-{i}"), DateTimeOffset.UnixEpoch, default)));
+        Assert.All(joins, j => Assert.True(j.Added));
+        Assert.Equal(["same"], joins.Select(j => j.Batch.Id).Distinct());
+        Assert.Equal(8, joins.Max(j => j.Count));
+
+        // Claimed, its id is used: a late proposal of it opens a new batch.
+        Assert.IsType<StormClaim.Claimed>(await a.ClaimAsync(Slack, "same", DateTimeOffset.UnixEpoch.AddMinutes(5), new StormOptions(), default));
+        var late = await b.JoinAsync(Slack, proposal, Pod("api-9"), DateTimeOffset.UnixEpoch.AddMinutes(5), default);
+        Assert.NotEqual("same", late.Batch.Id);
+        Assert.Equal(1, late.Count);
+    }
+
+    [Fact]
+    public async Task ABatchNotDueOnItsRowIsNotClaimedAndSaysWhenItWillBe()
+    {
+        var t0 = DateTimeOffset.Parse("2026-11-24T10:00:00Z");
+        var options = new StormOptions { Settle = TimeSpan.FromSeconds(5), MaxHold = TimeSpan.FromSeconds(60) };
+        var (a, b) = (await ReplicaAsync(), await ReplicaAsync());
+        await a.JoinAsync(Slack, new StormBatchInfo("w", "firing|window", int.MaxValue), Pod("api-1"), t0, default);
+        // B's pod joined later than A knows: A, finding its own view due, is told to wait for B's settle.
+        await b.JoinAsync(Slack, new StormBatchInfo("w-b", "firing|window", int.MaxValue), Pod("api-2"), t0.AddSeconds(4), default);
+        var notDue = Assert.IsType<StormClaim.NotDue>(await a.ClaimAsync(Slack, "w", t0.AddSeconds(5), options, default));
+        Assert.Equal((t0.AddSeconds(9), 2), (notDue.DueAt, notDue.Count));
+        Assert.IsType<StormClaim.Claimed>(await a.ClaimAsync(Slack, "w", t0.AddSeconds(9), options, default));
+    }
+
+    [Fact]
+    public async Task PodsAVersion3ReplicaHeldWithoutABatchRowAreTakenOverOnceItIsGone()
+    {
+        var old = await DatabaseAsync();
+        var entry = Pod("api-1");
+        await new PostgresStormStore(old).JoinAsync(Slack, new StormBatchInfo("v3", "firing|window", int.MaxValue), entry, DateTimeOffset.UnixEpoch, default);
+        // What a version-3 replica writes: the pod, no batch row.
+        await using (var connection = new Npgsql.NpgsqlConnection(_connectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand("DELETE FROM storm_batches", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        var next = await ReplicaAsync();
+        Assert.Empty(await next.PendingAsync(Slack, default));
+
+        await old.DisposeAsync();
+        _running.Remove(old);
+        var taken = Assert.Single(await next.PendingAsync(Slack, default));
+        Assert.Equal(entry.IdempotencyKey, Assert.Single(taken.Entries).IdempotencyKey);
+        var claimed = Assert.IsType<StormClaim.Claimed>(await next.ClaimAsync(Slack, "v3", DateTimeOffset.UnixEpoch, new StormOptions(), default));
+        Assert.Equal("firing|window", claimed.Batch.Batch.Key);
     }
 
     async Task StopAllAsync()

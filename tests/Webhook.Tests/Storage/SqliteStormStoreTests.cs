@@ -9,6 +9,8 @@ public sealed class SqliteStormStoreTests : StormStoreContract
 {
     readonly TempFolder _folder = TestTemp.NewFolder("storm-store-contract");
 
+    protected override bool Shared => false;
+
     protected override Task<IStormStore> OpenAsync() =>
         Task.FromResult<IStormStore>(new SqliteStormStore(new SqliteDatabase(_folder.File("inbox.db"), TimeSpan.FromSeconds(5), 64 * 1024 * 1024)));
 

@@ -5,14 +5,49 @@ namespace Webhook.Notify.Storm;
 /// digest, so the digest must survive a restart until it is posted (or given up). The storm gate knows only this;
 /// a store (SQLite in the inbox's file here, PostgreSQL for several replicas) passes the contract suite in
 /// tests/Webhook.Tests/Storage. A pod (its idempotency key) waits in at most one digest of a destination.
+/// A shared store (PostgreSQL) also makes the storm one across replicas: it counts the pods of the window
+/// (<see cref="SeenAsync"/>), keeps one open batch per batch key that every replica's pods join
+/// (<see cref="JoinAsync"/>), lets one replica post it (<see cref="ClaimAsync"/>) and tells the others which alert
+/// still waits in it (<see cref="HeldAsync"/>). A single-process store answers those trivially: its one gate
+/// already knows.
 /// </summary>
 public interface IStormStore
 {
     /// <summary>
-    /// Holds the pod in the batch, durably once this completes. True when this call added it; false when the pod
-    /// already waits in a digest of this destination (the inbox retried it after a restart), which is left as it is.
+    /// Shared by several replicas: a batch may be completed or claimed by another process, so a gate asks the store
+    /// about its batches while it waits, not only once its own view says they are due.
     /// </summary>
-    Task<bool> AddAsync(string destination, StormBatchInfo batch, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken);
+    bool Shared { get; }
+
+    /// <summary>
+    /// Holds the pod, durably once this completes, in the open batch of <paramref name="proposed"/>'s key, opening it as <paramref name="proposed"/>
+    /// when there is none (a shared store: whichever replica opened it; a single-process store: always the proposal),
+    /// and returns the batch joined with what is known of it now. <see cref="StormJoin.Added"/> is false when the pod
+    /// already waits in a digest of this destination. A shared store opens a batch under a new id when the proposed one was used before.
+    /// </summary>
+    Task<StormJoin> JoinAsync(string destination, StormBatchInfo proposed, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Notes the pod (its idempotency key) as seen now for its status and returns how many distinct pods of the
+    /// destination and status all replicas saw within <paramref name="window"/>; 0 from a single-process store (its
+    /// gate counts in memory).
+    /// </summary>
+    Task<int> SeenAsync(string destination, string status, string idempotencyKey, DateTimeOffset now, TimeSpan window, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The idempotency key of the item of the alert (<paramref name="fingerprint"/>) that waits in a digest of the
+    /// destination, if any: a later item of the alert waits until that digest is posted, whichever replica holds it.
+    /// Null from a single-process store (its gate knows).
+    /// </summary>
+    Task<string?> HeldAsync(string destination, string fingerprint, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes the batch for posting when it is due (<see cref="StormOptions.Settle"/> after its last pod,
+    /// <see cref="StormOptions.MaxHold"/> after its first, or all <see cref="StormBatchInfo.Expected"/> pods in), or
+    /// when its poster's process is gone. Exactly one caller gets <see cref="StormClaim.Claimed"/> with its entries;
+    /// the batch is closed then (later pods open another).
+    /// </summary>
+    Task<StormClaim> ClaimAsync(string destination, string batchId, DateTimeOffset now, StormOptions options, CancellationToken cancellationToken);
 
     /// <summary>
     /// The destination's batches not yet removed, oldest first, each with its entries in the order they were added:
@@ -30,3 +65,24 @@ public sealed record StormBatchInfo(string Id, string Key, int Expected);
 
 /// <param name="FirstAdded">When its first pod joined: the digest's age counts from there across restarts.</param>
 public sealed record PendingStormBatch(StormBatchInfo Batch, IReadOnlyList<StormEntry> Entries, DateTimeOffset FirstAdded);
+
+/// <summary>The batch a pod joined, with its pods so far (of every replica) and when its first and last joined.</summary>
+public sealed record StormJoin(StormBatchInfo Batch, bool Added, int Count, DateTimeOffset FirstAdded, DateTimeOffset LastAdded);
+
+/// <summary>What <see cref="IStormStore.ClaimAsync"/> found.</summary>
+public abstract record StormClaim
+{
+    private StormClaim() { }
+
+    /// <summary>This caller posts it: its entries in the order they joined.</summary>
+    public sealed record Claimed(PendingStormBatch Batch) : StormClaim;
+
+    /// <summary>Still open and not due (a pod joined elsewhere since): due at <paramref name="DueAt"/> as things stand.</summary>
+    public sealed record NotDue(DateTimeOffset DueAt, int Count) : StormClaim;
+
+    /// <summary>Another running replica posts it.</summary>
+    public sealed record Taken : StormClaim;
+
+    /// <summary>Posted (or given up) and removed.</summary>
+    public sealed record Gone : StormClaim;
+}

@@ -10,7 +10,6 @@ namespace Webhook.Notify.Storm;
 /// </summary>
 public sealed class SqliteStormStore : IStormStore
 {
-
     readonly ISqliteDatabase _database;
     readonly OnFirstUse _table;
 
@@ -26,6 +25,9 @@ public sealed class SqliteStormStore : IStormStore
             """, token), ct));
     }
 
+    public bool Shared => false;
+
+    /// <summary>True when this call added the pod; false when it already waits in a digest of this destination.</summary>
     public async Task<bool> AddAsync(string destination, StormBatchInfo batch, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken)
     {
         await _table.EnsureAsync(cancellationToken);
@@ -33,7 +35,39 @@ public sealed class SqliteStormStore : IStormStore
         return await _database.WriteAsync((connection, token) => SqliteDatabase.ExecuteAsync(connection,
             "INSERT OR IGNORE INTO storm_entries VALUES($d,$i,$b,$k,$e,$j,$a)", token,
             ("$d", destination), ("$i", entry.IdempotencyKey), ("$b", batch.Id), ("$k", batch.Key), ("$e", batch.Expected),
-            ("$j", JsonSerializer.Serialize(entry, NotifyJsonContext.Default.StormEntry)), ("$a", Stamp(addedAt))), cancellationToken) == 1;
+            ("$j", JsonSerializer.Serialize(entry, StormJsonContext.Default.StormEntry)), ("$a", Stamp(addedAt))), cancellationToken) == 1;
+    }
+
+    /// <summary>One process: the gate's proposal is the open batch (the gate keeps one per key), and this adds to it.</summary>
+    public async Task<StormJoin> JoinAsync(string destination, StormBatchInfo proposed, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken)
+    {
+        var added = await AddAsync(destination, proposed, entry, addedAt, cancellationToken);
+        var (count, first, last) = await _database.ReadAsync(async (connection, token) =>
+        {
+            await using var command = SqliteDatabase.Command(connection,
+                "SELECT count(*), min(added_at), max(added_at) FROM storm_entries WHERE destination=$d AND batch_id=$b",
+                ("$d", destination), ("$b", proposed.Id));
+            await using var reader = await command.ExecuteReaderAsync(token);
+            await reader.ReadAsync(token);
+            return reader.GetInt32(0) == 0
+                ? (0, addedAt, addedAt)
+                : (reader.GetInt32(0), DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture), DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture));
+        }, cancellationToken);
+        return new StormJoin(proposed, added, count, first, last);
+    }
+
+    /// <summary>One process: its gate's window is the count.</summary>
+    public Task<int> SeenAsync(string destination, string status, string idempotencyKey, DateTimeOffset now, TimeSpan window, CancellationToken cancellationToken) =>
+        Task.FromResult(0);
+
+    /// <summary>One process: its gate knows which alerts it holds.</summary>
+    public Task<string?> HeldAsync(string destination, string fingerprint, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+    /// <summary>One process, one gate: it claims only what it found due, and no other process could have it.</summary>
+    public async Task<StormClaim> ClaimAsync(string destination, string batchId, DateTimeOffset now, StormOptions options, CancellationToken cancellationToken)
+    {
+        var batch = (await PendingAsync(destination, cancellationToken)).FirstOrDefault(b => b.Batch.Id == batchId);
+        return batch is null ? new StormClaim.Gone() : new StormClaim.Claimed(batch);
     }
 
     public async Task<IReadOnlyList<PendingStormBatch>> PendingAsync(string destination, CancellationToken cancellationToken)
@@ -49,7 +83,7 @@ public sealed class SqliteStormStore : IStormStore
             var list = new List<(StormBatchInfo Batch, StormEntry Entry, DateTimeOffset Added)>();
             while (await reader.ReadAsync(token))
                 list.Add((new StormBatchInfo(reader.GetString(0), reader.GetString(1), reader.GetInt32(2)),
-                    JsonSerializer.Deserialize(reader.GetString(3), NotifyJsonContext.Default.StormEntry)!,
+                    JsonSerializer.Deserialize(reader.GetString(3), StormJsonContext.Default.StormEntry)!,
                     DateTimeOffset.Parse(reader.GetString(4), CultureInfo.InvariantCulture)));
             return list;
         }, cancellationToken);

@@ -17,14 +17,19 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     public string DestinationId => destinationId;
 
     private readonly StormOptions _options = options.Value;
-    // Guards the windows and the open batches. A semaphore, not a lock: a pod joins its batch in the store (an
+    // Guards the windows and the batches. A semaphore, not a lock: a pod joins its batch in the store (an
     // asynchronous write) and in memory as one step, so a batch taken for posting never misses a pod the store holds.
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Dictionary<string, Window> _recent = new(StringComparer.Ordinal);
+    // Per batch key, the batch this process last joined and takes to be open: on a single-process store, the id it
+    // proposes for the key's next pod (a shared store keeps the open batch itself).
+    private readonly Dictionary<string, string> _open = new(StringComparer.Ordinal);
+    // Per batch id, the batches this process joined or recovered, each with its loop until it is posted or gone.
     private readonly Dictionary<string, Batch> _batches = new(StringComparer.Ordinal);
     // Per alert (fingerprint), the item held in a digest not yet posted (open, retrying, or recovered after a
     // restart). The inbox marks an item delivered when it joins a digest, so the inbox's per-alert order ends there;
-    // this keeps it: a later item of the alert waits until that digest is posted or given up.
+    // this keeps it: a later item of the alert waits until that digest is posted or given up. Items held by other
+    // replicas' digests are the shared store's to tell (IStormStore.HeldAsync).
     private readonly Dictionary<string, (string Key, Batch Batch)> _held = new(StringComparer.Ordinal);
 
     /// <summary>Raised after each digest attempt; tests wait on it instead of sleeping.</summary>
@@ -46,16 +51,15 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         }
         foreach (var pending in held)
         {
-            // Its first pod's time: a digest held past MaxHold is posted at once, and its age counts across restarts.
-            var batch = new Batch(pending.Batch.Id, pending.Batch.Key, pending.FirstAdded, pending.Batch.Expected);
+            Batch batch;
             await _lock.WaitAsync(cancellationToken);
             try
             {
-                foreach (var entry in pending.Entries)
-                {
-                    batch.Add(entry, pending.FirstAdded);
-                    Hold(entry, batch);
-                }
+                if (_batches.ContainsKey(pending.Batch.Id)) continue;
+                // Its first pod's time: a digest held past MaxHold is posted at once, and its age counts across restarts.
+                _batches[pending.Batch.Id] = batch = new Batch(pending.Batch.Id, pending.Batch.Key, pending.FirstAdded, pending.Batch.Expected);
+                batch.Seen(pending.Entries.Count, pending.FirstAdded, pending.FirstAdded);
+                foreach (var entry in pending.Entries) Hold(entry, batch);
             }
             finally
             {
@@ -77,30 +81,38 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            if (n.Alert.Fingerprint is { } fingerprint && _held.TryGetValue(fingerprint, out var held))
-                return held.Key == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait;
+            if (n.Alert.Fingerprint is { } fingerprint)
+            {
+                if (_held.TryGetValue(fingerprint, out var held)) return held.Key == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait;
+                if (await store.HeldAsync(destinationId, fingerprint, cancellationToken) is { } heldKey)
+                    return heldKey == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait;
+            }
 
             var recent = _recent.TryGetValue(n.Alert.Status, out var w) ? w : _recent[n.Alert.Status] = new();
             recent.Add(n.IdempotencyKey, now, _options.Window);
+            // Across replicas the store counts every replica's pods (never fewer than this one's); alone, it says 0.
+            var seen = Math.Max(recent.Count, await store.SeenAsync(destinationId, n.Alert.Status, n.IdempotencyKey, now, _options.Window, cancellationToken));
 
             var bigGroup = n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
-            if (!bigGroup && recent.Count <= _options.Threshold) return Absorb.NotAbsorbed;
+            if (!bigGroup && seen <= _options.Threshold) return Absorb.NotAbsorbed;
 
             var key = n.Alert.Status + "|" + (bigGroup ? "group|" + n.Alert.GroupKey : "window");
-            if (!_batches.TryGetValue(key, out var batch))
-                _batches[key] = started = batch = new Batch(Guid.NewGuid().ToString("N"), key, now, bigGroup ? n.Alert.GroupSize : int.MaxValue);
+            // A shared store answers with the batch open across replicas and uses the proposal only to open one: a
+            // new id each time, since the one this process last joined may have been claimed by another replica meanwhile.
+            var proposed = new StormBatchInfo(!store.Shared && _open.TryGetValue(key, out var open) ? open : Guid.NewGuid().ToString("N"), key,
+                bigGroup ? n.Alert.GroupSize : int.MaxValue);
             var entry = StormEntry.From(n, content);
             // Durable before the pod counts as delivered; a pod already held (a retry after a restart) is not added twice.
-            if (await store.AddAsync(destinationId, new StormBatchInfo(batch.Id, key, batch.Expected), entry, now, cancellationToken))
-            {
-                batch.Add(entry, now);
-                Hold(entry, batch);
-            }
+            var joined = await store.JoinAsync(destinationId, proposed, entry, now, cancellationToken);
+            _open[key] = joined.Batch.Id;
+            if (!_batches.TryGetValue(joined.Batch.Id, out var batch))
+                _batches[joined.Batch.Id] = started = batch = new Batch(joined.Batch.Id, key, joined.FirstAdded, joined.Batch.Expected);
+            batch.Seen(joined.Count, joined.FirstAdded, joined.LastAdded);
+            if (joined.Added) Hold(entry, batch);
         }
         finally
         {
             _lock.Release();
-            // Even when the store failed: a batch others may join meanwhile is posted (or dropped empty) by its loop.
             if (started is not null) loops.Track(ct => HoldThenPostAsync(started, ct));
         }
         return Absorb.Absorbed;
@@ -114,13 +126,15 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         if (entry.Fingerprint is { } fingerprint) _held[fingerprint] = (entry.IdempotencyKey, batch);
     }
 
-    /// <summary>The batch was posted or given up: later items of its alerts may go.</summary>
-    private async Task ReleaseAsync(Batch batch)
+    /// <summary>Later items of the batch's alerts may go as far as this process is concerned; with
+    /// <paramref name="finished"/>, the batch is posted or given up and this process forgets it.</summary>
+    private async Task ReleaseAsync(Batch batch, bool finished = true)
     {
         await _lock.WaitAsync(CancellationToken.None);
         try
         {
             foreach (var (fingerprint, held) in _held.Where(h => h.Value.Batch == batch).ToList()) _held.Remove(fingerprint);
+            if (finished && _batches.TryGetValue(batch.Id, out var current) && current == batch) _batches.Remove(batch.Id);
         }
         finally
         {
@@ -128,35 +142,85 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         }
     }
 
-    private async Task HoldThenPostAsync(Batch batch, CancellationToken stopping)
+    /// <summary>
+    /// How often a gate on a shared store asks about a batch it waits for: another replica's pods may have completed
+    /// it or moved its settle, or another replica may post it (then this one learns when it is gone). About one
+    /// query a second per batch and replica, for the few batches a storm has.
+    /// </summary>
+    private static readonly TimeSpan SharedPoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>Waits until the batch is due, then claims it: one replica (one loop) posts it.</summary>
+    private async Task<PendingStormBatch?> ClaimWhenDueAsync(Batch batch, CancellationToken stopping)
     {
-        try
+        while (true)
         {
             while (true)
             {
                 var wait = batch.DueAt(_options) - time.GetUtcNow();
                 if (batch.Complete || wait <= TimeSpan.Zero) break;
-                await Task.WhenAny(Task.Delay(wait, time, stopping), batch.Completed);
+                await Task.WhenAny(Task.Delay(store.Shared && wait > SharedPoll ? SharedPoll : wait, time, stopping), batch.Completed);
                 stopping.ThrowIfCancellationRequested();
+                // The store judges due on every replica's pods.
+                if (store.Shared) break;
             }
-            List<StormEntry> entries;
+            StormClaim claim;
             await _lock.WaitAsync(stopping);
             try
             {
-                if (_batches.TryGetValue(batch.Key, out var current) && current == batch) _batches.Remove(batch.Key);
-                entries = batch.Take();
+                // This process's next pod of the key proposes a new batch (a shared store still answers with this one
+                // while it stays open).
+                if (_open.TryGetValue(batch.Key, out var open) && open == batch.Id) _open.Remove(batch.Key);
+                claim = await store.ClaimAsync(destinationId, batch.Id, time.GetUtcNow(), _options, stopping);
             }
             finally
             {
                 _lock.Release();
             }
-            if (entries.Count == 0)
+            switch (claim)
+            {
+                case StormClaim.Claimed claimed:
+                    return claimed.Batch;
+                case StormClaim.Gone:
+                    return null;
+                case StormClaim.NotDue notDue:
+                    // Not due on the row (another replica's pod joined later than this one knew): asked again at the
+                    // next poll, or when it is due.
+                    batch.Postpone(notDue.DueAt);
+                    var wait = notDue.DueAt - time.GetUtcNow();
+                    if (wait > SharedPoll) wait = SharedPoll;
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait, time, stopping);
+                    continue;
+            }
+            // Taken: another running replica posts it. Its alerts' later items wait on the store's record of it
+            // (HeldAsync) until it is removed, not on this process; this loop only watches for the poster's process
+            // to end before the batch is removed, to take it over (the store hands it to one replica).
+            await ReleaseAsync(batch, finished: false);
+            while (true)
+            {
+                await Task.Delay(SharedPoll, time, stopping);
+                switch (await store.ClaimAsync(destinationId, batch.Id, time.GetUtcNow(), _options, stopping))
+                {
+                    case StormClaim.Claimed claimed:
+                        return claimed.Batch;
+                    case StormClaim.Gone:
+                        return null;
+                }
+            }
+        }
+    }
+
+    private async Task HoldThenPostAsync(Batch batch, CancellationToken stopping)
+    {
+        try
+        {
+            var claimed = await ClaimWhenDueAsync(batch, stopping);
+            if (claimed is null)
             {
                 await ReleaseAsync(batch);
                 return;
             }
-            var digest = StormDigest.From(entries);
-            var giveUpAt = batch.First + _options.MaxRetryAge;
+            var digest = StormDigest.From(claimed.Entries);
+            var giveUpAt = claimed.FirstAdded + _options.MaxRetryAge;
             var backoff = _options.RetryDelay;
             while (true)
             {
@@ -197,7 +261,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         catch (Exception ex)
         {
             // Left in the store: the next start posts it. Its alerts' later items go meanwhile rather than wait a
-            // restart out.
+            // restart out (on a shared store, they still wait while its pods are held).
             LogDigestError(logger, destinationId, ex.GetType().Name);
             await ReleaseAsync(batch);
         }
@@ -218,30 +282,32 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         }
     }
 
+    /// <summary>What this process knows of a batch: its pods (of every replica, as of its last join) and times.</summary>
     private sealed class Batch(string id, string key, DateTimeOffset first, int expected)
     {
-        private readonly List<StormEntry> _items = [];
         private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly DateTimeOffset _first = first;
+        private DateTimeOffset _first = first;
         private DateTimeOffset _last = first;
+        private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
 
         public string Id => id;
         public string Key => key;
-        public DateTimeOffset First => _first;
-        public int Expected => expected;
         public Task Completed => _completed.Task;
         public bool Complete => _completed.Task.IsCompleted;
 
-        public void Add(StormEntry entry, DateTimeOffset now)
+        /// <summary>Under the gate's lock.</summary>
+        public void Seen(int pods, DateTimeOffset firstAdded, DateTimeOffset lastAdded)
         {
-            _items.Add(entry);
-            _last = now;
-            if (_items.Count >= expected) _completed.TrySetResult();
+            _first = firstAdded;
+            if (lastAdded > _last) _last = lastAdded;
+            if (pods >= expected) _completed.TrySetResult();
         }
 
-        public DateTimeOffset DueAt(StormOptions o) => Min(_last + o.Settle, _first + o.MaxHold);
-        public List<StormEntry> Take() => [.. _items];
+        public void Postpone(DateTimeOffset dueAt) => _notBefore = dueAt;
+
+        public DateTimeOffset DueAt(StormOptions o) => Max(Min(_last + o.Settle, _first + o.MaxHold), _notBefore);
         private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+        private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
     }
 
     [LoggerMessage(EventId = 320, Level = LogLevel.Warning, Message = "Storm digest of {Pods} pods to {Destination} refused: {Reason}")]

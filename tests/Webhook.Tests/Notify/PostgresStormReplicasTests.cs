@@ -1,0 +1,153 @@
+using Webhook.Diagnosis;
+using Webhook.Notify.Storm;
+
+namespace Webhook.Tests.Notify;
+
+/// <summary>
+/// Two replicas of the service as shipped (each its own host, delivery stage, storm gates and PostgreSQL store) on
+/// one PostgreSQL database and one Slack Web API stand-in, the pods of one storm handed alternately to their storm
+/// gates (as the shared inbox's workers of both would take them): the storm is counted across both, its pods form
+/// one batch, one replica posts one digest naming every pod, and an alert's later item waits for that digest on
+/// either replica.
+/// </summary>
+[Collection(nameof(PostgresCollection))]
+public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLifetime
+{
+    ChatStandIn _chat = null!;
+    readonly List<ChatService> _services = [];
+    string _connectionString = "";
+
+    public async Task InitializeAsync()
+    {
+        _chat = await ChatStandIn.StartAsync();
+        _connectionString = await server.ConnectionStringAsync("storm_replicas", $"t{Guid.NewGuid():n}");
+    }
+
+    (StormGate Gate, ChatService Service) Replica(string settle, Dictionary<string, string?>? route = null, string retryDelay = "00:00:30")
+    {
+        var settings = new Dictionary<string, string?>(route ?? new()
+        {
+            ["Routes:default:Slack:BotToken"] = ChatStandIn.BotToken,
+            ["Routes:default:Slack:Channel"] = ChatStandIn.Channel,
+            ["Routes:default:Slack:ApiBaseUrl"] = _chat.SlackApiBase,
+        })
+        {
+            ["Inbox:Provider"] = "postgres",
+            ["Inbox:ConnectionString"] = _connectionString,
+            ["Storm:Threshold"] = "2",
+            ["Storm:Settle"] = settle,
+            ["Storm:RetryDelay"] = retryDelay,
+        };
+        var service = ChatService.Start(settings);
+        _services.Add(service);
+        return (service.Get<StormGates>().For("default/slack")!, service);
+    }
+
+    static IEnumerable<string> Pods(int count) => Enumerable.Range(0, count).Select(i => $"api-{i}");
+
+    ChatStandIn.SlackPost Top => Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+
+    /// <summary>Every pod named in exactly one message of the digest's thread (its own diagnosis).</summary>
+    void AssertThreadNames(IEnumerable<string> pods)
+    {
+        var thread = _chat.SlackApiAccepted.Where(p => p.ThreadTs == Top.Ts).Select(p => p.Body.ToJsonString()).ToList();
+        Assert.All(pods, pod => Assert.Single(thread, t => t.Contains(pod, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task AWindowStormSplitBetweenTwoReplicasIsCountedOnceAndPostedAsOneDigest()
+    {
+        var (a, b) = (Replica("00:00:01"), Replica("00:00:01"));
+        var pods = Pods(6).ToList();
+        var absorbed = new List<string>();
+        var single = 0;
+        for (var i = 0; i < pods.Count; i++)
+        {
+            // Groups of one: only the window makes it a storm, counted over both replicas' pods.
+            var n = Samples.For(Causes.ConfigError, pod: pods[i], groupKey: "g" + i);
+            var result = await (i % 2 == 0 ? a : b).Gate.TryAbsorbAsync(n, default);
+            if (result == StormGate.Absorb.Absorbed) absorbed.Add(pods[i]);
+            else if (result == StormGate.Absorb.NotAbsorbed) single++;
+        }
+        // Per replica, each would have let its own first two through (four singles, and two digests).
+        Assert.Equal(2, single);
+        Assert.Equal(pods.Skip(2), absorbed);
+
+        await Eventually.True(() => _chat.SlackApiAccepted.Count == 1 + absorbed.Count,
+            () => $"one digest and {absorbed.Count} replies; {_chat.SlackApiAccepted.Count} so far", TimeSpan.FromSeconds(30));
+        Assert.Contains($"{absorbed.Count} pods crash looping", Top.Body.ToJsonString());
+        AssertThreadNames(absorbed);
+        // Both replicas' loops end (the poster's after its post, the other's once the batch left the store).
+        await Eventually.True(() => a.Service.Get<StormGates>().Running == 0 && b.Service.Get<StormGates>().Running == 0, "no digest loop left", TimeSpan.FromSeconds(30));
+        Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+    }
+
+    [Fact]
+    public async Task AGroupSplitBetweenTwoReplicasIsOneDigestAndAResolveWaitsForItOnTheOtherReplica()
+    {
+        // Only a whole group posts it (Settle and MaxHold far away): what happens before its last pod is deterministic.
+        var (a, b) = (Replica("01:00:00"), Replica("01:00:00"));
+        var pods = Pods(6).ToList();
+        Notification Fire(string pod) => Samples.For(Causes.ConfigError, pod: pod, groupKey: "g1", groupSize: pods.Count);
+        for (var i = 0; i < pods.Count - 1; i++)
+            Assert.Equal(StormGate.Absorb.Absorbed, await (i % 2 == 0 ? a : b).Gate.TryAbsorbAsync(Fire(pods[i]), default));
+
+        // api-0 joined on A; its resolve reaching B must not overtake the digest that holds its firing.
+        var resolve = Samples.For(Causes.ConfigError, pod: pods[0], status: "resolved");
+        Assert.Equal(StormGate.Absorb.Wait, await b.Gate.TryAbsorbAsync(resolve, default));
+        Assert.Empty(_chat.SlackApiAccepted);
+
+        // The last pod, on B: the group is whole across both replicas, and one of them posts it at once.
+        Assert.Equal(StormGate.Absorb.Absorbed, await b.Gate.TryAbsorbAsync(Fire(pods[^1]), default));
+        await Eventually.True(() => _chat.SlackApiAccepted.Count == 1 + pods.Count,
+            () => $"one digest and {pods.Count} replies; {_chat.SlackApiAccepted.Count} so far", TimeSpan.FromSeconds(30));
+        Assert.Contains($"{pods.Count} pods crash looping", Top.Body.ToJsonString());
+        AssertThreadNames(pods);
+
+        // Posted and removed: the resolve goes on either replica.
+        var store = b.Service.Get<IStormStore>();
+        await Eventually.TrueAsync(async () => await store.HeldAsync("default/slack", "fp-shop-api-0", default) is null,
+            TimeSpan.FromSeconds(20), "the digest to leave the store");
+        Assert.Equal(StormGate.Absorb.NotAbsorbed, await b.Gate.TryAbsorbAsync(resolve, default));
+        await Eventually.True(() => a.Service.Get<StormGates>().Running == 0 && b.Service.Get<StormGates>().Running == 0, "no digest loop left", TimeSpan.FromSeconds(30));
+        Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+    }
+
+    [Fact]
+    public async Task ADigestWhosePosterStopsBeforeTheChatTookItIsPostedOnceByTheOtherReplica()
+    {
+        // Only a whole group posts it; a refused digest would wait an hour for its retry on its poster.
+        var webhook = new Dictionary<string, string?> { ["Routes:default:Slack:WebhookUrl"] = _chat.SlackWebhookUrl };
+        var (a, b) = (Replica("01:00:00", webhook, retryDelay: "01:00:00"), Replica("01:00:00", webhook, retryDelay: "01:00:00"));
+        var attempts = new System.Collections.Concurrent.ConcurrentQueue<((StormGate Gate, ChatService Service) Replica, DeliveryOutcome Outcome)>();
+        a.Gate.DigestPosted += (_, outcome) => attempts.Enqueue((a, outcome));
+        b.Gate.DigestPosted += (_, outcome) => attempts.Enqueue((b, outcome));
+        _chat.Script("slack-webhook", 503, times: 1);
+
+        var pods = Pods(4).ToList();
+        for (var i = 0; i < pods.Count; i++)
+            Assert.Equal(StormGate.Absorb.Absorbed, await (i % 2 == 0 ? a : b).Gate.TryAbsorbAsync(
+                Samples.For(Causes.ConfigError, pod: pods[i], groupKey: "g1", groupSize: pods.Count), default));
+
+        // One replica claimed it and met the 503; it stops (a rollout) while its retry is an hour away.
+        await Eventually.True(() => !attempts.IsEmpty, "the first attempt", TimeSpan.FromSeconds(30));
+        var (poster, outcome) = Assert.Single(attempts);
+        Assert.IsType<DeliveryOutcome.Retryable>(outcome);
+        _services.Remove(poster.Service);
+        await poster.Service.DisposeAsync();
+
+        // The other replica, which joined the batch, takes it over once the poster's session is gone.
+        var other = poster == a ? b : a;
+        await Eventually.True(() => _chat.AcceptedCount("slack-webhook") == 1, "the digest posted by the other replica", TimeSpan.FromSeconds(30));
+        Assert.Contains("4 pods crash looping", _chat.To("slack-webhook").Single(r => r.Accepted).Body);
+        await Eventually.True(() => other.Service.Get<StormGates>().Running == 0, "no digest loop left", TimeSpan.FromSeconds(30));
+        Assert.Equal(2, _chat.To("slack-webhook").Count());
+        Assert.Empty(await other.Service.Get<IStormStore>().PendingAsync("default/slack", default));
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var service in _services) await service.DisposeAsync();
+        await _chat.DisposeAsync();
+    }
+}
