@@ -13,17 +13,23 @@ public static class KubernetesRetry
     {
         if (options.RetryAttempts == 0)
             return [];
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(ForGets(options.RetryAttempts, options.RetryDelay)).Build();
+        return [new ResilienceHandler(pipeline)];
+    }
+
+    /// <summary>The retry of a read-only call (Kubernetes GETs, Prometheus queries): bounded, jittered, short.</summary>
+    public static HttpRetryStrategyOptions ForGets(int attempts, TimeSpan delay)
+    {
         var retry = new HttpRetryStrategyOptions
         {
-            MaxRetryAttempts = options.RetryAttempts,
-            Delay = options.RetryDelay,
+            MaxRetryAttempts = attempts,
+            Delay = delay,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             // A long Retry-After would outlive the alert's deadline anyway.
             MaxDelay = TimeSpan.FromSeconds(2),
         };
         retry.DisableForUnsafeHttpMethods();
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(retry).Build();
-        return [new ResilienceHandler(pipeline)];
+        return retry;
     }
 }

@@ -55,18 +55,7 @@ public sealed class PrometheusApi(Func<HttpClient> client, Uri baseUrl) : IProme
     {
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
         if (options.RetryAttempts > 0)
-        {
-            var retry = new HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = options.RetryAttempts,
-                Delay = options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                MaxDelay = TimeSpan.FromSeconds(2),
-            };
-            retry.DisableForUnsafeHttpMethods();
-            builder.AddRetry(retry);
-        }
+            builder.AddRetry(KubernetesRetry.ForGets(options.RetryAttempts, options.RetryDelay));
         builder.AddTimeout(options.Timeout);
         return new ResilienceHandler(builder.Build());
     }
