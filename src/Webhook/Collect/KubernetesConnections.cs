@@ -18,12 +18,16 @@ public sealed class KubernetesConnections : IDisposable
     readonly ConcurrentDictionary<string, Lazy<ClusterConnection>> byContext = new();
     readonly List<IDisposable> clients = [];
     readonly ClusterEnvironment environment;
+    readonly Func<IKubernetesApi, IKubernetesApi>? share;
 
-    public KubernetesConnections(KubernetesOptions options, ILogger<KubernetesConnections> logger, ClusterEnvironment? environment = null)
+    /// <param name="share">Wraps each cluster's API, e.g. in <see cref="SharedReadsApi"/> for the service's storms; null: every read goes out.</param>
+    public KubernetesConnections(KubernetesOptions options, ILogger<KubernetesConnections> logger, ClusterEnvironment? environment = null,
+        Func<IKubernetesApi, IKubernetesApi>? share = null)
     {
         this.options = options;
         this.logger = logger;
         this.environment = environment ?? ClusterEnvironment.Current;
+        this.share = share;
         defaultConnection = CreateDefault();
     }
 
@@ -87,10 +91,15 @@ public sealed class KubernetesConnections : IDisposable
     {
         config.HttpClientTimeout = options.HttpTimeout;
         var client = new Kubernetes(config, KubernetesRetry.Handlers(options));
+        var direct = new KubernetesApi(client);
+        var api = share?.Invoke(direct) ?? direct;
         lock (clients)
+        {
             clients.Add(client);
+            if (!ReferenceEquals(api, direct) && api is IDisposable wrapper) clients.Add(wrapper);
+        }
         CollectLog.Connected(logger, source);
-        return new ClusterConnection(new KubernetesApi(client), null);
+        return new ClusterConnection(api, null);
     }
 
     // The client's merge of several files is not public; like most tools, take the first that exists.
