@@ -6,7 +6,9 @@ namespace Webhook.Collect;
 /// <summary>
 /// <see cref="IKubernetesApi"/> with the reads many alerts share answered from a <see cref="SharedReadCache"/>: owner
 /// workloads, ReplicaSet lists, the node, and the follow-ups' Services, EndpointSlices, ConfigMap keys, dependency pod
-/// lists and ControllerRevisions. The alert's own pod, its events, its logs and its metrics are always read fresh.
+/// lists and ControllerRevisions; and a pod's metrics.k8s.io usage, which metrics-server itself refreshes only every
+/// 10-15 s (an alert that comes back for a busy destination asks again within seconds). The alert's own pod, its
+/// events and its logs are always read fresh.
 /// Keys carry the namespace and the name or selector; one cache per cluster, so no key crosses clusters.
 /// </summary>
 public sealed class SharedReadsApi(IKubernetesApi api, SharedReadCache cache) : IKubernetesApi, IDisposable
@@ -14,7 +16,8 @@ public sealed class SharedReadsApi(IKubernetesApi api, SharedReadCache cache) : 
     public Task<V1Pod> GetPodAsync(string ns, string name, CancellationToken ct) => api.GetPodAsync(ns, name, ct);
     public Task<IList<Corev1Event>> ListPodEventsAsync(string ns, string pod, CancellationToken ct) => api.ListPodEventsAsync(ns, pod, ct);
     public Task<Stream> OpenLogAsync(string ns, string pod, LogQuery query, CancellationToken ct) => api.OpenLogAsync(ns, pod, query, ct);
-    public Task<string> GetPodMetricsAsync(string ns, string name, CancellationToken ct) => api.GetPodMetricsAsync(ns, name, ct);
+    public Task<string> GetPodMetricsAsync(string ns, string name, CancellationToken ct) =>
+        One($"PodMetrics|{ns}|{name}", c => api.GetPodMetricsAsync(ns, name, c), ct);
 
     public Task<V1ReplicaSet> GetReplicaSetAsync(string ns, string name, CancellationToken ct) =>
         One($"ReplicaSet|{ns}|{name}", c => api.GetReplicaSetAsync(ns, name, c), ct);

@@ -172,6 +172,29 @@ public sealed class SharedReadsTests : IAsyncLifetime
         Assert.Equal(2, Asked("/apis/apps/v1/namespaces/shop/replicasets"));
     }
 
+    [Fact]
+    public async Task APodsMetricsAreKeptForTheWindowButAMissingAnswerIsNot()
+    {
+        var bundle = replay.Bundle(Pod("api-7d9f-m1", Container("api")));
+        replay.Bundle(Pod("api-7d9f-m2", Container("api")));
+        Directory.CreateDirectory(Path.Combine(bundle.Folder, "objects"));
+        File.WriteAllText(Path.Combine(bundle.Folder, "objects", $"PodMetrics.{Ns}.api-7d9f-m1.json"),
+            """{"kind":"PodMetrics","apiVersion":"metrics.k8s.io/v1beta1","metadata":{"name":"api-7d9f-m1","namespace":"shop"},"containers":[{"name":"api","usage":{"memory":"250Mi"}}]}""");
+        await replay.StartAsync();
+        SharedCollector();
+        var api = connections!.Resolve(null).Api!;
+
+        var first = await api.GetPodMetricsAsync(Ns, "api-7d9f-m1", CancellationToken.None);
+        var again = await api.GetPodMetricsAsync(Ns, "api-7d9f-m1", CancellationToken.None);
+        for (var i = 0; i < 2; i++)
+            await Assert.ThrowsAnyAsync<Exception>(() => api.GetPodMetricsAsync(Ns, "api-7d9f-m2", CancellationToken.None));
+
+        Assert.Contains("250Mi", first);
+        Assert.Same(first, again);
+        Assert.Equal(1, Asked("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/api-7d9f-m1"));
+        Assert.Equal(2, Asked("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/api-7d9f-m2"));
+    }
+
     void DeploymentPod(string name)
     {
         var pod = Pod(name, Container("api"));
