@@ -19,10 +19,9 @@ namespace Webhook.CollectBenchmark;
 /// delivery without collection). The service's own CPU time and peak RSS come from /proc; API calls are the replay
 /// server's requests. Prints a Markdown report.
 /// </summary>
-static partial class StormPipelineBench
+static class StormPipelineBench
 {
-    sealed record Result(string Name, int Alerts, double Seconds, double CpuMs, int ApiCalls, long PeakRss, int Delivered, int Posts, string Status,
-        IReadOnlyList<string> Requests);
+    sealed record Result(string Name, int Alerts, double Seconds, double CpuMs, int ApiCalls, long PeakRss, int Delivered, int Posts, string Status);
 
     public static async Task RunAsync(string host, int count)
     {
@@ -41,6 +40,7 @@ static partial class StormPipelineBench
             var collected = await RunOnceAsync("**collected from the replay API server** (the service as shipped)", host, pods, replay, hook, () => Volatile.Read(ref posts),
                 [], new() { ["Kubernetes__Server"] = replay.Url.ToString() });
             Report(count, [prepared, collected]);
+            StormCalls.Report(count, replay.Stats.Requests); // the baseline has Kubernetes off: every request is the collected row's
         }
         finally
         {
@@ -124,9 +124,8 @@ static partial class StormPipelineBench
             process.Refresh();
             var cpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
             var peak = process.PeakWorkingSet64;
-            var requests = replay.Stats.Requests.Skip(callsBefore).ToList();
-            return new Result(name, pods.Count, seconds, cpu, requests.Count, peak,
-                (int)(long)status["delivered"]!, posts() - postsBefore, status.ToJsonString(), requests);
+            return new Result(name, pods.Count, seconds, cpu, replay.Stats.Requests.Count - callsBefore, peak,
+                (int)(long)status["delivered"]!, posts() - postsBefore, status.ToJsonString());
         }
         finally
         {
@@ -159,29 +158,5 @@ static partial class StormPipelineBench
                 $"{(double)r.ApiCalls / r.Alerts:0.00} | {r.PeakRss / 1048576.0:0} MB | {r.Delivered} | {r.Posts} |");
         Console.WriteLine();
         foreach (var r in results) Console.WriteLine($"Inbox at the end, {r.Name.Replace("**", "")}: `{r.Status}`");
-        foreach (var r in results.Where(r => r.ApiCalls > 0))
-        {
-            Console.WriteLine();
-            Console.WriteLine($"API calls by path, {r.Name.Replace("**", "")} (pod names as POD):");
-            Console.WriteLine();
-            Console.WriteLine("| path | calls | per alert |");
-            Console.WriteLine("| --- | ---: | ---: |");
-            foreach (var g in r.Requests.GroupBy(PathShape).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
-                Console.WriteLine($"| `{g.Key}` | {g.Count()} | {(double)g.Count() / r.Alerts:0.00} |");
-        }
     }
-
-    /// <summary>A request's path with the storm's pod names as POD, and of its query only what tells reads apart (the previous log, a selector).</summary>
-    static string PathShape(string pathAndQuery)
-    {
-        var parts = pathAndQuery.Split('?', 2);
-        var path = PodName().Replace(parts[0], "POD");
-        var query = parts.Length < 2 ? [] : parts[1].Split('&')
-            .Where(q => q.StartsWith("previous=", StringComparison.Ordinal) || q.StartsWith("labelSelector=", StringComparison.Ordinal))
-            .Select(q => PodName().Replace(Uri.UnescapeDataString(q), "POD")).ToArray();
-        return query.Length == 0 ? path : $"{path}?{string.Join("&", query)}";
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"api-7d9f-\d{5}")]
-    private static partial System.Text.RegularExpressions.Regex PodName();
 }

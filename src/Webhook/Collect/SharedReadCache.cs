@@ -19,7 +19,7 @@ public sealed class SharedReadCache : IDisposable
     /// </summary>
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromSeconds(5);
 
-    /// <summary>Objects kept at most; Kubernetes objects are a few KB each, so a few MB at worst.</summary>
+    /// <summary>Objects kept at most: owners and nodes are a few KB to a few tens of KB each, so a few MB typically, some tens at worst.</summary>
     public const int MaxObjects = 1024;
 
     readonly MemoryCache cache;
