@@ -1,4 +1,6 @@
 using k8s.Models;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Webhook.Collect;
 using static Webhook.Tests.Collect.OwnerChainTests;
@@ -193,6 +195,23 @@ public sealed class SharedReadsTests : IAsyncLifetime
         Assert.Same(first, again);
         Assert.Equal(1, Asked("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/api-7d9f-m1"));
         Assert.Equal(2, Asked("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/api-7d9f-m2"));
+    }
+
+    [Fact]
+    public async Task TheServiceReadsItsClusterThroughTheSharedReadCache()
+    {
+        DeploymentPod("api-7d9f-s1");
+        await replay.StartAsync();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Kubernetes:Server"] = replay.Server!.Url.ToString() }).Build();
+        await using var provider = new ServiceCollection().AddLogging().AddPodCollector(configuration).BuildServiceProvider();
+        var service = provider.GetRequiredService<IPodCollector>();
+
+        foreach (var _ in Enumerable.Range(0, 3))
+            Assert.Empty((await service.CollectAsync(ReplayHarness.Alert("api-7d9f-s1", "api"), CancellationToken.None)).Gaps);
+
+        Assert.Equal(3, Asked("/api/v1/namespaces/shop/pods/api-7d9f-s1"));
+        Assert.Equal(1, Asked("/apis/apps/v1/namespaces/shop/deployments/api"));
     }
 
     void DeploymentPod(string name)
