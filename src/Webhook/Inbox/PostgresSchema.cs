@@ -142,6 +142,21 @@ static class PostgresSchema
             seen_at bigint NOT NULL,
             PRIMARY KEY(destination, status, idempotency_key));
         """,
+        // 5: the destinations' limits, shared by the replicas (PostgresDestinationLimits). delivery_pace: per chat
+        // destination, the theoretical arrival time of its next post (GCRA, Unix milliseconds of the service's clock)
+        // and who took the last slot (so one statement both decides and says what it decided). delivery_breakers:
+        // per destination whose circuit is open, until when; trial is the replica's token of the one attempt after
+        // the break. No row: closed.
+        """
+        CREATE TABLE delivery_pace(
+            key text PRIMARY KEY,
+            tat double precision NOT NULL,
+            taker bigint NOT NULL);
+        CREATE TABLE delivery_breakers(
+            destination text PRIMARY KEY,
+            open_until bigint NOT NULL,
+            trial bigint);
+        """,
     ];
 
     public static int Latest => Migrations.Length;
