@@ -238,11 +238,13 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
                     OR (b.state = 'open' AND NOT EXISTS (
                         SELECT 1 FROM storm_entries o WHERE o.destination = b.destination AND o.batch_id = b.batch_id
                           AND o.owner <> @owner AND {database.OwnerAlive("o.owner")}))))
+            -- Only the pods not yet this replica's are written: the gates ask again every few seconds (orphaned
+            -- batches), and rewriting a storm's thousands of pods each time would be churn for nothing.
             , taken AS (
                 UPDATE storm_entries s SET owner = @owner FROM mine
-                WHERE s.destination = @d AND s.batch_id = mine.batch_id
-                RETURNING s.batch_id, s.batch_key, s.expected, s.entry_json, s.added_at, s.seq)
-            SELECT batch_id, batch_key, expected, entry_json, added_at FROM taken ORDER BY added_at, seq;
+                WHERE s.destination = @d AND s.batch_id = mine.batch_id AND s.owner <> @owner)
+            SELECT e.batch_id, e.batch_key, e.expected, e.entry_json, e.added_at FROM storm_entries e JOIN mine ON mine.batch_id = e.batch_id
+            WHERE e.destination = @d ORDER BY e.added_at, e.seq;
             """, connection, transaction))
         {
             take.Parameters.AddWithValue("d", destination);
