@@ -49,8 +49,41 @@ class Postgres:
         subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
         return f"Host=127.0.0.1;Port={self.port};Username=postgres;Database={name};Maximum Pool Size=30"
 
+    def pids(self):
+        """The postmaster and its children (backends, WAL writer, checkpointer...)."""
+        with open(f"{self.dir}/data/postmaster.pid") as f:
+            master = int(f.readline())
+        children = []
+        for stat in glob.glob("/proc/[0-9]*/stat"):
+            try:
+                fields = open(stat).read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == master:
+                    children.append(int(stat.split("/")[2]))
+            except (OSError, IndexError, ValueError):
+                pass
+        return master, children
+
+    def cpu_seconds(self):
+        """CPU of the whole server so far: live processes, plus what exited children (ended backends) used."""
+        master, children = self.pids()
+        total = cpu_of(master, with_children=True)
+        return total + sum(cpu_of(pid) for pid in children)
+
     def stop(self):
         subprocess.run(as_postgres([f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop"]), stdout=subprocess.DEVNULL, cwd="/")
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pid, with_children=False):
+    """User + system seconds of a process from /proc (0 when it is gone); with_children adds its waited-for children."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if with_children else 0)
+    return ticks / TICKS
 
 
 def start_service(folder, settings):
@@ -96,11 +129,13 @@ def open_items(url):
     return inbox["pending"] + inbox["inFlight"], inbox["delivered"]
 
 
-def run(name, work, replicas, settings):
+def run(name, work, replicas, settings, postgres=None):
     processes = [start_service(os.path.join(work, f"{name}-{r}"), settings) for r in range(replicas)]
     try:
         urls = [url for _, url in processes]
         bodies = [(urls[n % len(urls)], group(first, min(GROUP, ALERTS - first))) for n, first in enumerate(range(0, ALERTS, GROUP))]
+        service_cpu = sum(cpu_of(p.pid) for p, _ in processes)
+        database_cpu = postgres.cpu_seconds() if postgres else 0.0
         started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(8) as senders:
             list(senders.map(lambda b: post(*b), bodies))
@@ -111,7 +146,11 @@ def run(name, work, replicas, settings):
                 break
             time.sleep(0.05)
         drained = time.monotonic() - started
-        return f"| {name} | {replicas} | {ALERTS / acknowledged:.0f} | {drained:.1f} | {ALERTS / drained:.0f} |"
+        service_cpu = sum(cpu_of(p.pid) for p, _ in processes) - service_cpu
+        database_cpu = (postgres.cpu_seconds() - database_cpu) if postgres else 0.0
+        per_item = lambda seconds: f"{seconds * 1000 / ALERTS:.2f}"
+        return (f"| {name} | {replicas} | {ALERTS / acknowledged:.0f} | {drained:.1f} | {ALERTS / drained:.0f} | "
+                f"{per_item(service_cpu)} | {per_item(database_cpu) if postgres else '-'} | {per_item(service_cpu + database_cpu)} |")
     finally:
         for process, _ in processes:
             process.terminate()
@@ -126,13 +165,14 @@ def main():
         rows = [run("sqlite", work, 1, {})]
         postgres = Postgres(work)
         for replicas in (1, 3):
-            rows.append(run("postgres", work, replicas, {"Inbox__Provider": "postgres", "Inbox__ConnectionString": postgres.new_database()}))
+            rows.append(run("postgres", work, replicas, {"Inbox__Provider": "postgres", "Inbox__ConnectionString": postgres.new_database()}, postgres))
     finally:
         if postgres:
             postgres.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(f"{ALERTS} alerts in groups of {GROUP}, 8 senders, console destination, Kubernetes off, {os.cpu_count()} cores\n")
-    print("| store | replicas | intake alerts/s | drain s | drained alerts/s |\n| --- | ---: | ---: | ---: | ---: |")
+    print("| store | replicas | intake alerts/s | drain s | drained alerts/s | service CPU ms/alert | postgres CPU ms/alert | total CPU ms/alert |\n"
+          "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print("\n".join(rows))
 
 
