@@ -3,13 +3,17 @@
 Alertmanager-like senders spread over the replicas, then drained by the pipeline (Kubernetes off, the console
 destination, so the store and the pipeline are measured, not a chat). Runs SQLite with 1 replica, PostgreSQL with 1
 and with 3 replicas (each its own local folder, one shared database), in the same run, and prints a Markdown table:
-intake (alerts acknowledged per second) and drain (seconds from the first post until nothing is open).
+intake (alerts acknowledged per second), drain (seconds from the first post until nothing is open), and the CPU per
+alert of the service processes and of the PostgreSQL server (all its processes) over that time. Two scenarios: the
+console destination (the store and the pipeline), and a Slack incoming webhook stand-in, where the storm gate takes
+the pods into digests (its store calls per pod instead of a post).
 
 PostgreSQL is Debian's (tests/run.sh installs it): initdb into a temporary folder, postgres on a free loopback port as
 the postgres user when run as root, stopped and removed at the end, like the tests' fixture.
     usage: tests/bench/inbox-stores.py [alerts=2000] [group=50]
 """
-import concurrent.futures, glob, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
+import concurrent.futures, glob, json, os, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ALERTS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
@@ -112,6 +116,24 @@ def group(first, count):
                        "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://am", "alerts": alerts}).encode()
 
 
+class SlackHook(BaseHTTPRequestHandler):
+    """A Slack incoming webhook that takes everything (no pace: the chat is not what is measured)."""
+    posts = 0
+    lock = threading.Lock()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with SlackHook.lock:
+            SlackHook.posts += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
 def post(url, body):
     while True:  # as Alertmanager: a non-2xx is sent again
         request = urllib.request.Request(f"{url}/alerts", data=body, method="POST",
@@ -129,8 +151,8 @@ def open_items(url):
     return inbox["pending"] + inbox["inFlight"], inbox["delivered"]
 
 
-def run(name, work, replicas, settings, postgres=None):
-    processes = [start_service(os.path.join(work, f"{name}-{r}"), settings) for r in range(replicas)]
+def run(name, work, replicas, settings, postgres=None, scenario="console"):
+    processes = [start_service(os.path.join(work, f"{scenario.split()[0]}-{name}-{replicas}-{r}"), settings) for r in range(replicas)]
     try:
         urls = [url for _, url in processes]
         bodies = [(urls[n % len(urls)], group(first, min(GROUP, ALERTS - first))) for n, first in enumerate(range(0, ALERTS, GROUP))]
@@ -149,7 +171,7 @@ def run(name, work, replicas, settings, postgres=None):
         service_cpu = sum(cpu_of(p.pid) for p, _ in processes) - service_cpu
         database_cpu = (postgres.cpu_seconds() - database_cpu) if postgres else 0.0
         per_item = lambda seconds: f"{seconds * 1000 / ALERTS:.2f}"
-        return (f"| {name} | {replicas} | {ALERTS / acknowledged:.0f} | {drained:.1f} | {ALERTS / drained:.0f} | "
+        return (f"| {scenario} | {name} | {replicas} | {ALERTS / acknowledged:.0f} | {drained:.1f} | {ALERTS / drained:.0f} | "
                 f"{per_item(service_cpu)} | {per_item(database_cpu) if postgres else '-'} | {per_item(service_cpu + database_cpu)} |")
     finally:
         for process, _ in processes:
@@ -161,18 +183,31 @@ def main():
     subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(ROOT, "src/Webhook"), "-v", "q", "-nologo"], check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="inbox-stores-")
     postgres = None
+    hook = ThreadingHTTPServer(("127.0.0.1", free_port()), SlackHook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    # The storm scenario: the same pods to a Slack incoming webhook, so the storm gate takes them into digests (one
+    # per group of 50, over Storm:Threshold): per pod, the gate's store calls instead of a post.
+    slack = {"Routes__default__Slack__WebhookUrl": f"http://127.0.0.1:{hook.server_port}/slack/hook"}
+    digests = {}
     try:
-        rows = [run("sqlite", work, 1, {})]
+        rows = []
         postgres = Postgres(work)
-        for replicas in (1, 3):
-            rows.append(run("postgres", work, replicas, {"Inbox__Provider": "postgres", "Inbox__ConnectionString": postgres.new_database()}, postgres))
+        for scenario, extra in (("console", {}), ("storm digests", slack)):
+            before = SlackHook.posts
+            rows.append(run("sqlite", work, 1, dict(extra), scenario=scenario))
+            for replicas in (1, 3):
+                rows.append(run("postgres", work, replicas, {"Inbox__Provider": "postgres", "Inbox__ConnectionString": postgres.new_database(), **extra},
+                                postgres, scenario))
+            digests[scenario] = SlackHook.posts - before
     finally:
+        hook.shutdown()
         if postgres:
             postgres.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{ALERTS} alerts in groups of {GROUP}, 8 senders, console destination, Kubernetes off, {os.cpu_count()} cores\n")
-    print("| store | replicas | intake alerts/s | drain s | drained alerts/s | service CPU ms/alert | postgres CPU ms/alert | total CPU ms/alert |\n"
-          "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"{ALERTS} alerts in groups of {GROUP}, 8 senders, Kubernetes off, {os.cpu_count()} cores; "
+          f"Slack webhook posts in the storm scenario (3 runs): {digests.get('storm digests', 0)}\n")
+    print("| scenario | store | replicas | intake alerts/s | drain s | drained alerts/s | service CPU ms/alert | postgres CPU ms/alert | total CPU ms/alert |\n"
+          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print("\n".join(rows))
 
 
