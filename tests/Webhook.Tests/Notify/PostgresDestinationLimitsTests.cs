@@ -83,7 +83,8 @@ public sealed class PostgresDestinationLimitsTests(PostgresServer server) : Dest
         release.SetResult(DeliveryOutcome.Success);
         Assert.Equal(DeliveryOutcome.Success, await trial);
 
-        // Its success closed the circuit for both.
+        // Its success closed the circuit for both (for the other, once its view of the trial's break is a refresh old).
+        Clock.Advance(PostgresDestinationLimits.Refresh);
         Assert.True((await Attempt(a, DeliveryOutcome.Success)).Ran);
         Assert.True((await Attempt(b, DeliveryOutcome.Success)).Ran);
     }

@@ -327,7 +327,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "Storm digest of {Pods} pods to {Destination} failed, will retry: {Reason}")]
     private static partial void LogDigestRetry(ILogger logger, string destination, int pods, string reason);
 
-    [LoggerMessage(EventId = 323, Level = LogLevel.Error, Message = "Storm digests held for {Destination} could not be read: {Error}; trying again")]
+    [LoggerMessage(EventId = 323, Level = LogLevel.Warning, Message = "Storm digests held for {Destination} could not be read: {Error}; trying again")]
     private static partial void LogRecoveryFailed(ILogger logger, string destination, string error);
 
     [LoggerMessage(EventId = 321, Level = LogLevel.Error, Message = "Storm digest to {Destination} broke: {Error}")]
