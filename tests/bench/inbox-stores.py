@@ -3,13 +3,17 @@
 Alertmanager-like senders spread over the replicas, then drained by the pipeline (Kubernetes off, the console
 destination, so the store and the pipeline are measured, not a chat). Runs SQLite with 1 replica, PostgreSQL with 1
 and with 3 replicas (each its own local folder, one shared database), in the same run, and prints a Markdown table:
-intake (alerts acknowledged per second) and drain (seconds from the first post until nothing is open).
+intake (alerts acknowledged per second), drain (seconds from the first post until nothing is open), and the CPU per
+alert of the service processes and of the PostgreSQL server (all its processes) over that time. Two scenarios: the
+console destination (the store and the pipeline), and a Slack incoming webhook stand-in, where the storm gate takes
+the pods into digests (its store calls per pod instead of a post).
 
 PostgreSQL is Debian's (tests/run.sh installs it): initdb into a temporary folder, postgres on a free loopback port as
 the postgres user when run as root, stopped and removed at the end, like the tests' fixture.
     usage: tests/bench/inbox-stores.py [alerts=2000] [group=50]
 """
-import concurrent.futures, glob, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
+import concurrent.futures, glob, json, os, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ALERTS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
@@ -49,8 +53,41 @@ class Postgres:
         subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
         return f"Host=127.0.0.1;Port={self.port};Username=postgres;Database={name};Maximum Pool Size=30"
 
+    def pids(self):
+        """The postmaster and its children (backends, WAL writer, checkpointer...)."""
+        with open(f"{self.dir}/data/postmaster.pid") as f:
+            master = int(f.readline())
+        children = []
+        for stat in glob.glob("/proc/[0-9]*/stat"):
+            try:
+                fields = open(stat).read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == master:
+                    children.append(int(stat.split("/")[2]))
+            except (OSError, IndexError, ValueError):
+                pass
+        return master, children
+
+    def cpu_seconds(self):
+        """CPU of the whole server so far: live processes, plus what exited children (ended backends) used."""
+        master, children = self.pids()
+        total = cpu_of(master, with_children=True)
+        return total + sum(cpu_of(pid) for pid in children)
+
     def stop(self):
         subprocess.run(as_postgres([f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop"]), stdout=subprocess.DEVNULL, cwd="/")
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pid, with_children=False):
+    """User + system seconds of a process from /proc (0 when it is gone); with_children adds its waited-for children."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + ((int(fields[13]) + int(fields[14])) if with_children else 0)
+    return ticks / TICKS
 
 
 def start_service(folder, settings):
@@ -79,6 +116,24 @@ def group(first, count):
                        "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://am", "alerts": alerts}).encode()
 
 
+class SlackHook(BaseHTTPRequestHandler):
+    """A Slack incoming webhook that takes everything (no pace: the chat is not what is measured)."""
+    posts = 0
+    lock = threading.Lock()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with SlackHook.lock:
+            SlackHook.posts += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
 def post(url, body):
     while True:  # as Alertmanager: a non-2xx is sent again
         request = urllib.request.Request(f"{url}/alerts", data=body, method="POST",
@@ -96,11 +151,13 @@ def open_items(url):
     return inbox["pending"] + inbox["inFlight"], inbox["delivered"]
 
 
-def run(name, work, replicas, settings):
-    processes = [start_service(os.path.join(work, f"{name}-{r}"), settings) for r in range(replicas)]
+def run(name, work, replicas, settings, postgres=None, scenario="console"):
+    processes = [start_service(os.path.join(work, f"{scenario.split()[0]}-{name}-{replicas}-{r}"), settings) for r in range(replicas)]
     try:
         urls = [url for _, url in processes]
         bodies = [(urls[n % len(urls)], group(first, min(GROUP, ALERTS - first))) for n, first in enumerate(range(0, ALERTS, GROUP))]
+        service_cpu = sum(cpu_of(p.pid) for p, _ in processes)
+        database_cpu = postgres.cpu_seconds() if postgres else 0.0
         started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(8) as senders:
             list(senders.map(lambda b: post(*b), bodies))
@@ -111,7 +168,11 @@ def run(name, work, replicas, settings):
                 break
             time.sleep(0.05)
         drained = time.monotonic() - started
-        return f"| {name} | {replicas} | {ALERTS / acknowledged:.0f} | {drained:.1f} | {ALERTS / drained:.0f} |"
+        service_cpu = sum(cpu_of(p.pid) for p, _ in processes) - service_cpu
+        database_cpu = (postgres.cpu_seconds() - database_cpu) if postgres else 0.0
+        return {"scenario": scenario, "store": name, "replicas": replicas, "intake": ALERTS / acknowledged, "drain_s": drained,
+                "drained": ALERTS / drained, "service_ms": service_cpu * 1000 / ALERTS,
+                "postgres_ms": database_cpu * 1000 / ALERTS if postgres else None}
     finally:
         for process, _ in processes:
             process.terminate()
@@ -122,18 +183,38 @@ def main():
     subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(ROOT, "src/Webhook"), "-v", "q", "-nologo"], check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="inbox-stores-")
     postgres = None
+    hook = ThreadingHTTPServer(("127.0.0.1", free_port()), SlackHook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    # The storm scenario: the same pods to a Slack incoming webhook, so the storm gate takes them into digests (one
+    # per group of 50, over Storm:Threshold): per pod, the gate's store calls instead of a post.
+    slack = {"Routes__default__Slack__WebhookUrl": f"http://127.0.0.1:{hook.server_port}/slack/hook"}
+    digests = {}
     try:
-        rows = [run("sqlite", work, 1, {})]
+        rows = []
         postgres = Postgres(work)
-        for replicas in (1, 3):
-            rows.append(run("postgres", work, replicas, {"Inbox__Provider": "postgres", "Inbox__ConnectionString": postgres.new_database()}))
+        for scenario, extra in (("console", {}), ("storm digests", slack)):
+            before = SlackHook.posts
+            rows.append(run("sqlite", work, 1, dict(extra), scenario=scenario))
+            for replicas in (1, 3):
+                rows.append(run("postgres", work, replicas, {"Inbox__Provider": "postgres", "Inbox__ConnectionString": postgres.new_database(), **extra},
+                                postgres, scenario))
+            digests[scenario] = SlackHook.posts - before
     finally:
+        hook.shutdown()
         if postgres:
             postgres.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{ALERTS} alerts in groups of {GROUP}, 8 senders, console destination, Kubernetes off, {os.cpu_count()} cores\n")
-    print("| store | replicas | intake alerts/s | drain s | drained alerts/s |\n| --- | ---: | ---: | ---: | ---: |")
-    print("\n".join(rows))
+    print(f"{ALERTS} alerts in groups of {GROUP}, 8 senders, Kubernetes off, {os.cpu_count()} cores; "
+          f"Slack webhook posts in the storm scenario (3 runs): {digests.get('storm digests', 0)}\n")
+    print("| scenario | store | replicas | intake alerts/s | drain s | drained alerts/s | drained : sqlite | service CPU ms/alert | postgres CPU ms/alert | total CPU ms/alert | total CPU : sqlite |\n"
+          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        # The baseline: one SQLite replica of the same scenario in this run.
+        base = next(b for b in rows if b["scenario"] == r["scenario"] and b["store"] == "sqlite")
+        total = r["service_ms"] + (r["postgres_ms"] or 0)
+        postgres_ms = f"{r['postgres_ms']:.2f}" if r["postgres_ms"] is not None else "-"
+        print(f"| {r['scenario']} | {r['store']} | {r['replicas']} | {r['intake']:.0f} | {r['drain_s']:.1f} | {r['drained']:.0f} | "
+              f"{r['drained'] / base['drained']:.2f} | {r['service_ms']:.2f} | {postgres_ms} | {total:.2f} | {total / base['service_ms']:.2f} |")
 
 
 if __name__ == "__main__":

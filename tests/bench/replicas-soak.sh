@@ -52,7 +52,7 @@ cat > tests/bench/REPLICAS-SOAK.md <<REPORT
 on one PostgreSQL ($(ls -d /usr/lib/postgresql/*/ | xargs -n1 basename | tail -1), a throwaway server on loopback, \`Maximum Pool Size=25;Timeout=5\`),
 4 workers each, Kubernetes off. One route with two destinations: a generic webhook receiver and a Slack Web API stand-in
 (bot token; both answer after 50-300 ms). Storm digests off (\`Storm:Threshold=100000\`: each pod its own message) and the
-Slack pace raised to 10/s per replica: the soak is about kills, not storms or the chat's pace.
+Slack pace raised to 10/s (one pace shared by the replicas): the soak is about kills, not storms or the chat's pace.
 
 The stream: a pod starts crash looping every $(python3 -c "print(round(1/$rate, 2))") s for $duration s ($(field pods) pods); each fires and
 resolves $(field hold_s) s later. Each post goes to the next replica round-robin; a non-2xx or no answer is sent again to the

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Webhook.Notify.Delivery;
 using Webhook.Notify.Slack;
 using Webhook.Notify.Storm;
 using Webhook.Operations;
@@ -31,6 +32,11 @@ public static class InboxServiceExtensions
         services.AddSingleton<PostgresStormStore>();
         services.AddSingleton<IStormStore>(sp => IsPostgres(sp)
             ? sp.GetRequiredService<PostgresStormStore>() : sp.GetRequiredService<SqliteStormStore>());
+        // The delivery pace and circuit breakers of the destinations, shared by the replicas too.
+        services.AddSingleton<LocalDestinationLimits>();
+        services.AddSingleton<PostgresDestinationLimits>();
+        services.AddSingleton<IDestinationLimits>(sp => IsPostgres(sp)
+            ? sp.GetRequiredService<PostgresDestinationLimits>() : sp.GetRequiredService<LocalDestinationLimits>());
         services.AddSingleton<InboxDoorbell>();
         services.AddHostedService<InboxStartup>();
         return services;

@@ -12,6 +12,7 @@ public sealed partial class PostgresInbox
 
     public async Task<IReadOnlySet<string>> DeliveredDestinationsAsync(long itemId, CancellationToken cancellationToken)
     {
+        if (_claimedDeliveries.TryRemove(itemId, out var claimed)) return claimed;
         var set = new HashSet<string>(StringComparer.Ordinal);
         await ReadAsync("SELECT destination FROM inbox_deliveries WHERE item_id = @id", r => set.Add(r.GetString(0)), cancellationToken, ("id", itemId));
         return set;

@@ -6,9 +6,9 @@ using Webhook.Alerts;
 namespace Webhook.Inbox;
 
 /// <summary>
-/// The queue's state changes. A claim is one transaction in three steps: find candidates (each its alert's next,
-/// the least busy routes first), take the advisory locks of their alerts without waiting, then check them again
-/// under those locks with <c>FOR UPDATE SKIP LOCKED</c> and lease them. Completing, retrying and renewing name the
+/// The queue's state changes. A claim is one transaction of two statements sent at once: find candidates (each its
+/// alert's next, the least busy routes first) and take the advisory locks of their alerts without waiting, then
+/// check them again under those locks with <c>FOR UPDATE SKIP LOCKED</c> and lease them. Completing, retrying and renewing name the
 /// lease token, so a holder whose lease ran out records nothing.
 /// </summary>
 public sealed partial class PostgresInbox
@@ -30,30 +30,6 @@ public sealed partial class PostgresInbox
             WHERE e.route = {c}.route AND e.fingerprint = {c}.fingerprint AND e.id < {c}.id AND e.state IN ('pending', 'inflight')
               AND NOT ({c}.resolved AND NOT e.resolved AND e.state = 'pending' AND e.starts_at = {c}.starts_at)
             OFFSET 0)
-        """;
-
-    /// <summary>
-    /// Due items (pending and due, or in flight with an expired lease) that are their alert's next (see
-    /// <see cref="IsNext"/>). "superseded" marks a pending firing whose resolved is queued after it. Expired leases
-    /// first, then the routes with the fewest live leases (across all replicas), then due order.
-    /// {0} is a CTE of the rows to look at and {1} the condition naming them; {2} locks the rows (the second pass).
-    /// </summary>
-    static readonly string CandidatesSql = $$"""
-        WITH RECURSIVE {0}
-        busy AS (
-            SELECT route, count(*) AS n FROM inbox_items WHERE state = 'inflight' AND lease_until > @now GROUP BY route)
-        SELECT c.id, c.resolved, c.alert_lock,
-               c.state = 'pending' AND NOT c.resolved AND EXISTS (
-                   SELECT 1 FROM inbox_items r
-                   WHERE r.route = c.route AND r.fingerprint = c.fingerprint AND r.id > c.id AND r.resolved
-                     AND r.starts_at = c.starts_at AND r.state IN ('pending', 'inflight')) AS superseded
-        FROM inbox_items c LEFT JOIN busy b ON b.route = c.route
-        WHERE {1}
-          AND ((c.state = 'pending' AND c.next_attempt_at <= @now) OR (c.state = 'inflight' AND c.lease_until <= @now))
-          AND {{IsNext("c")}}
-        ORDER BY c.state = 'inflight' DESC, coalesce(b.n, 0),
-                 CASE WHEN c.state = 'inflight' THEN c.lease_until ELSE c.next_attempt_at END, c.id
-        LIMIT @limit {2}
         """;
 
     /// <summary>
@@ -102,6 +78,89 @@ public sealed partial class PostgresInbox
 
     volatile bool _outageLogged;
 
+    /// <summary>
+    /// The claim's first statement: the candidates, ranked, and
+    /// their alerts' locks taken without waiting, in rank order and only as many as wanted (a few spare for those the
+    /// check turns down): an alert another replica or worker is claiming or inserting right now is passed over for the
+    /// next, so concurrent claims take different alerts instead of all failing on the first ones. The locks hold to
+    /// the end of the transaction. The candidates whose alerts it locked are left for the second statement in a
+    /// transaction-local setting, in rank order. Candidates are due items (pending and due, or in flight with an
+    /// expired lease) that are their alert's next (see <see cref="IsNext"/>), among the rows of the window
+    /// (<see cref="WindowCte"/>); ranked expired leases first, then the routes with the fewest live leases (across
+    /// all replicas), then due order. The ordered subquery is not flattened and the volatile lock call not
+    /// pushed into it, so the LIMIT stops at the first locks taken in rank order.
+    /// </summary>
+    static readonly string LockCandidatesSql = $"""
+        WITH RECURSIVE {WindowCte}
+        busy AS (
+            SELECT route, count(*) AS n FROM inbox_items WHERE state = 'inflight' AND lease_until > @now GROUP BY route),
+        cand AS MATERIALIZED (
+            SELECT c.id, c.alert_lock,
+                   row_number() OVER (ORDER BY c.state = 'inflight' DESC, coalesce(b.n, 0),
+                                      CASE WHEN c.state = 'inflight' THEN c.lease_until ELSE c.next_attempt_at END, c.id) AS rank
+            FROM inbox_items c LEFT JOIN busy b ON b.route = c.route
+            -- An array built once, then read by primary key: as a join, a planner with stale statistics (a storm
+            -- just queued, not analyzed yet) re-ran the window for every open item (19 ms instead of 1).
+            WHERE c.id = ANY(ARRAY(SELECT id FROM seen))
+              AND ((c.state = 'pending' AND c.next_attempt_at <= @now) OR (c.state = 'inflight' AND c.lease_until <= @now))
+              AND {IsNext("c")}
+            ORDER BY rank LIMIT @limit),
+        locked AS MATERIALIZED (
+            SELECT o.l FROM (SELECT alert_lock AS l, min(rank) AS first FROM cand GROUP BY alert_lock ORDER BY first) o
+            WHERE pg_try_advisory_xact_lock({PostgresSchema.LockClass}, o.l) LIMIT @want)
+        SELECT set_config('{ClaimSetting}', coalesce(string_agg(c.id::text, ',' ORDER BY c.rank), ''), true)
+        FROM cand c WHERE c.alert_lock IN (SELECT l FROM locked)
+        """;
+
+    /// <summary>Where the first statement of a claim leaves its candidates for the second (transaction-local).</summary>
+    const string ClaimSetting = "crashloop_webhook.claim";
+
+    /// <summary>The second statement's view of <see cref="ClaimSetting"/>: the candidates' ids in rank order.</summary>
+    const string ClaimedIds = $"coalesce(string_to_array(nullif(current_setting('{ClaimSetting}', true), ''), ',')::bigint[], '{{}}'::bigint[])";
+
+    /// <summary>
+    /// The claim's second statement, on a snapshot taken under the alerts' locks: every claim of these alerts by
+    /// another replica has committed by now, so "its alert's next" is true, not a guess. Rows another transaction is
+    /// changing are skipped. The first <c>@max</c> are leased (a fresh random lease token each), and returned with
+    /// the destinations they were already delivered to; "superseded" candidates, and the pending firings that a
+    /// leased resolved supersedes (they are why it could be claimed at all), are marked so.
+    /// </summary>
+    static readonly string LeaseSql = $"""
+        WITH verified AS MATERIALIZED (
+            SELECT c.id, c.resolved, c.route, c.fingerprint, c.starts_at, array_position({ClaimedIds}, c.id) AS rank,
+                   c.state = 'pending' AND NOT c.resolved AND EXISTS (
+                       SELECT 1 FROM inbox_items r
+                       WHERE r.route = c.route AND r.fingerprint = c.fingerprint AND r.id > c.id AND r.resolved
+                         AND r.starts_at = c.starts_at AND r.state IN ('pending', 'inflight')) AS superseded
+            FROM inbox_items c
+            WHERE c.id = ANY({ClaimedIds})
+              AND ((c.state = 'pending' AND c.next_attempt_at <= @now) OR (c.state = 'inflight' AND c.lease_until <= @now))
+              AND {IsNext("c")}
+            FOR UPDATE OF c SKIP LOCKED),
+        chosen AS (SELECT id, resolved, route, fingerprint, starts_at, rank FROM verified WHERE NOT superseded ORDER BY rank LIMIT @max),
+        leased AS (
+            UPDATE inbox_items i SET state = 'inflight', lease_until = @until, lease_token = 1 + floor(random() * 9.2e18)::bigint,
+                lease_owner = @owner, updated_at = @now
+            FROM chosen
+            WHERE i.id = chosen.id AND (i.state = 'pending' OR (i.state = 'inflight' AND i.lease_until <= @now))
+            RETURNING i.id, i.key, i.alert, i.attempts, i.trace_parent, coalesce(i.requeued_at, i.created_at), i.lease_token, chosen.rank,
+                (SELECT array_agg(d.destination) FROM inbox_deliveries d WHERE d.item_id = i.id)),
+        turned_down AS (
+            UPDATE inbox_items s SET state = 'superseded', updated_at = @now, last_error = @reason
+            FROM verified v WHERE v.superseded AND s.id = v.id AND s.state = 'pending'),
+        overtaken AS (
+            UPDATE inbox_items f SET state = 'superseded', updated_at = @now, last_error = @reason
+            FROM chosen r
+            WHERE r.resolved AND f.route = r.route AND f.fingerprint = r.fingerprint AND f.starts_at = r.starts_at
+              AND f.id < r.id AND f.state = 'pending' AND NOT f.resolved)
+        SELECT * FROM leased ORDER BY rank
+        """;
+
+    /// <summary>
+    /// A claim is one transaction of two statements, sent together (one round trip, and the commit): the first
+    /// finds the candidates and takes their alerts' locks (<see cref="LockCandidatesSql"/>), the second checks them
+    /// again on a snapshot taken under those locks and leases them (<see cref="LeaseSql"/>).
+    /// </summary>
     async Task<IReadOnlyList<InboxItem>> ClaimOrFailAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         await ReadyAsync(cancellationToken);
@@ -113,113 +172,51 @@ public sealed partial class PostgresInbox
         }
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
         // A claim lost with the last moments before a database crash is an item still pending: it is claimed again.
         // Not waiting for the WAL's flush saves a disk sync per item (what is acknowledged, the intake, still waits).
-        await using (var relaxed = new NpgsqlCommand("SET LOCAL synchronous_commit TO OFF", connection, transaction))
-            await relaxed.ExecuteNonQueryAsync(cancellationToken);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO OFF"));
+        var locks = new NpgsqlBatchCommand(LockCandidatesSql);
         // A few more than asked: some may be locked by another replica's claim, or superseded.
-        var limit = max * 2 + 16;
+        locks.Parameters.AddWithValue("now", now);
+        locks.Parameters.AddWithValue("limit", max * 2 + 16);
+        locks.Parameters.AddWithValue("want", max + 2);
+        batch.BatchCommands.Add(locks);
+        var leaseCommand = new NpgsqlBatchCommand(LeaseSql);
+        leaseCommand.Parameters.AddWithValue("now", now);
+        leaseCommand.Parameters.AddWithValue("max", max);
+        leaseCommand.Parameters.AddWithValue("until", now + (long)lease.TotalMilliseconds);
+        leaseCommand.Parameters.AddWithValue("owner", OwnerId);
+        leaseCommand.Parameters.AddWithValue("reason", Superseded);
+        batch.BatchCommands.Add(leaseCommand);
 
-        // 1. Candidates, on a snapshot taken before any lock: a hint of which alerts to lock.
-        var first = new List<long>();
-        var firstLocks = new List<int>();
-        await using (var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, CandidatesSql, WindowCte,
-            // An array built once, then read by primary key: as a join, a planner with stale statistics (a storm
-            // just queued, not analyzed yet) re-ran the window for every open item (19 ms instead of 1).
-            "c.id = ANY(ARRAY(SELECT id FROM seen))", ""), connection, transaction))
+        var items = new List<InboxItem>(max);
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            command.Parameters.AddWithValue("now", now);
-            command.Parameters.AddWithValue("limit", limit);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                first.Add(reader.GetInt64(0));
-                firstLocks.Add(reader.GetInt32(2));
-            }
-        }
-        if (first.Count == 0) return [];
-
-        // 2. The alerts' locks, without waiting, in rank order and only as many as wanted (a few spare for those the
-        // check below turns down): an alert another replica or worker is claiming or inserting right now is passed
-        // over for the next, so concurrent claims take different alerts instead of all failing on the first ones.
-        // Held to the end of this transaction.
-        var locked = new List<int>();
-        // A plain scan of the array keeps its order, so the LIMIT stops at the first locks taken in rank order.
-        await using (var command = new NpgsqlCommand(
-            $"SELECT l FROM unnest(@locks) AS l WHERE pg_try_advisory_xact_lock({PostgresSchema.LockClass}, l) LIMIT @want", connection, transaction))
-        {
-            command.Parameters.AddWithValue("locks", firstLocks.Distinct().ToArray());
-            command.Parameters.AddWithValue("want", max + 2);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken)) locked.Add(reader.GetInt32(0));
-        }
-        if (locked.Count == 0) return [];
-
-        // 3. The same check on a snapshot taken under the locks: every claim of these alerts by another replica has
-        // committed by now, so "its alert's next" is true, not a guess. Rows another transaction is changing are skipped.
-        var verified = new List<(long Id, bool Resolved, bool Superseded)>();
-        await using (var command = new NpgsqlCommand(string.Format(System.Globalization.CultureInfo.InvariantCulture, CandidatesSql,
-            "", "c.id = ANY(@ids) AND c.alert_lock = ANY(@locks)", "FOR UPDATE OF c SKIP LOCKED"), connection, transaction))
-        {
-            command.Parameters.AddWithValue("now", now);
-            command.Parameters.AddWithValue("limit", limit);
-            command.Parameters.AddWithValue("ids", first.ToArray());
-            command.Parameters.AddWithValue("locks", locked.ToArray());
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken)) verified.Add((reader.GetInt64(0), reader.GetBoolean(1), reader.GetBoolean(3)));
-        }
-        var superseded = verified.Where(v => v.Superseded).Select(v => v.Id).ToArray();
-        var chosen = verified.Where(v => !v.Superseded).Take(max).ToList();
-
-        var items = new List<InboxItem>(chosen.Count);
-        if (chosen.Count > 0)
-        {
-            var tokens = chosen.Select(_ => Random.Shared.NextInt64(1, long.MaxValue)).ToArray();
-            await using var command = new NpgsqlCommand("""
-                UPDATE inbox_items i SET state = 'inflight', lease_until = @until, lease_token = t.token, lease_owner = @owner, updated_at = @now
-                FROM unnest(@ids, @tokens) AS t(id, token)
-                WHERE i.id = t.id AND (i.state = 'pending' OR (i.state = 'inflight' AND i.lease_until <= @now))
-                RETURNING i.id, i.key, i.alert, i.attempts, i.trace_parent, coalesce(i.requeued_at, i.created_at), i.lease_token
-                """, connection, transaction);
-            command.Parameters.AddWithValue("ids", chosen.Select(c => c.Id).ToArray());
-            command.Parameters.AddWithValue("tokens", tokens);
-            command.Parameters.AddWithValue("until", now + (long)lease.TotalMilliseconds);
-            command.Parameters.AddWithValue("owner", OwnerId);
-            command.Parameters.AddWithValue("now", now);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            // The first result (SET returns none, so the setting's value) is not needed: only the leased rows.
+            while (await reader.ReadAsync(cancellationToken)) { }
+            await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 var alert = JsonSerializer.Deserialize(reader.GetString(2), AlertsJsonContext.Default.AlertContext)!;
-                items.Add(new InboxItem(reader.GetInt64(0), reader.GetString(1), alert, reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4))
+                var item = new InboxItem(reader.GetInt64(0), reader.GetString(1), alert, reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4))
                 {
                     LeaseToken = reader.GetInt64(6),
                     QueuedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
-                });
+                };
+                items.Add(item);
+                _claimedDeliveries[item.Id] = reader.IsDBNull(8) ? [] : new HashSet<string>(reader.GetFieldValue<string[]>(8), StringComparer.Ordinal);
             }
         }
-        // A claimed resolved supersedes the pending firings of its start queued before it (they are why it could be
-        // claimed at all); a candidate firing whose resolved is queued is superseded without being posted.
-        var resolved = chosen.Where(c => c.Resolved).Select(c => c.Id).ToArray();
-        if (superseded.Length > 0 || resolved.Length > 0)
-        {
-            await using var command = new NpgsqlCommand("""
-                UPDATE inbox_items SET state = 'superseded', updated_at = @now, last_error = @reason WHERE id = ANY(@superseded) AND state = 'pending';
-                UPDATE inbox_items f SET state = 'superseded', updated_at = @now, last_error = @reason
-                FROM inbox_items r
-                WHERE r.id = ANY(@resolved) AND f.route = r.route AND f.fingerprint = r.fingerprint AND f.starts_at = r.starts_at
-                  AND f.id < r.id AND f.state = 'pending' AND NOT f.resolved;
-                """, connection, transaction);
-            command.Parameters.AddWithValue("now", now);
-            command.Parameters.AddWithValue("reason", Superseded);
-            command.Parameters.AddWithValue("superseded", superseded);
-            command.Parameters.AddWithValue("resolved", resolved);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
         await transaction.CommitAsync(cancellationToken);
-        // In the order the candidates were ranked, not the order the update returned them.
-        var rank = chosen.Select((c, i) => (c.Id, i)).ToDictionary(x => x.Id, x => x.i);
-        return [.. items.OrderBy(i => rank[i.Id])];
+        return items;
     }
+
+    /// <summary>
+    /// The destinations each claimed item was already delivered to, read by its claim: the worker asks for them
+    /// first thing, and this saves it a round trip. Taken on that first read; any other change of the item drops it.
+    /// </summary>
+    readonly System.Collections.Concurrent.ConcurrentDictionary<long, IReadOnlySet<string>> _claimedDeliveries = new();
 
     public async Task<bool> RenewLeaseAsync(InboxItem item, TimeSpan lease, CancellationToken cancellationToken) =>
         await ExecuteAsync("UPDATE inbox_items SET lease_until = @until WHERE id = @id AND state = 'inflight' AND lease_token = @token",
@@ -252,12 +249,16 @@ public sealed partial class PostgresInbox
         }
     }
 
-    public Task MarkDeliveredToAsync(long itemId, string destination, CancellationToken cancellationToken) =>
-        ExecuteAsync("INSERT INTO inbox_deliveries(item_id, destination, delivered_at) VALUES (@id, @d, @now) ON CONFLICT DO NOTHING",
+    public Task MarkDeliveredToAsync(long itemId, string destination, CancellationToken cancellationToken)
+    {
+        _claimedDeliveries.TryRemove(itemId, out _);
+        return ExecuteAsync("INSERT INTO inbox_deliveries(item_id, destination, delivered_at) VALUES (@id, @d, @now) ON CONFLICT DO NOTHING",
             cancellationToken, ("id", itemId), ("d", destination), ("now", Now()));
+    }
 
     public async Task<bool> CompleteAsync(InboxItem item, string? lastDestination, CancellationToken cancellationToken)
     {
+        _claimedDeliveries.TryRemove(item.Id, out _);
         // One statement, so the delivery and the state change commit together. The delivery is recorded whoever
         // holds the claim now: it happened, and nobody may post it again.
         const string Sql = """
@@ -272,18 +273,22 @@ public sealed partial class PostgresInbox
             ("d", new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)lastDestination ?? DBNull.Value })) == 1;
     }
 
-    public async Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken, bool countAttempt = true) =>
-        await ExecuteAsync($"""
+    public async Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken, bool countAttempt = true)
+    {
+        _claimedDeliveries.TryRemove(item.Id, out _);
+        return await ExecuteAsync($"""
             UPDATE inbox_items SET state = 'pending', attempts = attempts + {(countAttempt ? 1 : 0)}, next_attempt_at = @next, updated_at = @now, last_error = @error,
                 lease_until = NULL, lease_token = NULL, lease_owner = NULL
             WHERE id = @id AND state = 'inflight' AND lease_token = @token
             """, cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("next", nextAttemptAt.ToUnixTimeMilliseconds()),
             ("now", Now()), ("error", reason)) == 1;
+    }
 
     public async Task<bool> GiveUpAsync(InboxItem item, string state, string reason, CancellationToken cancellationToken)
     {
         if (state is not (InboxStates.Failed or InboxStates.Dead))
             throw new ArgumentOutOfRangeException(nameof(state), state, "an item gives up as failed or dead");
+        _claimedDeliveries.TryRemove(item.Id, out _);
         return await ExecuteAsync("""
             UPDATE inbox_items SET state = @state, attempts = attempts + 1, updated_at = @now, last_error = @error,
                 lease_until = NULL, lease_token = NULL, lease_owner = NULL

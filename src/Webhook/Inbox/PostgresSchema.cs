@@ -142,6 +142,23 @@ static class PostgresSchema
             seen_at bigint NOT NULL,
             PRIMARY KEY(destination, status, idempotency_key));
         """,
+        // 5: the destinations' limits, shared by the replicas (PostgresDestinationLimits). delivery_pace: per chat
+        // destination, the theoretical arrival time of its next post (GCRA, Unix milliseconds of the service's clock)
+        // and who took the last slot (so one statement both decides and says what it decided). delivery_breakers:
+        // per destination whose circuit is open, until when; trial is the replica's token of the one attempt after
+        // the break. No row: closed. Unlogged: a slot is taken on every chat post, often inside a Slack conversation
+        // other replicas wait for, and a WAL flush per slot lengthened it; what a crash loses (a burst's worth of
+        // pace, an open circuit) is state that rebuilds itself within seconds.
+        """
+        CREATE UNLOGGED TABLE delivery_pace(
+            key text PRIMARY KEY,
+            tat double precision NOT NULL,
+            taker bigint NOT NULL);
+        CREATE UNLOGGED TABLE delivery_breakers(
+            destination text PRIMARY KEY,
+            open_until bigint NOT NULL,
+            trial bigint);
+        """,
     ];
 
     public static int Latest => Migrations.Length;

@@ -42,8 +42,12 @@ public static class ChatNotifierServiceExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddValidatedOptions<DeliveryResilienceOptions>(DeliveryResilienceOptions.Section, (o, s) => s.Bind(o));
-        services.TryAddSingleton<DeliveryResilience>();
-        services.TryAddSingleton<DestinationPacer>();
+        // In memory unless the inbox's engine shares them between replicas (registered with the inbox, first).
+        services.TryAddSingleton<IDestinationLimits, LocalDestinationLimits>();
+        services.TryAddSingleton(sp => new DeliveryResilience(
+            sp.GetRequiredService<IOptions<DeliveryResilienceOptions>>(), sp.GetRequiredService<IDestinationLimits>()));
+        services.TryAddSingleton(sp => new DestinationPacer(
+            sp.GetRequiredService<IOptions<DeliveryResilienceOptions>>(), sp.GetRequiredService<IDestinationLimits>()));
         services.TryAddSingleton<StormGates>();
         return services;
     }

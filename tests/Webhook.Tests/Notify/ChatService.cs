@@ -33,14 +33,19 @@ public sealed class ChatService : IAsyncDisposable
         InboxPath = inboxPath;
     }
 
-    public static ChatService Start(IDictionary<string, string?> settings, string? inboxPath = null)
+    /// <param name="services">Replaces parts of the host that are not ours to test (e.g. its clock), after the service's own.</param>
+    public static ChatService Start(IDictionary<string, string?> settings, string? inboxPath = null, Action<IServiceCollection>? services = null)
     {
         var all = new Dictionary<string, string?>(settings);
         if (inboxPath is not null) all["Inbox:Path"] = inboxPath;
         var app = new WebhookApp(all);
         ChatService? service = null;
         var factory = app.WithWebHostBuilder(b => b
-            .ConfigureTestServices(s => s.AddSingleton<IPodCollector, SampleCollector>())
+            .ConfigureTestServices(s =>
+            {
+                s.AddSingleton<IPodCollector, SampleCollector>();
+                services?.Invoke(s);
+            })
             .ConfigureLogging(l => l.AddProvider(service!.Logs)));
         service = new ChatService(app, factory, inboxPath ?? app.InboxPath);
         _ = factory.Server;

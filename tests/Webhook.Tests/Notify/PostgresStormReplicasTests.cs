@@ -23,7 +23,8 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
         _connectionString = await server.ConnectionStringAsync("storm_replicas", $"t{Guid.NewGuid():n}");
     }
 
-    (StormGate Gate, ChatService Service) Replica(string settle, Dictionary<string, string?>? route = null, string retryDelay = "00:00:30")
+    (StormGate Gate, ChatService Service) Replica(string settle, Dictionary<string, string?>? route = null, string retryDelay = "00:00:30",
+        string? connectionString = null)
     {
         var settings = new Dictionary<string, string?>(route ?? new()
         {
@@ -33,7 +34,7 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
         })
         {
             ["Inbox:Provider"] = "postgres",
-            ["Inbox:ConnectionString"] = _connectionString,
+            ["Inbox:ConnectionString"] = connectionString ?? _connectionString,
             ["Storm:Threshold"] = "2",
             ["Storm:Settle"] = settle,
             ["Storm:RetryDelay"] = retryDelay,
@@ -143,6 +144,41 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
         await Eventually.True(() => other.Service.Get<StormGates>().Running == 0, "no digest loop left", TimeSpan.FromSeconds(30));
         Assert.Equal(2, _chat.To("slack-webhook").Count());
         Assert.Empty(await other.Service.Get<IStormStore>().PendingAsync("default/slack", default));
+    }
+
+    [Fact]
+    public async Task AReplicaStartedWhileTheDatabaseIsDownPostsTheDigestsItsPredecessorHeldOnceTheDatabaseIsUp()
+    {
+        // A database of this test's own, to stop and start.
+        await using var database = await PostgresServer.StartAsync(ServiceProcess.FreePort());
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(await database.ConnectionStringAsync("held_digests")) { Timeout = 2 }.ConnectionString;
+        // The old replica holds four pods of a group of six (only the whole group, or an hour, would post it) and ends.
+        var old = Replica("01:00:00", connectionString: connectionString);
+        var pods = Pods(4).ToList();
+        foreach (var pod in pods)
+            Assert.Equal(StormGate.Absorb.Absorbed, await old.Gate.TryAbsorbAsync(
+                Samples.For(Causes.ConfigError, pod: pod, groupKey: "g1", groupSize: 6), default));
+        _services.Remove(old.Service);
+        await old.Service.DisposeAsync();
+        Assert.Empty(_chat.SlackApiAccepted);
+
+        // Its successor starts while the database is down: its start finds nothing to recover, and says so.
+        await database.StopAsync();
+        var next = Replica("00:00:01", connectionString: connectionString);
+        await Eventually.True(() => next.Service.Logs.Entries.Any(e => e.Message.Contains("could not be read", StringComparison.Ordinal)),
+            "the start's recovery to fail", TimeSpan.FromSeconds(60));
+        Assert.Empty(_chat.SlackApiAccepted);
+
+        // The database is back: without a restart, the successor posts the held digest, once.
+        await database.StartProcessAsync();
+        await Eventually.True(() => _chat.SlackApiAccepted.Count == 1 + pods.Count,
+            () => $"one digest and {pods.Count} replies; {_chat.SlackApiAccepted.Count} so far", TimeSpan.FromSeconds(90));
+        Assert.Contains($"{pods.Count} pods crash looping", Top.Body.ToJsonString());
+        AssertThreadNames(pods);
+        await Eventually.TrueAsync(async () => (await next.Service.Get<IStormStore>().PendingAsync("default/slack", default)).Count == 0,
+            TimeSpan.FromSeconds(30), "the digest to leave the store");
+        _services.Remove(next.Service);
+        await next.Service.DisposeAsync();
     }
 
     public async Task DisposeAsync()

@@ -29,4 +29,12 @@ public static class DeliveryReasons
 
     public static bool IsThrottled(DeliveryOutcome outcome) =>
         outcome is DeliveryOutcome.Retryable r && r.Reason.StartsWith(ThrottledPrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// What a circuit breaker counts as the destination failing: a retryable answer that was sent (5xx, timeout,
+    /// refused connection). A 429 only asks us to slow down (the pace does), a permanent answer is about one message,
+    /// and "not sent" tells nothing about the destination.
+    /// </summary>
+    public static bool IsUnhealthy(DeliveryOutcome outcome) =>
+        outcome is DeliveryOutcome.Retryable && !WasNotSent(outcome) && !IsThrottled(outcome);
 }

@@ -8,15 +8,18 @@ namespace Webhook.Notify.Delivery;
 
 /// <summary>
 /// The chats' posting limits, per chat destination (a Slack channel, a Slack incoming webhook, a Teams workflow):
-/// a token bucket at the documented pace, paused for the Retry-After of a 429. It never waits: a post that has no
-/// token now fails with <see cref="DestinationPacedException"/>, which the delivery stage turns into a retryable
+/// a slot per post at the documented pace, none for the Retry-After of a 429. The slots are kept by
+/// <see cref="IDestinationLimits"/> (in memory, or shared by the replicas in PostgreSQL). It never waits: a post that
+/// has no slot now fails with <see cref="DestinationPacedException"/>, which the delivery stage turns into a retryable
 /// "not sent" outcome carrying the wait, so the inbox reschedules the item and the worker moves on.
 /// </summary>
-public sealed class DestinationPacer(IOptions<DeliveryResilienceOptions> options, TimeProvider time)
+public sealed class DestinationPacer(IOptions<DeliveryResilienceOptions> options, IDestinationLimits limits)
 {
     private readonly DeliveryResilienceOptions _options = options.Value;
-    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string Key, string Kind)> _urls = new(StringComparer.Ordinal);
+
+    /// <summary>One process's pacer, its slots in memory.</summary>
+    public DestinationPacer(IOptions<DeliveryResilienceOptions> options, TimeProvider time) : this(options, new LocalDestinationLimits(options, time)) { }
 
     /// <summary>Marks a request as a post to one chat destination (e.g. "slack:channel:C123"); takes precedence over the URL.</summary>
     public static readonly HttpRequestOptionsKey<(string Key, string Kind)> Destination = new("webhook.pacing.destination");
@@ -29,58 +32,15 @@ public sealed class DestinationPacer(IOptions<DeliveryResilienceOptions> options
         : request.RequestUri is { } uri && _urls.TryGetValue(uri.AbsoluteUri, out var registered) ? registered
         : null;
 
-    /// <summary>Takes a token for one post, or says how long until the next one.</summary>
-    public bool TryTake(string key, string kind, out TimeSpan wait)
-    {
-        var rate = _options.Rates.GetValueOrDefault(kind);
-        var bucket = _buckets.GetOrAdd(key, _ => new Bucket(rate?.Burst ?? 1, time.GetUtcNow()));
-        lock (bucket)
-        {
-            var now = time.GetUtcNow();
-            if (now < bucket.PausedUntil)
-            {
-                wait = bucket.PausedUntil - now;
-                return false;
-            }
-            if (rate is null)
-            {
-                wait = TimeSpan.Zero;
-                return true;
-            }
-            bucket.Tokens = Math.Min(rate.Burst, bucket.Tokens + (now - bucket.Refilled).TotalSeconds * rate.PerSecond);
-            bucket.Refilled = now;
-            if (bucket.Tokens >= 1)
-            {
-                bucket.Tokens -= 1;
-                wait = TimeSpan.Zero;
-                return true;
-            }
-            wait = TimeSpan.FromSeconds((1 - bucket.Tokens) / rate.PerSecond);
-            return false;
-        }
-    }
+    /// <summary>Takes a slot for one post: <see cref="TimeSpan.Zero"/>, or how long until the next one.</summary>
+    public ValueTask<TimeSpan> TakeAsync(string key, string kind, CancellationToken cancellationToken) =>
+        limits.TakeSlotAsync(key, _options.Rates.GetValueOrDefault(kind), cancellationToken);
 
     /// <summary>The chat answered 429: nothing more to it until its Retry-After has passed, and no burst after it.</summary>
-    public void Pause(string key, TimeSpan wait)
-    {
-        var bucket = _buckets.GetOrAdd(key, _ => new Bucket(0, time.GetUtcNow()));
-        lock (bucket)
-        {
-            var until = time.GetUtcNow() + wait;
-            if (until > bucket.PausedUntil) bucket.PausedUntil = until;
-            bucket.Tokens = 0;
-            bucket.Refilled = until;
-        }
-    }
+    public ValueTask PauseAsync(string key, string kind, TimeSpan wait, CancellationToken cancellationToken) =>
+        limits.PauseAsync(key, _options.Rates.GetValueOrDefault(kind), wait, cancellationToken);
 
     private static string Hash(string s) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(s)))[..16].ToLowerInvariant();
-
-    private sealed class Bucket(double tokens, DateTimeOffset refilled)
-    {
-        public double Tokens = tokens;
-        public DateTimeOffset Refilled = refilled;
-        public DateTimeOffset PausedUntil;
-    }
 }
 
 /// <summary>Nothing was sent: the destination's pace allows the next post after <see cref="Wait"/>.</summary>
@@ -100,11 +60,11 @@ public sealed class PacingHandler(DestinationPacer pacer, TimeProvider time) : D
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var destination = request.Method == HttpMethod.Post ? pacer.DestinationOf(request) : null;
-        if (destination is { } d && !pacer.TryTake(d.Key, d.Kind, out var wait))
+        if (destination is { } d && await pacer.TakeAsync(d.Key, d.Kind, cancellationToken) is var wait && wait > TimeSpan.Zero)
             throw new DestinationPacedException(wait);
         var response = await base.SendAsync(request, cancellationToken);
         if (destination is { } throttled && response.StatusCode == HttpStatusCode.TooManyRequests)
-            pacer.Pause(throttled.Key, HttpOutcome.RetryAfter(response.Headers, time) ?? DefaultPause);
+            await pacer.PauseAsync(throttled.Key, throttled.Kind, HttpOutcome.RetryAfter(response.Headers, time) ?? DefaultPause, CancellationToken.None);
         return response;
     }
 }

@@ -42,72 +42,77 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
         }
     }
 
+    /// <summary>
+    /// Two statements sent at once, then the commit: the batch is opened or locked, and then (a statement later, so it
+    /// sees that row under its lock) the pod is held in it and counted, or a batch this call opened for a pod already
+    /// held elsewhere goes again (it would stay open and empty).
+    /// </summary>
     async Task<StormJoin> JoinOnceAsync(string destination, StormBatchInfo proposed, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken)
     {
         var at = addedAt.ToUnixTimeMilliseconds();
         var dataSource = await database.ReadyAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        StormBatchInfo batch;
-        int pods;
-        long first, last;
-        await using (var open = new NpgsqlCommand("""
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var open = new NpgsqlBatchCommand("""
             INSERT INTO storm_batches(destination, batch_id, batch_key, expected, pods, first_added, last_added, state)
             -- A proposed id already used (a batch since claimed or removed) opens under a new one.
             VALUES (@d, CASE WHEN EXISTS (SELECT 1 FROM storm_batches WHERE destination = @d AND batch_id = @b) THEN @fresh ELSE @b END,
                     @k, @e, 0, @a, @a, 'open')
             ON CONFLICT (destination, batch_key) WHERE state = 'open' DO UPDATE SET pods = storm_batches.pods
             RETURNING batch_id, expected, pods, first_added, last_added
-            """, connection, transaction))
+            """);
+        open.Parameters.AddWithValue("d", destination);
+        open.Parameters.AddWithValue("b", proposed.Id);
+        open.Parameters.AddWithValue("fresh", Guid.NewGuid().ToString("N"));
+        open.Parameters.AddWithValue("k", proposed.Key);
+        open.Parameters.AddWithValue("e", proposed.Expected);
+        open.Parameters.AddWithValue("a", at);
+        batch.BatchCommands.Add(open);
+        var hold = new NpgsqlBatchCommand("""
+            WITH b AS (
+                SELECT batch_id, expected FROM storm_batches WHERE destination = @d AND batch_key = @k AND state = 'open'),
+            held AS (
+                INSERT INTO storm_entries(destination, idempotency_key, batch_id, batch_key, expected, entry_json, added_at, owner, fingerprint)
+                SELECT @d, @i, b.batch_id, @k, b.expected, @j, @a, @owner, @f FROM b
+                ON CONFLICT (destination, idempotency_key) DO NOTHING
+                RETURNING batch_id),
+            counted AS (
+                UPDATE storm_batches s SET pods = s.pods + 1, last_added = greatest(s.last_added, @a)
+                FROM held WHERE s.destination = @d AND s.batch_id = held.batch_id
+                RETURNING s.pods, s.first_added, s.last_added),
+            emptied AS (
+                DELETE FROM storm_batches s USING b
+                WHERE s.destination = @d AND s.batch_id = b.batch_id AND s.pods = 0 AND NOT EXISTS (SELECT 1 FROM held))
+            SELECT pods, first_added, last_added FROM counted
+            """);
+        hold.Parameters.AddWithValue("d", destination);
+        hold.Parameters.AddWithValue("i", entry.IdempotencyKey);
+        hold.Parameters.AddWithValue("k", proposed.Key);
+        hold.Parameters.AddWithValue("j", JsonSerializer.Serialize(entry, StormJsonContext.Default.StormEntry));
+        hold.Parameters.AddWithValue("a", at);
+        hold.Parameters.AddWithValue("owner", database.OwnerId);
+        hold.Parameters.AddWithValue("f", NpgsqlTypes.NpgsqlDbType.Text, (object?)entry.Fingerprint ?? DBNull.Value);
+        batch.BatchCommands.Add(hold);
+
+        StormBatchInfo joined;
+        int pods;
+        long first, last;
+        var added = false;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            open.Parameters.AddWithValue("d", destination);
-            open.Parameters.AddWithValue("b", proposed.Id);
-            open.Parameters.AddWithValue("fresh", Guid.NewGuid().ToString("N"));
-            open.Parameters.AddWithValue("k", proposed.Key);
-            open.Parameters.AddWithValue("e", proposed.Expected);
-            open.Parameters.AddWithValue("a", at);
-            await using var reader = await open.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            batch = new StormBatchInfo(reader.GetString(0), proposed.Key, reader.GetInt32(1));
+            joined = new StormBatchInfo(reader.GetString(0), proposed.Key, reader.GetInt32(1));
             (pods, first, last) = (reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4));
-        }
-        bool added;
-        await using (var hold = new NpgsqlCommand("""
-            INSERT INTO storm_entries(destination, idempotency_key, batch_id, batch_key, expected, entry_json, added_at, owner, fingerprint)
-            VALUES (@d, @i, @b, @k, @e, @j, @a, @owner, @f)
-            ON CONFLICT (destination, idempotency_key) DO NOTHING
-            """, connection, transaction))
-        {
-            hold.Parameters.AddWithValue("d", destination);
-            hold.Parameters.AddWithValue("i", entry.IdempotencyKey);
-            hold.Parameters.AddWithValue("b", batch.Id);
-            hold.Parameters.AddWithValue("k", batch.Key);
-            hold.Parameters.AddWithValue("e", batch.Expected);
-            hold.Parameters.AddWithValue("j", JsonSerializer.Serialize(entry, StormJsonContext.Default.StormEntry));
-            hold.Parameters.AddWithValue("a", at);
-            hold.Parameters.AddWithValue("owner", database.OwnerId);
-            hold.Parameters.AddWithValue("f", (object?)entry.Fingerprint ?? DBNull.Value);
-            added = await hold.ExecuteNonQueryAsync(cancellationToken) == 1;
-        }
-        if (added || pods == 0)
-        {
-            // Added: counted. Not added to a batch this call opened: it would stay open and empty, so it goes.
-            await using var update = new NpgsqlCommand(added
-                ? "UPDATE storm_batches SET pods = pods + 1, last_added = greatest(last_added, @a) WHERE destination = @d AND batch_id = @b RETURNING pods, first_added, last_added"
-                : "DELETE FROM storm_batches WHERE destination = @d AND batch_id = @b AND pods = 0", connection, transaction);
-            update.Parameters.AddWithValue("d", destination);
-            update.Parameters.AddWithValue("b", batch.Id);
-            update.Parameters.AddWithValue("a", at);
-            if (added)
+            await reader.NextResultAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
             {
-                await using var reader = await update.ExecuteReaderAsync(cancellationToken);
-                await reader.ReadAsync(cancellationToken);
+                added = true;
                 (pods, first, last) = (reader.GetInt32(0), reader.GetInt64(1), reader.GetInt64(2));
             }
-            else await update.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        return new StormJoin(batch, added, pods, DateTimeOffset.FromUnixTimeMilliseconds(first), DateTimeOffset.FromUnixTimeMilliseconds(last));
+        return new StormJoin(joined, added, pods, DateTimeOffset.FromUnixTimeMilliseconds(first), DateTimeOffset.FromUnixTimeMilliseconds(last));
     }
 
     /// <summary>
@@ -238,11 +243,13 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
                     OR (b.state = 'open' AND NOT EXISTS (
                         SELECT 1 FROM storm_entries o WHERE o.destination = b.destination AND o.batch_id = b.batch_id
                           AND o.owner <> @owner AND {database.OwnerAlive("o.owner")}))))
+            -- Only the pods not yet this replica's are written: the gates ask again every few seconds (orphaned
+            -- batches), and rewriting a storm's thousands of pods each time would be churn for nothing.
             , taken AS (
                 UPDATE storm_entries s SET owner = @owner FROM mine
-                WHERE s.destination = @d AND s.batch_id = mine.batch_id
-                RETURNING s.batch_id, s.batch_key, s.expected, s.entry_json, s.added_at, s.seq)
-            SELECT batch_id, batch_key, expected, entry_json, added_at FROM taken ORDER BY added_at, seq;
+                WHERE s.destination = @d AND s.batch_id = mine.batch_id AND s.owner <> @owner)
+            SELECT e.batch_id, e.batch_key, e.expected, e.entry_json, e.added_at FROM storm_entries e JOIN mine ON mine.batch_id = e.batch_id
+            WHERE e.destination = @d ORDER BY e.added_at, e.seq;
             """, connection, transaction))
         {
             take.Parameters.AddWithValue("d", destination);

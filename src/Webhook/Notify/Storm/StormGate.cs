@@ -35,8 +35,17 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     /// <summary>Raised after each digest attempt; tests wait on it instead of sleeping.</summary>
     public event Action<StormDigest, DeliveryOutcome>? DigestPosted;
 
-    /// <summary>Posts the digests a previous run held but did not post. Called once, when the host starts.</summary>
-    public async Task RecoverAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Several replicas share the gate's store: a batch whose poster's process ended can turn up at any time, so
+    /// <see cref="StormGates"/> asks for them again now and then, not only at the start.
+    /// </summary>
+    public bool Shared => store.Shared;
+
+    /// <summary>
+    /// Posts the digests held but not being posted: a previous run's, and on a shared store those of replicas that
+    /// are gone. False when the store did not answer (the database is down): <see cref="StormGates"/> tries again.
+    /// </summary>
+    public async Task<bool> RecoverAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<PendingStormBatch> held;
         try
@@ -45,9 +54,9 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Left in the store: the next start tries again.
+            // Left in the store: tried again shortly.
             LogRecoveryFailed(logger, destinationId, ex.GetType().Name);
-            return;
+            return false;
         }
         foreach (var pending in held)
         {
@@ -67,6 +76,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             }
             loops.Track(ct => HoldThenPostAsync(batch, ct));
         }
+        return true;
     }
 
     /// <summary>
@@ -260,8 +270,9 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         }
         catch (Exception ex)
         {
-            // Left in the store: the next start posts it. Its alerts' later items go meanwhile rather than wait a
-            // restart out (on a shared store, they still wait while its pods are held).
+            // Left in the store: recovered again (the next start, or on a shared store the next look for orphaned
+            // batches). Its alerts' later items go meanwhile rather than wait for that (on a shared store, they still
+            // wait while its pods are held).
             LogDigestError(logger, destinationId, ex.GetType().Name);
             await ReleaseAsync(batch);
         }
@@ -316,7 +327,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "Storm digest of {Pods} pods to {Destination} failed, will retry: {Reason}")]
     private static partial void LogDigestRetry(ILogger logger, string destination, int pods, string reason);
 
-    [LoggerMessage(EventId = 323, Level = LogLevel.Error, Message = "Storm digests held for {Destination} before the start could not be read: {Error}")]
+    [LoggerMessage(EventId = 323, Level = LogLevel.Warning, Message = "Storm digests held for {Destination} could not be read: {Error}; trying again")]
     private static partial void LogRecoveryFailed(ILogger logger, string destination, string error);
 
     [LoggerMessage(EventId = 321, Level = LogLevel.Error, Message = "Storm digest to {Destination} broke: {Error}")]

@@ -6,7 +6,9 @@ namespace Webhook.Notify.Storm;
 /// The storm gate of each chat destination, by destination id, for the delivery stage to consult before any post.
 /// Owns the gates' digest loops: they stop with the host (what they hold is in the <see cref="IStormStore"/> and is
 /// posted after the next start), so none runs on unobserved. Recovery waits for the host's start, not the gate's
-/// creation: the destinations are built before the inbox's file is opened.
+/// creation: the destinations are built before the inbox's file is opened. It is tried again until the store answers
+/// (a replica started while its database is down recovers once the database is up), and on a shared store it goes
+/// on looking every <see cref="OrphanScan"/> for batches whose poster's process ended with nobody watching them.
 /// </summary>
 public sealed class StormGates : IHostedService
 {
@@ -14,8 +16,17 @@ public sealed class StormGates : IHostedService
     private readonly ConcurrentDictionary<Task, byte> _loops = new();
     private readonly CancellationTokenSource _stopping = new();
 
+    // The recovery loops, one per gate: not digest loops (Running), since on a shared store they last as long as the host.
+    private readonly ConcurrentDictionary<Task, byte> _recoveries = new();
+
     private readonly Lock _starting = new();
     private bool _started;
+
+    /// <summary>How often a gate on a shared store looks for batches of replicas that are gone.</summary>
+    public static readonly TimeSpan OrphanScan = TimeSpan.FromSeconds(15);
+
+    /// <summary>The first wait before recovery is tried again after the store did not answer; doubled up to <see cref="OrphanScan"/>.</summary>
+    private static readonly TimeSpan RecoveryRetry = TimeSpan.FromSeconds(1);
 
     public void Add(StormGate gate)
     {
@@ -23,7 +34,39 @@ public sealed class StormGates : IHostedService
         lock (_starting)
         {
             // A gate made after the start recovers at once.
-            if (_started) Track(gate.RecoverAsync);
+            if (_started) Recover(gate);
+        }
+    }
+
+    private void Recover(StormGate gate)
+    {
+        var task = Task.Run(() => KeepRecoveringAsync(gate, _stopping.Token));
+        _recoveries[task] = 0;
+        task.ContinueWith(t => _recoveries.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    private static async Task KeepRecoveringAsync(StormGate gate, CancellationToken stopping)
+    {
+        var retry = RecoveryRetry;
+        try
+        {
+            while (true)
+            {
+                if (await gate.RecoverAsync(stopping))
+                {
+                    if (!gate.Shared) return;
+                    retry = RecoveryRetry;
+                    await Task.Delay(OrphanScan, stopping);
+                }
+                else
+                {
+                    await Task.Delay(retry, stopping);
+                    retry = retry * 2 > OrphanScan ? OrphanScan : retry * 2;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
         }
     }
 
@@ -46,7 +89,7 @@ public sealed class StormGates : IHostedService
         lock (_starting)
         {
             _started = true;
-            foreach (var gate in _gates.Values) Track(gate.RecoverAsync);
+            foreach (var gate in _gates.Values) Recover(gate);
         }
         return Task.CompletedTask;
     }
@@ -54,6 +97,6 @@ public sealed class StormGates : IHostedService
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        await Task.WhenAll(_loops.Keys).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(_loops.Keys.Concat(_recoveries.Keys)).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 }
