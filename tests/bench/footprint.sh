@@ -65,8 +65,11 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 measure() { # $1: command line with its environment
   local inbox="$work/inbox-$RANDOM"; mkdir -p "$inbox"
   local t0 t1
+  # Started in its own folder, as the image starts it (WORKDIR /app): the host watches its content root (the
+  # working directory) for configuration changes, and a checkout's tree is not what a container has there.
+  local dir; dir="$(dirname "${1##* }")"
   t0=$(now_ms)
-  env Inbox__Path="$inbox/inbox.db" Kubernetes__Enabled=false Logging__LogLevel__Default=Warning \
+  env -C "$dir" Inbox__Path="$inbox/inbox.db" Kubernetes__Enabled=false Logging__LogLevel__Default=Warning \
     ASPNETCORE_URLS="http://127.0.0.1:$port" $1 >"$work/service.log" 2>&1 &
   pid=$!
   # Polling, 2 ms apart: curl itself costs a few ms of one core, which the starting service would otherwise share.
