@@ -37,7 +37,7 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     readonly TimeProvider _clock;
     readonly ILogger _logger;
     readonly NpgsqlDataSource _dataSource;
-    readonly NpgsqlDataSource _ownerDataSource;
+    readonly string _ownerConnectionString;
     readonly InboxDoorbell? _doorbell;
     readonly CancellationTokenSource _stopping = new();
     readonly SemaphoreSlim _initialize = new(1, 1);
@@ -58,22 +58,16 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         // The claim's queries take longer to plan than to run: prepared once per connection, they are planned once.
         // A connection string that sets Max Auto Prepare (0 behind a pooler that cannot keep them) is left as it is.
         if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 32;
-        _dataSource = Slim(builder.ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         // The owner lock's and the listener's connections: each its own physical connection, never pooled, since
         // closing it must end the session that holds the owner lock. Idle for hours, so kept alive: a server or a
         // proxy that drops idle sessions would end the lock (and the replica's claims with it), and a peer that
         // vanished without closing is noticed instead of being waited on forever.
         builder.Pooling = false;
         builder.KeepAlive = 30;
-        _ownerDataSource = Slim(builder.ConnectionString);
+        _ownerConnectionString = builder.ConnectionString;
         OwnerId = Random.Shared.Next(1, int.MaxValue);
     }
-
-    /// <summary>
-    /// Npgsql with only what the stores use (text, integers, booleans, arrays of them, LISTEN/NOTIFY): the full
-    /// builder (and a bare connection string) brings every PostgreSQL type's mapping into the Native AOT executable.
-    /// </summary>
-    static NpgsqlDataSource Slim(string connectionString) => new NpgsqlSlimDataSourceBuilder(connectionString).EnableArrays().Build();
 
     /// <summary>This store's owner id: in-flight items it claimed carry it.</summary>
     public long OwnerId { get; private set; }
@@ -119,7 +113,7 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     {
         if (_ownerConnection is not null) await _ownerConnection.DisposeAsync();
         _ownerConnection = null;
-        var connection = _ownerDataSource.CreateConnection();
+        var connection = new NpgsqlConnection(_ownerConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
@@ -218,7 +212,7 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         {
             try
             {
-                await using var connection = _ownerDataSource.CreateConnection();
+                await using var connection = new NpgsqlConnection(_ownerConnectionString);
                 connection.Notification += (_, e) =>
                     doorbell.Ring(int.TryParse(e.Payload, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 1);
                 await connection.OpenAsync(stopping);
@@ -289,6 +283,5 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
             await owner.DisposeAsync();
         }
         await _dataSource.DisposeAsync();
-        await _ownerDataSource.DisposeAsync();
     }
 }
