@@ -46,6 +46,36 @@ public sealed class KubernetesHttpTests : IDisposable
     }
 
     [Fact]
+    public async Task AnInClusterTokenFileIsReadForTheAuthorizationHeader()
+    {
+        await using var server = await AuthorizationEcho();
+        var token = temp.File("token");
+        File.WriteAllText(token, "service-account-token\n");
+        // What InClusterConfig() sets up, with this folder's file in place of the service account's.
+        var config = new KubernetesClientConfiguration { Host = server.BaseUrl().AbsoluteUri, TokenProvider = new k8s.Authentication.TokenFileAuth(token) };
+        using var api = KubernetesHttp.Connect(config, TimeSpan.FromSeconds(30));
+        Assert.Equal("Bearer service-account-token", (await api.GetPodAsync("shop", "api-1", CancellationToken.None)).Metadata.Name);
+    }
+
+    [Fact]
+    public async Task AKubeconfigsExecPluginsTokenIsSent()
+    {
+        await using var server = await AuthorizationEcho();
+        var plugin = temp.File("plugin.sh");
+        File.WriteAllText(plugin, """
+            echo '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"from-exec"}}'
+            """);
+        var user = $"""
+            exec:
+                  apiVersion: client.authentication.k8s.io/v1beta1
+                  command: /bin/sh
+                  args: ["{plugin}"]
+            """;
+        using var api = Connect(Kubeconfig(server.BaseUrl(), user));
+        Assert.Equal("Bearer from-exec", (await api.GetPodAsync("shop", "api-1", CancellationToken.None)).Metadata.Name);
+    }
+
+    [Fact]
     public async Task OverHttpsTheKubeconfigsCaIsTrustedAndItsClientCertificatePresented()
     {
         using var ca = Authority("test-ca");
@@ -142,6 +172,16 @@ public sealed class KubernetesHttpTests : IDisposable
             current-context: x
             """);
         return path;
+    }
+
+    /// <summary>A plain-HTTP API server whose pods are named after the Authorization header they were asked with.</summary>
+    static async Task<WebApplication> AuthorizationEcho()
+    {
+        var server = LoopbackApp.Create();
+        server.MapGet("/api/v1/namespaces/shop/pods/{name}", (HttpContext context) =>
+            Results.Text($$$"""{"kind":"Pod","metadata":{"name":"{{{context.Request.Headers.Authorization}}}"}}""", "application/json"));
+        await server.StartAsync();
+        return server;
     }
 
     static async Task<WebApplication> HttpsServer(X509Certificate2 certificate)
