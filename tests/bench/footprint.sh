@@ -166,8 +166,8 @@ Native AOT publish ${aot_publish} s (on a machine shared with other builds), one
 libe_sqlite3.so, $aot_warnings trim/AOT warnings (warnings fail the publish: TreatWarningsAsErrors).
 
 The AOT executable works, checked in this run: \`diagnose -o json\` of each sample bundle gives the same output
-as the JIT build for $same bundle(s)${differ:+, differs for:$differ}; in demo mode (replay Kubernetes API, real
-KubernetesClient.Aot, classification, console delivery) $aot_demo alerts were delivered (JIT: $jit_demo); a POST
+as the JIT build for $same bundle(s)${differ:+, differs for:$differ}; in demo mode (replay Kubernetes API read through
+the service's own requests and JSON, classification, console delivery) $aot_demo alerts were delivered (JIT: $jit_demo); a POST
 /alerts with a bearer token was answered $posted.
 
 Where the AOT executable's memory goes: a Native AOT program rebuilds its type data (the \`.hydrated\` section) at
@@ -182,7 +182,8 @@ with this script on the same machine) the service's sections were 27.2 / 18.8 / 
 
 How to read it: the JIT rows start the runtime, load and JIT-compile ASP.NET Core, OpenTelemetry and the service at
 every start (tiered compilation, ReadyToRun code of the framework); Native AOT starts compiled code and maps only
-what it touches. Server GC is what ASP.NET Core projects get by default; on 2 cores it keeps a heap per core.
+what it touches. Server GC is what ASP.NET Core projects get by default, with DATAS (dynamic adaptation: it starts with one heap
+and grows with load), which is why the workstation GC rows are not smaller.
 DOTNET_GCHeapHardLimit caps the managed heap (an OOM inside the process instead of the container's OOM kill), it
 does not make an idle process smaller. Timings come from a machine other builds share: compare rows of one run.
 REPORT
