@@ -10,7 +10,10 @@ public static class CollectServiceExtensions
         services.AddOptions<KubernetesOptions>().Bind(configuration.GetSection(KubernetesOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<KubernetesOptions>, KubernetesOptionsValidator>();
         services.AddSingleton(sp => new ApiCallLimiter(Options(sp).MaxConcurrentCalls));
-        services.AddSingleton(sp => new KubernetesConnections(Options(sp), sp.GetRequiredService<ILogger<KubernetesConnections>>()));
+        // Objects many alerts share (owners, node, follow-ups) are read once per short window per cluster: a storm of one
+        // workload costs the pod's own reads per alert, not the owner chain's.
+        services.AddSingleton(sp => new KubernetesConnections(Options(sp), sp.GetRequiredService<ILogger<KubernetesConnections>>(),
+            share: api => new SharedReadsApi(api, new SharedReadCache(TimeProvider.System, SharedReadCache.DefaultWindow))));
         services.AddSingleton<IPodCollector>(sp => new KubernetesPodCollector(
             sp.GetRequiredService<KubernetesConnections>(), sp.GetRequiredService<ApiCallLimiter>(), Options(sp),
             sp.GetRequiredService<ILogger<KubernetesPodCollector>>()));

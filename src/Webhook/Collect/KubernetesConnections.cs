@@ -18,12 +18,16 @@ public sealed class KubernetesConnections : IDisposable
     readonly ConcurrentDictionary<string, Lazy<ClusterConnection>> byContext = new();
     readonly List<IDisposable> clients = [];
     readonly ClusterEnvironment environment;
+    readonly Func<IKubernetesApi, IKubernetesApi>? share;
 
-    public KubernetesConnections(KubernetesOptions options, ILogger<KubernetesConnections> logger, ClusterEnvironment? environment = null)
+    /// <param name="share">Wraps each cluster's API, e.g. in <see cref="SharedReadsApi"/> for the service's storms; null: every read goes out.</param>
+    public KubernetesConnections(KubernetesOptions options, ILogger<KubernetesConnections> logger, ClusterEnvironment? environment = null,
+        Func<IKubernetesApi, IKubernetesApi>? share = null)
     {
         this.options = options;
         this.logger = logger;
         this.environment = environment ?? ClusterEnvironment.Current;
+        this.share = share;
         defaultConnection = CreateDefault();
     }
 
@@ -85,9 +89,13 @@ public sealed class KubernetesConnections : IDisposable
 
     ClusterConnection Connect(KubernetesClientConfiguration config, string source)
     {
-        var api = KubernetesHttp.Connect(config, options.HttpTimeout, KubernetesRetry.Handlers(options));
+        var direct = KubernetesHttp.Connect(config, options.HttpTimeout, KubernetesRetry.Handlers(options));
+        var api = share?.Invoke(direct) ?? direct;
         lock (clients)
-            clients.Add(api);
+        {
+            clients.Add(direct);
+            if (!ReferenceEquals(api, direct) && api is IDisposable wrapper) clients.Add(wrapper);
+        }
         CollectLog.Connected(logger, source);
         return new ClusterConnection(api, null);
     }

@@ -10,6 +10,11 @@ public static class KubernetesMetrics
     static readonly Meter Meter = new(MeterName);
     static readonly Counter<long> Calls = Meter.CreateCounter<long>("webhook.kubernetes.calls", "{call}", "Kubernetes API calls by outcome");
 
+    static readonly Counter<long> SharedReads = Meter.CreateCounter<long>("webhook.kubernetes.shared_reads", "{read}",
+        "Reads of objects many alerts share (owners, node, follow-ups): hit when another alert's read answered it (no API call)");
+
+    public static void RecordSharedRead(bool hit) => SharedReads.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+
     public static void Record(Exception? error) => Calls.Add(1, new KeyValuePair<string, object?>("outcome", Outcome(error)));
 
     static string Outcome(Exception? error) => error switch

@@ -3,28 +3,32 @@ using k8s.Models;
 namespace Webhook.Collect;
 
 /// <summary>
-/// The previous and current log reads of one container, started together, and the fallback of reference.md:
-/// previous log, else the last termination message, else the current log, recording which was used.
+/// The log reads of one container and the fallback of reference.md: previous log, else the last termination message,
+/// else the current log, recording which was used. The previous log is read at once; the current log only when the
+/// fallback reaches it (nothing reads it otherwise), so a storm of crashes with a previous log costs one log read per pod.
 /// </summary>
 public sealed class PodLogs
 {
     readonly Task<(LogRead? Read, Exception? Error)> previous;
-    readonly Task<(LogRead? Read, Exception? Error)> current;
+    Task<(LogRead? Read, Exception? Error)>? current;
+    readonly CollectRun run;
+    readonly string ns;
+    readonly string pod;
     readonly string container;
+    readonly LogOptions limits;
 
-    PodLogs(Task<(LogRead?, Exception?)> previous, Task<(LogRead?, Exception?)> current, string container)
+    PodLogs(CollectRun run, string ns, string pod, string container, LogOptions limits)
     {
-        this.previous = previous;
-        this.current = current;
-        this.container = container;
+        (this.run, this.ns, this.pod, this.container, this.limits) = (run, ns, pod, container, limits);
+        previous = ReadAsync(new LogQuery(container, true, limits.TailLines, limits.ReadLimitBytes));
     }
 
-    public static PodLogs Start(CollectRun run, string ns, string pod, string container, LogOptions limits) => new(
-        ReadAsync(run, ns, pod, new LogQuery(container, true, limits.TailLines, limits.ReadLimitBytes), limits),
-        ReadAsync(run, ns, pod, new LogQuery(container, false, limits.CurrentTailLines, limits.ReadLimitBytes), limits),
-        container);
+    public static PodLogs Start(CollectRun run, string ns, string pod, string container, LogOptions limits) => new(run, ns, pod, container, limits);
 
-    static async Task<(LogRead?, Exception?)> ReadAsync(CollectRun run, string ns, string pod, LogQuery query, LogOptions limits) =>
+    Task<(LogRead?, Exception?)> Current() =>
+        current ??= ReadAsync(new LogQuery(container, false, limits.CurrentTailLines, limits.ReadLimitBytes));
+
+    async Task<(LogRead?, Exception?)> ReadAsync(LogQuery query) =>
         await run.TryGetAsync(async (api, ct) =>
         {
             await using var stream = await api.OpenLogAsync(ns, pod, query, ct);
@@ -33,9 +37,23 @@ public sealed class PodLogs
 
     public async Task<(LogTail? Previous, LogTail? Current)> ChooseAsync(CollectRun run, V1Pod? pod, bool podGone)
     {
+        // The pod already says the fallback will reach the current log (no earlier instance, no message): read it alongside.
+        if (!podGone && pod is not null && Status(pod) is { RestartCount: 0, LastState: null or { Terminated: null } } && TerminationMessage(pod) is null)
+            _ = Current();
+        try
+        {
+            return await ChooseAfterPreviousAsync(run, pod, podGone);
+        }
+        finally
+        {
+            // Every read has ended when the snapshot is made, even one that turned out not to be needed.
+            if (current is not null) await current;
+        }
+    }
+
+    async Task<(LogTail?, LogTail?)> ChooseAfterPreviousAsync(CollectRun run, V1Pod? pod, bool podGone)
+    {
         var (prev, prevError) = await previous;
-        var (cur, curError) = await current;
-        var currentTail = cur is { Text.Length: > 0 } ? new LogTail(cur.Text, LogSource.Current, cur.Truncated) : null;
         if (podGone)
             return (null, null); // "pod no longer exists" says it all; log errors would only repeat it
         if (pod is not null && Status(pod) is null && !InSpec(pod))
@@ -43,10 +61,8 @@ public sealed class PodLogs
             run.AddGap($"container '{container}' is not in the pod; no logs");
             return (null, null);
         }
-        if (curError is not null)
-            run.AddGap(run.Describe("current log", curError));
         if (prev is { Text.Length: > 0 })
-            return (new LogTail(prev.Text, LogSource.Previous, prev.Truncated), currentTail);
+            return (new LogTail(prev.Text, LogSource.Previous, prev.Truncated), null);
 
         var why = prevError switch
         {
@@ -57,10 +73,14 @@ public sealed class PodLogs
         if (TerminationMessage(pod) is { } message)
         {
             run.AddGap($"{why}; used the last termination message of {container}");
-            return (new LogTail(message, LogSource.TerminationMessage), currentTail);
+            return (new LogTail(message, LogSource.TerminationMessage), null);
         }
-        if (currentTail is not null)
+        var (cur, curError) = await Current();
+        if (curError is not null)
+            run.AddGap(run.Describe("current log", curError));
+        if (cur is { Text.Length: > 0 })
         {
+            var currentTail = new LogTail(cur.Text, LogSource.Current, cur.Truncated);
             run.AddGap($"{why}; used the current log of {container}");
             return (currentTail, currentTail);
         }

@@ -122,12 +122,12 @@ public sealed class OwnerChainTests : IAsyncLifetime
         Assert.Equal(("CronJob", "report", "report-29123"), (snapshot.Workload!.Kind, snapshot.Workload.Name, snapshot.Workload.Revision));
     }
 
-    static V1OwnerReference Owner(string kind, string name, string uid) =>
+    internal static V1OwnerReference Owner(string kind, string name, string uid) =>
         new() { ApiVersion = kind is "Job" or "CronJob" ? "batch/v1" : "apps/v1", Kind = kind, Name = name, Uid = uid, Controller = true };
 
     static V1EnvVarSource FromSecret(string name, string key) => new() { SecretKeyRef = new V1SecretKeySelector { Name = name, Key = key } };
 
-    static V1Deployment Deployment(int revision) => new()
+    internal static V1Deployment Deployment(int revision) => new()
     {
         ApiVersion = "apps/v1", Kind = "Deployment",
         Metadata = new V1ObjectMeta
@@ -138,7 +138,7 @@ public sealed class OwnerChainTests : IAsyncLifetime
         Spec = new V1DeploymentSpec { Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "api" } }, Template = new V1PodTemplateSpec() },
     };
 
-    static V1ReplicaSet ReplicaSet(string name, string uid, int revision, string image, string memoryLimit, DateTime created, params V1EnvVar[] env)
+    internal static V1ReplicaSet ReplicaSet(string name, string uid, int revision, string image, string memoryLimit, DateTime created, params V1EnvVar[] env)
     {
         var hash = name.Split('-')[1];
         var labels = new Dictionary<string, string> { ["app"] = "api", ["pod-template-hash"] = hash };
