@@ -69,7 +69,7 @@ public static class BundleOwners
         };
     }
 
-    static T As<T>(JsonObject o) => KubernetesJson.Deserialize<T>(o.ToJsonString());
+    static T As<T>(JsonObject o) where T : class => KubernetesObjectJson.Deserialize<T>(o.ToJsonString());
 
     static string? Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

@@ -92,11 +92,11 @@ public static class BundleReader
         return Parse<Corev1EventList>(path, text)?.Items?.ToList() ?? [];
     }
 
-    static T? Parse<T>(string path, string? text = null)
+    static T? Parse<T>(string path, string? text = null) where T : class
     {
         try
         {
-            return KubernetesJson.Deserialize<T>(text ?? File.ReadAllText(path));
+            return KubernetesObjectJson.Deserialize<T>(text ?? File.ReadAllText(path));
         }
         catch (JsonException e)
         {

@@ -156,7 +156,7 @@ public sealed class BundleCapture(IKubernetesApi api, LogOptions limits)
     {
         var path = Path.Combine(folder, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonNode.Parse(KubernetesJson.Serialize(value))!.ToJsonString(Indented) + "\n");
+        File.WriteAllText(path, JsonNode.Parse(KubernetesObjectJson.Serialize(value))!.ToJsonString(Indented) + "\n");
         files.Add(name);
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Webhook.Collect;
 
 /// <summary>
-/// One KubernetesClient per cluster, found the way kubectl finds it (Kubernetes:Server for tests and the demo,
+/// One API connection per cluster (<see cref="KubernetesHttp"/>), found the way kubectl finds it (Kubernetes:Server for tests and the demo,
 /// else Kubernetes:Kubeconfig, in-cluster, KUBECONFIG, ~/.kube/config) but never the client's silent fallback
 /// to http://localhost:8080: with nothing found, one warning at start and every alert gets a gap instead.
 /// </summary>
@@ -89,13 +89,11 @@ public sealed class KubernetesConnections : IDisposable
 
     ClusterConnection Connect(KubernetesClientConfiguration config, string source)
     {
-        config.HttpClientTimeout = options.HttpTimeout;
-        var client = new Kubernetes(config, KubernetesRetry.Handlers(options));
-        var direct = new KubernetesApi(client);
+        var direct = KubernetesHttp.Connect(config, options.HttpTimeout, KubernetesRetry.Handlers(options));
         var api = share?.Invoke(direct) ?? direct;
         lock (clients)
         {
-            clients.Add(client);
+            clients.Add(direct);
             if (!ReferenceEquals(api, direct) && api is IDisposable wrapper) clients.Add(wrapper);
         }
         CollectLog.Connected(logger, source);

@@ -14,7 +14,7 @@ public sealed class FollowUpTests
     static PodSnapshot With(PodSnapshot snapshot, params IKubernetesObject<V1ObjectMeta>[] objects) => snapshot with
     {
         Objects = snapshot.Objects.Concat(objects.Select(o => KeyValuePair.Create(
-            ObjectKey.Of(o.Kind, o.Kind == "Node" ? null : o.Metadata.NamespaceProperty, o.Metadata.Name), KubernetesJson.Serialize(o))))
+            ObjectKey.Of(o.Kind, o.Kind == "Node" ? null : o.Metadata.NamespaceProperty, o.Metadata.Name), KubernetesObjectJson.Serialize(o))))
             .ToDictionary(p => p.Key, p => p.Value),
     };
 

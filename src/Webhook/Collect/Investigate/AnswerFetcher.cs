@@ -63,7 +63,7 @@ public static class AnswerFetcher
 
     static string Json(object obj)
     {
-        var node = JsonNode.Parse(KubernetesJson.Serialize(obj))!;
+        var node = JsonNode.Parse(KubernetesObjectJson.Serialize(obj))!;
         Redact(node);
         return node.ToJsonString();
     }

@@ -56,5 +56,5 @@ public sealed class RevisionFinder : IFinder
     }
 
     static V1PodTemplateSpec? Template(JsonObject revision) =>
-        revision["data"]?["spec"]?["template"] is JsonObject t ? k8s.KubernetesJson.Deserialize<V1PodTemplateSpec>(t.ToJsonString()) : null;
+        revision["data"]?["spec"]?["template"] is JsonObject t ? Webhook.Collect.KubernetesObjectJson.Deserialize<V1PodTemplateSpec>(t.ToJsonString()) : null;
 }

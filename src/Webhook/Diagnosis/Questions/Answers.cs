@@ -37,7 +37,7 @@ public sealed class Answers
                 yield return o;
     }
 
-    public T? As<T>(JsonObject? o) where T : class => o is null ? null : KubernetesJson.Deserialize<T>(o.ToJsonString());
+    public T? As<T>(JsonObject? o) where T : class => o is null ? null : Webhook.Collect.KubernetesObjectJson.Deserialize<T>(o.ToJsonString());
 
     /// <summary>EndpointSlices of a Service: null when none was answered (not asked, or a Service without a selector).</summary>
     public (int Ready, int NotReady, IReadOnlyList<string> NotReadyPods)? Endpoints(string ns, string service)
