@@ -31,6 +31,27 @@ static partial class ReplayMemory
                 : KubernetesStatus.NotFound("pods.metrics.k8s.io", name);
         });
 
+        // The list filters by the pods' labels, as metrics-server does (kubectl top pod -l); a bundle's PodMetrics file
+        // may not carry them, so the bundle's pod answers for its labels.
+        app.MapGet("/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods", (string ns, string? labelSelector) =>
+        {
+            var match = Webhook.Replay.Selector.Parse(labelSelector);
+            var items = new JsonArray();
+            foreach (var pod in store.PodsIn(ns))
+            {
+                var name = pod["metadata"]?["name"]?.GetValue<string>();
+                if (name is null || !match.All(m => m.Matches(pod["metadata"]?["labels"]?[m.Key]?.GetValue<string>())))
+                    continue;
+                var path = Path.Combine(store.Pod(ns, name)!.Folder, "objects", $"PodMetrics.{ns}.{name}.json");
+                if (File.Exists(path))
+                    items.Add(JsonNode.Parse(File.ReadAllText(path)));
+            }
+            return Results.Text(new JsonObject
+            {
+                ["kind"] = "PodMetricsList", ["apiVersion"] = "metrics.k8s.io/v1beta1", ["metadata"] = new JsonObject(), ["items"] = items,
+            }.ToJsonString(), "application/json");
+        });
+
         app.MapGet("/api/v1/query_range", (string? query) =>
         {
             var match = query is null ? null : Selector().Match(query.Trim());

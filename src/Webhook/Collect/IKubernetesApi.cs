@@ -23,6 +23,11 @@ public interface IKubernetesApi
     Task<V1Node> GetNodeAsync(string name, CancellationToken ct);
     /// <summary>metrics-server's current usage of the pod (<c>metrics.k8s.io/v1beta1</c> PodMetrics), as JSON.</summary>
     Task<string> GetPodMetricsAsync(string ns, string name, CancellationToken ct);
+    /// <summary>
+    /// metrics-server's usage of the pods matching <paramref name="labelSelector"/> (a PodMetricsList), each item's JSON
+    /// by pod name: one read answers every pod of a workload, where pods of a storm would each ask for their own.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, string>> ListPodMetricsAsync(string ns, string labelSelector, CancellationToken ct);
 
     // Follow-up reads (Investigate): read-only, never Secrets.
     Task<V1Service> GetServiceAsync(string ns, string name, CancellationToken ct);

@@ -94,6 +94,18 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
     public async Task<string> GetPodMetricsAsync(string ns, string name, CancellationToken ct) =>
         (await GetAsync($"apis/metrics.k8s.io/v1beta1/namespaces/{E(ns)}/pods/{E(name)}", Json.JsonElement, ct)).GetRawText();
 
+    public async Task<IReadOnlyDictionary<string, string>> ListPodMetricsAsync(string ns, string labelSelector, CancellationToken ct)
+    {
+        var list = await GetAsync(Query($"apis/metrics.k8s.io/v1beta1/namespaces/{E(ns)}/pods", ("labelSelector", labelSelector)), Json.JsonElement, ct);
+        var byPod = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (list.ValueKind == JsonValueKind.Object && list.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array)
+            foreach (var item in items.EnumerateArray())
+                if (item.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object &&
+                    metadata.TryGetProperty("name", out var name) && name.GetString() is { } pod)
+                    byPod[pod] = item.GetRawText();
+        return byPod;
+    }
+
     public Task<V1Service> GetServiceAsync(string ns, string name, CancellationToken ct) =>
         GetAsync($"api/v1/namespaces/{E(ns)}/services/{E(name)}", Json.V1Service, ct);
 

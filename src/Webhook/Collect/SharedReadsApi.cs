@@ -18,6 +18,10 @@ public sealed class SharedReadsApi(IKubernetesApi api, SharedReadCache cache) : 
     public Task<Stream> OpenLogAsync(string ns, string pod, LogQuery query, CancellationToken ct) => api.OpenLogAsync(ns, pod, query, ct);
     public Task<string> GetPodMetricsAsync(string ns, string name, CancellationToken ct) =>
         One($"PodMetrics|{ns}|{name}", c => api.GetPodMetricsAsync(ns, name, c), ct);
+    public Task<IReadOnlyDictionary<string, string>> ListPodMetricsAsync(string ns, string labelSelector, CancellationToken ct) =>
+        cache.GetAsync<IReadOnlyDictionary<string, string>>($"PodMetrics list|{ns}|{labelSelector}",
+            async c => new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(await api.ListPodMetricsAsync(ns, labelSelector, c))),
+            usage => usage.Count, ct);
 
     public Task<V1ReplicaSet> GetReplicaSetAsync(string ns, string name, CancellationToken ct) =>
         One($"ReplicaSet|{ns}|{name}", c => api.GetReplicaSetAsync(ns, name, c), ct);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Webhook.Collect;
+using Webhook.Collect.Prometheus;
 using static Webhook.Tests.Collect.OwnerChainTests;
 using static Webhook.Tests.Collect.TestPods;
 
@@ -212,6 +213,47 @@ public sealed class SharedReadsTests : IAsyncLifetime
 
         Assert.Equal(3, Asked("/api/v1/namespaces/shop/pods/api-7d9f-s1"));
         Assert.Equal(1, Asked("/apis/apps/v1/namespaces/shop/deployments/api"));
+    }
+
+    [Fact]
+    public async Task EveryPodOfAWorkloadGetsItsOwnMemoryUsageFromOneMetricsListRead()
+    {
+        // An OOM storm without Prometheus asks metrics-server for each pod's usage: one list by the labels the pods
+        // share answers all of them (kubectl top pod -l), each pod keeps its own item, a pod the list lacks is a gap.
+        V1Pod Labelled(string name, string app)
+        {
+            var pod = Pod(name, Container("api"));
+            pod.Metadata.Labels = new Dictionary<string, string> { ["app"] = app, ["pod-template-hash"] = "7d9f" };
+            return pod;
+        }
+        var pods = new[] { Labelled("api-7d9f-m1", "api"), Labelled("api-7d9f-m2", "api"), Labelled("api-7d9f-m3", "api"), Labelled("web-7d9f-w1", "web") };
+        foreach (var pod in pods)
+        {
+            var bundle = replay.Bundle(pod);
+            if (pod.Metadata.Name == "api-7d9f-m3") continue; // restarting too fast for metrics-server to have a sample
+            Directory.CreateDirectory(Path.Combine(bundle.Folder, "objects"));
+            File.WriteAllText(Path.Combine(bundle.Folder, "objects", $"PodMetrics.{Ns}.{pod.Metadata.Name}.json"),
+                $$$"""{"kind":"PodMetrics","apiVersion":"metrics.k8s.io/v1beta1","metadata":{"name":"{{{pod.Metadata.Name}}}","namespace":"shop"},"containers":[{"name":"api","usage":{"memory":"usage-of-{{{pod.Metadata.Name}}}"}}]}""");
+        }
+        await replay.StartAsync();
+        SharedCollector();
+        using var limiter = new ApiCallLimiter(4);
+        var stage = new MemoryHistory(null, new PrometheusOptions(), connections, limiter, TimeSpan.FromSeconds(10), clock);
+
+        var snapshots = await Task.WhenAll(pods.Take(3).Select(pod => stage.AddAsync(
+            new PodSnapshot { Namespace = Ns, PodName = pod.Metadata.Name, Container = "api", Pod = pod }, null, CancellationToken.None)));
+
+        foreach (var (snapshot, name) in snapshots.Zip(new[] { "api-7d9f-m1", "api-7d9f-m2" }))
+        {
+            var usage = snapshot.Objects[MemoryMetrics.PodMetricsKey(Ns, name)];
+            Assert.Contains($"usage-of-{name}", usage);
+            Assert.DoesNotContain("web-7d9f-w1", usage);
+            Assert.Empty(snapshot.Gaps);
+        }
+        Assert.Empty(snapshots[2].Objects);
+        Assert.Contains("memory usage now (metrics.k8s.io): not found", snapshots[2].Gaps);
+        Assert.Equal(1, Asked("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods"));
+        Assert.DoesNotContain(replay.Server!.Stats.Requests, r => r.StartsWith("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/", StringComparison.Ordinal));
     }
 
     void DeploymentPod(string name)

@@ -67,19 +67,51 @@ public sealed class MemoryHistory(
             var key = MemoryMetrics.PodMetricsKey(snapshot.Namespace, snapshot.PodName);
             try
             {
-                objects[key] = await limiter.RunAsync(ct => api.GetPodMetricsAsync(snapshot.Namespace, snapshot.PodName, ct), timer.Token);
+                // The pods of one workload share their labels, so a storm's pods are answered by one list in the
+                // shared reads' window instead of one read each; a pod without labels is read by name.
+                var usage = SiblingSelector(snapshot.Pod) is { } selector
+                    ? (await limiter.RunAsync(ct => api.ListPodMetricsAsync(snapshot.Namespace, selector, ct), timer.Token)).GetValueOrDefault(snapshot.PodName)
+                    : await limiter.RunAsync(ct => api.GetPodMetricsAsync(snapshot.Namespace, snapshot.PodName, ct), timer.Token);
                 KubernetesMetrics.Record(null);
+                if (usage is not null)
+                    objects[key] = usage;
+                else
+                    NoCurrentUsage($"{PodMetricsPart}: not found");
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 KubernetesMetrics.Record(e);
-                if (prometheus is null)
-                    gaps.Add($"{Part}: Prometheus:Url is not set, and metrics.k8s.io has no current usage either");
-                gaps.Add(ApiGaps.Describe("memory usage now (metrics.k8s.io)", e, timer.IsCancellationRequested ? deadline : null));
+                NoCurrentUsage(ApiGaps.Describe(PodMetricsPart, e, timer.IsCancellationRequested ? deadline : null));
             }
         }
 
+        void NoCurrentUsage(string gap)
+        {
+            if (prometheus is null)
+                gaps.Add($"{Part}: Prometheus:Url is not set, and metrics.k8s.io has no current usage either");
+            gaps.Add(gap);
+        }
+
         return snapshot with { Metrics = metrics, Objects = objects, Gaps = [.. snapshot.Gaps, .. gaps] };
+    }
+
+    const string PodMetricsPart = "memory usage now (metrics.k8s.io)";
+
+    /// <summary>Labels that differ from pod to pod of one workload: the selector leaves them out.</summary>
+    static readonly HashSet<string> PerPodLabels =
+    [
+        "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index", "batch.kubernetes.io/job-completion-index",
+    ];
+
+    /// <summary>An equality selector of the pod's labels that its sibling pods share, or null when it has none.</summary>
+    internal static string? SiblingSelector(k8s.Models.V1Pod? pod)
+    {
+        var shared = (pod?.Metadata?.Labels ?? new Dictionary<string, string>())
+            .Where(l => !PerPodLabels.Contains(l.Key) && KubernetesNames.IsLabelValue(l.Value))
+            .OrderBy(l => l.Key, StringComparer.Ordinal)
+            .Select(l => $"{l.Key}={l.Value}")
+            .ToList();
+        return shared.Count == 0 ? null : string.Join(',', shared);
     }
 
     Task<(string? Body, string? Gap)> Reused(string query, DateTimeOffset now, Func<Task<(string? Body, string? Gap)>> fetch)
