@@ -7,9 +7,10 @@ namespace Webhook.Notify.Delivery;
 
 /// <summary>
 /// One attempt against one destination, guarded per destination: a cap on posts in flight (a slow destination holds
-/// at most that many workers) and a circuit breaker (a failing one is left alone for a while). It never waits and
-/// never retries: whatever cannot go now comes back as a retryable outcome with the wait, and the inbox, which
-/// survives restarts, is the one retry loop. Nothing here logs, so no URL or token can leak through it.
+/// at most that many workers) and a circuit breaker (a failing one is left alone for a while). It never retries and
+/// waits only briefly, for a post in flight to finish (<see cref="DeliveryResilienceOptions.BusyWait"/>): whatever
+/// cannot go then comes back as a retryable outcome with the wait, and the inbox, which survives restarts, is the
+/// one retry loop. Nothing here logs, so no URL or token can leak through it.
 /// </summary>
 public sealed class DeliveryResilience(IOptions<DeliveryResilienceOptions> options, TimeProvider time)
 {
@@ -24,7 +25,7 @@ public sealed class DeliveryResilience(IOptions<DeliveryResilienceOptions> optio
         Func<CancellationToken, Task<DeliveryOutcome>> attempt, CancellationToken cancellationToken)
     {
         var guard = _guards.GetOrAdd(destinationId, _ => Build(kind));
-        if (guard.InFlight is { } slots && !slots.Wait(0))
+        if (guard.InFlight is { } slots && !slots.Wait(0) && !await slots.WaitAsync(_options.BusyWait, cancellationToken))
             return new DeliveryOutcome.Retryable(DeliveryReasons.Busy, _options.BusyRetryAfter);
         try
         {
