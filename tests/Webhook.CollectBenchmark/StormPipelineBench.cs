@@ -22,7 +22,7 @@ namespace Webhook.CollectBenchmark;
 static class StormPipelineBench
 {
     sealed record Result(string Name, int Alerts, double Seconds, double CpuMs, double SecondHalfCpuMs, int ApiCalls, long PeakRss, int Delivered, int Posts,
-        long Attempts, string Status);
+        long Attempts, long Collections, string Status);
 
     public static async Task RunAsync(string host, int count)
     {
@@ -137,9 +137,11 @@ static class StormPipelineBench
             var cpuAfter = process.TotalProcessorTime;
             var cpu = (cpuAfter - cpuBefore).TotalMilliseconds;
             var peak = process.PeakWorkingSet64;
-            var attempts = DeliveryAttempts(await http.GetStringAsync("/metrics"));
+            var metrics = await http.GetStringAsync("/metrics");
+            if (Environment.GetEnvironmentVariable("STORM_METRICS") is not null) Console.Error.WriteLine(string.Join("\n", metrics.Split("\n").Where(l => l.StartsWith("webhook_"))));
             return new Result(name, pods.Count, seconds, cpu, (cpuAfter - await cpuAtHalf).TotalMilliseconds, replay.Stats.Requests.Count - callsBefore, peak,
-                (int)(long)status["delivered"]!, posts() - postsBefore, attempts, status.ToJsonString());
+                (int)(long)status["delivered"]!, posts() - postsBefore,
+                Sum(metrics, "webhook_deliveries_total{"), Sum(metrics, "webhook_stage_duration_seconds_count{", "stage=\"collect\""), status.ToJsonString());
         }
         finally
         {
@@ -149,11 +151,14 @@ static class StormPipelineBench
         }
     }
 
-    /// <summary>Every delivery attempt the service counted (webhook_deliveries_total, all outcomes): an item tried
-    /// again because its destination was busy runs the whole pipeline again.</summary>
-    static long DeliveryAttempts(string metrics) =>
-        metrics.Split('\n').Where(l => l.StartsWith("webhook_deliveries_total{", StringComparison.Ordinal))
-            .Sum(l => (long)double.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
+    /// <summary>
+    /// A counter of the service's /metrics, summed over its series (those whose labels contain <paramref name="label"/>):
+    /// webhook_deliveries_total counts every delivery attempt (an item sent back because its destination was busy
+    /// comes again), the collect stage's count every collection (the whole pipeline ran for the item).
+    /// </summary>
+    static long Sum(string metrics, string series, string label = "") =>
+        metrics.Split('\n').Where(l => l.StartsWith(series, StringComparison.Ordinal) && l.Contains(label, StringComparison.Ordinal))
+            .Sum(l => (long)double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
 
     static async Task<bool> ReadyAsync(HttpClient http)
     {
@@ -171,11 +176,11 @@ static class StormPipelineBench
     static void Report(int count, IReadOnlyList<Result> results)
     {
         var baseline = results[0];
-        Console.WriteLine($"| pipeline | end to end | service CPU / alert | : baseline | second half's CPU / alert | API calls / alert | delivery attempts / alert | peak RSS | delivered items | webhook posts |");
-        Console.WriteLine($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine($"| pipeline | end to end | service CPU / alert | : baseline | second half's CPU / alert | API calls / alert | delivery attempts / alert | collections / alert | peak RSS | delivered items | webhook posts |");
+        Console.WriteLine($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in results)
             Console.WriteLine($"| {r.Name} | {r.Seconds:0.0} s | {r.CpuMs / r.Alerts:0.00} ms | {r.CpuMs / baseline.CpuMs:0.00} | " +
-                $"{r.SecondHalfCpuMs / (r.Alerts - r.Alerts / 2):0.00} ms | {(double)r.ApiCalls / r.Alerts:0.00} | {(double)r.Attempts / r.Alerts:0.00} | " +
+                $"{r.SecondHalfCpuMs / (r.Alerts - r.Alerts / 2):0.00} ms | {(double)r.ApiCalls / r.Alerts:0.00} | {(double)r.Attempts / r.Alerts:0.00} | {(double)r.Collections / r.Alerts:0.00} | " +
                 $"{r.PeakRss / 1048576.0:0} MB | {r.Delivered} | {r.Posts} |");
         Console.WriteLine();
         foreach (var r in results) Console.WriteLine($"Inbox at the end, {r.Name.Replace("**", "")}: `{r.Status}`");
