@@ -55,8 +55,8 @@ public static class LoadTestSwitches
     }
 
     /// <summary>
-    /// The prepared snapshot under each alert's own pod name (a copy of the pod per name, made once): one pod object
-    /// for all would make every alert the same pod to the stages after collection.
+    /// The prepared snapshot under each alert's own pod name (a copy of the pod and of its logs per name, made once):
+    /// one pod object for all would make every alert the same pod to the stages after collection.
     /// </summary>
     sealed class PreparedCollector(PodSnapshot snapshot) : IPodCollector
     {
@@ -69,7 +69,10 @@ public static class LoadTestSwitches
                 var pod = k8s.KubernetesJson.Deserialize<k8s.Models.V1Pod>(k8s.KubernetesJson.Serialize(snapshot.Pod));
                 pod.Metadata.Name = name;
                 pod.Metadata.Uid = name;
-                return snapshot with { Pod = pod };
+                // Logs of their own too (the same text): the classifier reads a log once per log object, and
+                // collected pods never share one.
+                return snapshot with { Pod = pod, PreviousLog = snapshot.PreviousLog is { } previous ? previous with { } : null,
+                    CurrentLog = snapshot.CurrentLog is { } current ? current with { } : null };
             }));
     }
 
