@@ -55,25 +55,29 @@ public static class LoadTestSwitches
     }
 
     /// <summary>
-    /// The prepared snapshot under each alert's own pod name (a copy of the pod and of its logs per name, made once):
-    /// one pod object for all would make every alert the same pod to the stages after collection.
+    /// The prepared snapshot under each alert's own pod name (a copy of the pod per name, made once): one pod object
+    /// for all would make every alert the same pod to the stages after collection.
     /// </summary>
     sealed class PreparedCollector(PodSnapshot snapshot) : IPodCollector
     {
         readonly System.Collections.Concurrent.ConcurrentDictionary<string, PodSnapshot> byPod = new();
 
-        public Task<PodSnapshot> CollectAsync(AlertContext alert, CancellationToken cancellationToken) =>
-            Task.FromResult(byPod.GetOrAdd(alert.Pod ?? "", name =>
+        public Task<PodSnapshot> CollectAsync(AlertContext alert, CancellationToken cancellationToken)
+        {
+            var forPod = byPod.GetOrAdd(alert.Pod ?? "", name =>
             {
                 if (snapshot.Pod is null) return snapshot;
                 var pod = k8s.KubernetesJson.Deserialize<k8s.Models.V1Pod>(k8s.KubernetesJson.Serialize(snapshot.Pod));
                 pod.Metadata.Name = name;
                 pod.Metadata.Uid = name;
-                // Logs of their own too (the same text): the classifier reads a log once per log object, and
-                // collected pods never share one.
-                return snapshot with { Pod = pod, PreviousLog = snapshot.PreviousLog is { } previous ? previous with { } : null,
-                    CurrentLog = snapshot.CurrentLog is { } current ? current with { } : null };
-            }));
+                return snapshot with { Pod = pod };
+            });
+            // Log objects of each collection's own (the same text), as a collector returns them: the classifier reads a
+            // log once per log object, so one shared by every alert would be read once for the whole storm, and one
+            // kept per pod here would keep its reading alive for the whole run.
+            return Task.FromResult(forPod with { PreviousLog = forPod.PreviousLog is { } previous ? previous with { } : null,
+                CurrentLog = forPod.CurrentLog is { } current ? current with { } : null });
+        }
     }
 
     static void RemoveAll<T>(this IServiceCollection services, Func<ServiceDescriptor, bool> match)
