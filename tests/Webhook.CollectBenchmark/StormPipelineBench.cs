@@ -21,7 +21,8 @@ namespace Webhook.CollectBenchmark;
 /// </summary>
 static class StormPipelineBench
 {
-    sealed record Result(string Name, int Alerts, double Seconds, double CpuMs, int ApiCalls, long PeakRss, int Delivered, int Posts, string Status);
+    sealed record Result(string Name, int Alerts, double Seconds, double CpuMs, double SecondHalfCpuMs, int ApiCalls, long PeakRss, int Delivered, int Posts,
+        long Attempts, long Collections, string Status);
 
     public static async Task RunAsync(string host, int count)
     {
@@ -35,11 +36,13 @@ static class StormPipelineBench
             var hook = receiver.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
                 .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First() + "/hook";
 
-            var prepared = await RunOnceAsync("prepared snapshots (baseline: no collection)", host, pods, replay, hook, () => Volatile.Read(ref posts),
+            // STORM_ONLY=prepared|collected runs one row (profiling); the report always has both.
+            var only = Environment.GetEnvironmentVariable("STORM_ONLY");
+            var prepared = only == "collected" ? null : await RunOnceAsync("prepared snapshots (baseline: no collection)", host, pods, replay, hook, () => Volatile.Read(ref posts),
                 ["--prepared-snapshots", root], new() { ["Kubernetes__Enabled"] = "false" });
-            var collected = await RunOnceAsync("**collected from the replay API server** (the service as shipped)", host, pods, replay, hook, () => Volatile.Read(ref posts),
+            var collected = only == "prepared" ? null : await RunOnceAsync("**collected from the replay API server** (the service as shipped)", host, pods, replay, hook, () => Volatile.Read(ref posts),
                 [], new() { ["Kubernetes__Server"] = replay.Url.ToString() });
-            Report(count, [prepared, collected]);
+            Report(count, [.. new[] { prepared, collected }.OfType<Result>()]);
             StormCalls.Report(count, replay.Stats.Requests); // the baseline has Kubernetes off: every request is the collected row's
         }
         finally
@@ -76,6 +79,9 @@ static class StormPipelineBench
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Routes__default__Webhook__Url"] = hook;
         foreach (var (key, value) in settings) info.Environment[key] = value;
+        // STORM_SERVICE_X=v sets X=v for the service only (e.g. DOTNET_EnableEventPipe for a trace of the service).
+        foreach (var variable in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("STORM_SERVICE_", StringComparison.Ordinal)))
+            info.Environment[variable["STORM_SERVICE_".Length..]] = Environment.GetEnvironmentVariable(variable);
         using var process = Process.Start(info)!;
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
@@ -111,8 +117,15 @@ static class StormPipelineBench
                 var response = await http.PostAsync("/alerts", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
                 response.EnsureSuccessStatusCode();
             });
-            // Done when every item has left the queue (delivered, or joined a digest that was posted).
+            // Done when every item has left the queue (delivered, or joined a digest that was posted). The CPU at
+            // the post of the first half's last alert splits warm-up (JIT, tiering, first connections) from steady state.
             JsonNode? status;
+            var cpuAtHalf = Task.Run(async () =>
+            {
+                while (posts() - postsBefore < pods.Count / 2 && !process.HasExited) await Task.Delay(5);
+                using var self = Process.GetProcessById(process.Id);
+                return self.TotalProcessorTime;
+            });
             while (true)
             {
                 status = JsonNode.Parse(await http.GetStringAsync("/status"))!["inbox"];
@@ -122,10 +135,14 @@ static class StormPipelineBench
             }
             var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             process.Refresh();
-            var cpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
+            var cpuAfter = process.TotalProcessorTime;
+            var cpu = (cpuAfter - cpuBefore).TotalMilliseconds;
             var peak = process.PeakWorkingSet64;
-            return new Result(name, pods.Count, seconds, cpu, replay.Stats.Requests.Count - callsBefore, peak,
-                (int)(long)status["delivered"]!, posts() - postsBefore, status.ToJsonString());
+            var metrics = await http.GetStringAsync("/metrics");
+            if (Environment.GetEnvironmentVariable("STORM_METRICS") is not null) Console.Error.WriteLine(string.Join("\n", metrics.Split("\n").Where(l => l.StartsWith("webhook_"))));
+            return new Result(name, pods.Count, seconds, cpu, (cpuAfter - await cpuAtHalf).TotalMilliseconds, replay.Stats.Requests.Count - callsBefore, peak,
+                (int)(long)status["delivered"]!, posts() - postsBefore,
+                Sum(metrics, "webhook_deliveries_total{"), Sum(metrics, "webhook_stage_duration_seconds_count{", "stage=\"collect\""), status.ToJsonString());
         }
         finally
         {
@@ -134,6 +151,15 @@ static class StormPipelineBench
             Directory.Delete(inbox, recursive: true);
         }
     }
+
+    /// <summary>
+    /// A counter of the service's /metrics, summed over its series (those whose labels contain <paramref name="label"/>):
+    /// webhook_deliveries_total counts every delivery attempt (an item sent back because its destination was busy
+    /// comes again), the collect stage's count every collection (the whole pipeline ran for the item).
+    /// </summary>
+    static long Sum(string metrics, string series, string label = "") =>
+        metrics.Split('\n').Where(l => l.StartsWith(series, StringComparison.Ordinal) && l.Contains(label, StringComparison.Ordinal))
+            .Sum(l => (long)double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
 
     static async Task<bool> ReadyAsync(HttpClient http)
     {
@@ -151,11 +177,12 @@ static class StormPipelineBench
     static void Report(int count, IReadOnlyList<Result> results)
     {
         var baseline = results[0];
-        Console.WriteLine($"| pipeline | end to end | service CPU / alert | : baseline | API calls / alert | peak RSS | delivered items | webhook posts |");
-        Console.WriteLine($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine($"| pipeline | end to end | service CPU / alert | : baseline | second half's CPU / alert | API calls / alert | delivery attempts / alert | collections / alert | peak RSS | delivered items | webhook posts |");
+        Console.WriteLine($"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in results)
             Console.WriteLine($"| {r.Name} | {r.Seconds:0.0} s | {r.CpuMs / r.Alerts:0.00} ms | {r.CpuMs / baseline.CpuMs:0.00} | " +
-                $"{(double)r.ApiCalls / r.Alerts:0.00} | {r.PeakRss / 1048576.0:0} MB | {r.Delivered} | {r.Posts} |");
+                $"{r.SecondHalfCpuMs / (r.Alerts - r.Alerts / 2):0.00} ms | {(double)r.ApiCalls / r.Alerts:0.00} | {(double)r.Attempts / r.Alerts:0.00} | {(double)r.Collections / r.Alerts:0.00} | " +
+                $"{r.PeakRss / 1048576.0:0} MB | {r.Delivered} | {r.Posts} |");
         Console.WriteLine();
         foreach (var r in results) Console.WriteLine($"Inbox at the end, {r.Name.Replace("**", "")}: `{r.Status}`");
     }

@@ -62,15 +62,22 @@ public static class LoadTestSwitches
     {
         readonly System.Collections.Concurrent.ConcurrentDictionary<string, PodSnapshot> byPod = new();
 
-        public Task<PodSnapshot> CollectAsync(AlertContext alert, CancellationToken cancellationToken) =>
-            Task.FromResult(byPod.GetOrAdd(alert.Pod ?? "", name =>
+        public Task<PodSnapshot> CollectAsync(AlertContext alert, CancellationToken cancellationToken)
+        {
+            var forPod = byPod.GetOrAdd(alert.Pod ?? "", name =>
             {
                 if (snapshot.Pod is null) return snapshot;
                 var pod = k8s.KubernetesJson.Deserialize<k8s.Models.V1Pod>(k8s.KubernetesJson.Serialize(snapshot.Pod));
                 pod.Metadata.Name = name;
                 pod.Metadata.Uid = name;
                 return snapshot with { Pod = pod };
-            }));
+            });
+            // Log objects of each collection's own (the same text), as a collector returns them: the classifier reads a
+            // log once per log object, so one shared by every alert would be read once for the whole storm, and one
+            // kept per pod here would keep its reading alive for the whole run.
+            return Task.FromResult(forPod with { PreviousLog = forPod.PreviousLog is { } previous ? previous with { } : null,
+                CurrentLog = forPod.CurrentLog is { } current ? current with { } : null });
+        }
     }
 
     static void RemoveAll<T>(this IServiceCollection services, Func<ServiceDescriptor, bool> match)

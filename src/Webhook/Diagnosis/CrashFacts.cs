@@ -39,7 +39,7 @@ public sealed class CrashFacts
     {
         get
         {
-            if (!verdictComputed) { verdict = LogAnalyzer.Analyze(Log, Options); verdictComputed = true; }
+            if (!verdictComputed) { verdict = Log.VerdictFor(Options); verdictComputed = true; }
             return verdict;
         }
     }

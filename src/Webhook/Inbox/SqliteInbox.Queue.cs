@@ -33,11 +33,17 @@ public sealed partial class SqliteInbox
             // Among due pending items, the route with the fewest items in flight goes first (then due order): a storm on
             // one route, or a destination that is slow, never takes every worker from another route's alerts.
             var candidates = new List<(long Id, string Route)>();
+            // Per route, the candidates found so far. The scan stops once the routes with nothing in flight give
+            // enough, or once every route with waiting items has as many as the claim could take from it: the rows
+            // after that are only later items of the same routes, which the choice below would never reach.
+            var perRoute = new Dictionary<string, int>(StringComparer.Ordinal);
+            int idle = 0, routesSatisfied = 0;
+            var routesWaiting = _order.RoutesWaiting.Count;
             var scannedAll = false;
             await using (var pending = SqliteDatabase.Command(connection,
                 "SELECT id FROM items WHERE state = 'pending' AND next_attempt_at <= $now ORDER BY next_attempt_at, id", ("$now", now)))
             await using (var reader = await pending.ExecuteReaderAsync(token))
-                while (chosen.Count + candidates.Count(c => _order.InFlight(c.Route) == 0) < max && candidates.Count < max + FairnessScan)
+                while (chosen.Count + idle < max && candidates.Count < max + FairnessScan && (routesSatisfied < routesWaiting || routesWaiting == 0))
                 {
                     if (!await reader.ReadAsync(token))
                     {
@@ -65,7 +71,13 @@ public sealed partial class SqliteInbox
             {
                 switch (_order.Check(id, superseded))
                 {
-                    case AlertOrder.Verdict.Claim: candidates.Add((id, _order.RouteOf(id))); break;
+                    case AlertOrder.Verdict.Claim:
+                        var route = _order.RouteOf(id);
+                        candidates.Add((id, route));
+                        if (_order.InFlight(route) == 0) idle++;
+                        var found = perRoute[route] = perRoute.GetValueOrDefault(route) + 1;
+                        if (found == max - chosen.Count && _order.RoutesWaiting.Contains(route)) routesSatisfied++;
+                        break;
                     case AlertOrder.Verdict.Supersede: superseded.Add(id); break;
                 }
             }

@@ -47,8 +47,11 @@ public sealed partial class AlertProcessor(
         var collectStarted = Stopwatch.GetTimestamp();
         var snapshot = await CollectAsync(item, cancellationToken);
         var followed = await InvestigateAsync(item, snapshot, Stopwatch.GetElapsedTime(collectStarted), cancellationToken);
-        snapshot = await MemoryHistoryAsync(followed, alert.Cluster, cancellationToken);
-        var diagnosis = Classify(snapshot);
+        // The classifier is pure: a classification of the very snapshot the stages end with (the follow-ups and the
+        // memory history added nothing, or there was no cluster to ask) is the diagnosis, not classified again.
+        (snapshot, var known) = await MemoryHistoryAsync(followed, ReferenceEquals(followed.Snapshot, snapshot) ? followed.First : null,
+            alert.Cluster, cancellationToken);
+        var diagnosis = Classify(snapshot, known);
         var notification = new Notification(alert, snapshot, diagnosis, item.IdempotencyKey);
 
         var delivered = await inbox.DeliveredDestinationsAsync(item.Id, cancellationToken);
@@ -119,28 +122,30 @@ public sealed partial class AlertProcessor(
     /// For an OOM-like first diagnosis: the container's memory history (Prometheus) or current usage (metrics.k8s.io),
     /// added to the snapshot. The Investigate stage's first classification decides (the answers do not make a crash
     /// OOM-like or not: no rule that reads them concludes or overrules an out-of-memory cause); only when no follow-up
-    /// classified is the snapshot classified here.
+    /// classified is the snapshot classified here. Returns the snapshot with a classification of exactly that
+    /// snapshot when one is known (<paramref name="known"/>, of the followed-up snapshot, or the one made here).
     /// </summary>
-    async Task<PodSnapshot> MemoryHistoryAsync(FollowedUp followed, string? cluster, CancellationToken cancellationToken)
+    async Task<(PodSnapshot Snapshot, CrashDiagnosis? Known)> MemoryHistoryAsync(FollowedUp followed, CrashDiagnosis? known, string? cluster,
+        CancellationToken cancellationToken)
     {
         var snapshot = followed.Snapshot;
         if (memoryHistory is null)
-            return snapshot;
+            return (snapshot, known);
         try
         {
-            if (!MemoryHistory.Wants(followed.First ?? classifier.Classify(snapshot)))
-                return snapshot;
+            if (!MemoryHistory.Wants(followed.First ?? (known ??= classifier.Classify(snapshot))))
+                return (snapshot, known);
         }
         catch (Exception)
         {
-            return snapshot; // the real classification below reports it
+            return (snapshot, null); // the real classification below reports it
         }
         var started = Stopwatch.GetTimestamp();
         using var span = Telemetry.Source.StartActivity("memory history");
         var enriched = await memoryHistory.AddAsync(snapshot, cluster, cancellationToken);
         span?.SetTag("webhook.memory.series", enriched.Metrics.Count);
         metrics.Stage("memory-history", Stopwatch.GetElapsedTime(started));
-        return enriched;
+        return (enriched, ReferenceEquals(enriched, snapshot) ? known : null);
     }
 
     /// <summary>classify (pure) → follow-up questions → answers in the snapshot; a failure keeps the snapshot as collected.</summary>
@@ -165,14 +170,14 @@ public sealed partial class AlertProcessor(
         }
     }
 
-    CrashDiagnosis Classify(PodSnapshot snapshot)
+    CrashDiagnosis Classify(PodSnapshot snapshot, CrashDiagnosis? alreadyClassified)
     {
         var started = Stopwatch.GetTimestamp();
         using var span = Telemetry.Source.StartActivity("classify");
         CrashDiagnosis diagnosis;
         try
         {
-            diagnosis = classifier.Classify(snapshot);
+            diagnosis = alreadyClassified ?? classifier.Classify(snapshot);
         }
         catch (Exception ex)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Webhook.Collect;
 
 namespace Webhook.Diagnosis;
@@ -16,8 +17,28 @@ public sealed record LogView(IReadOnlyList<LogLine> Lines, LogSource Source, boo
         _ => "current log",
     };
 
-    public static LogView From(LogTail? tail, ClassifierOptions options) =>
-        tail is null || string.IsNullOrWhiteSpace(tail.Text)
-            ? Empty
-            : new(LogNormalizer.Normalize(tail.Text, options), tail.Source, tail.Truncated);
+    public static LogView From(LogTail? tail, ClassifierOptions options)
+    {
+        if (tail is null || string.IsNullOrWhiteSpace(tail.Text)) return Empty;
+        // A snapshot is classified more than once with the same log (before its follow-ups, then with their answers),
+        // and normalising the log is a large part of each classification: read once per log and options. Both are
+        // immutable, and the view is kept only as long as the log is.
+        if (Read.TryGetValue(tail, out var read) && ReferenceEquals(read.Item1, options)) return read.Item2;
+        var view = new LogView(LogNormalizer.Normalize(tail.Text, options), tail.Source, tail.Truncated);
+        Read.AddOrUpdate(tail, Tuple.Create(options, view));
+        return view;
+    }
+
+    static readonly ConditionalWeakTable<LogTail, Tuple<ClassifierOptions, LogView>> Read = new();
+
+    /// <summary>The log's verdict (<see cref="LogAnalyzer.Analyze"/>), computed once per view and options.</summary>
+    public LogVerdict? VerdictFor(ClassifierOptions options)
+    {
+        if (Verdicts.TryGetValue(this, out var known) && ReferenceEquals(known.Item1, options)) return known.Item2;
+        var verdict = LogAnalyzer.Analyze(this, options);
+        Verdicts.AddOrUpdate(this, Tuple.Create(options, verdict));
+        return verdict;
+    }
+
+    static readonly ConditionalWeakTable<LogView, Tuple<ClassifierOptions, LogVerdict?>> Verdicts = new();
 }

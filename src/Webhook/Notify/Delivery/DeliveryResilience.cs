@@ -6,9 +6,10 @@ namespace Webhook.Notify.Delivery;
 /// <summary>
 /// One attempt against one destination, guarded per destination: a cap on posts in flight in this process (a slow
 /// destination holds at most that many of its workers) and a circuit breaker (a failing one is left alone for a
-/// while), whose state <see cref="IDestinationLimits"/> keeps (shared by the replicas on PostgreSQL). It never waits
-/// and never retries: whatever cannot go now comes back as a retryable outcome with the wait, and the inbox, which
-/// survives restarts, is the one retry loop. Nothing here logs, so no URL or token can leak through it.
+/// while), whose state <see cref="IDestinationLimits"/> keeps (shared by the replicas on PostgreSQL). It never retries
+/// and waits only briefly, for a post in flight to finish (<see cref="DeliveryResilienceOptions.BusyWait"/>): whatever
+/// cannot go then comes back as a retryable outcome with the wait, and the inbox, which survives restarts, is the one
+/// retry loop. Nothing here logs, so no URL or token can leak through it.
 /// </summary>
 public sealed class DeliveryResilience(IOptions<DeliveryResilienceOptions> options, IDestinationLimits limits)
 {
@@ -27,7 +28,7 @@ public sealed class DeliveryResilience(IOptions<DeliveryResilienceOptions> optio
     {
         var slots = _inFlight.GetOrAdd(destinationId, _ => _options.Rates.GetValueOrDefault(kind)?.MaxInFlight is int n and > 0
             ? new SemaphoreSlim(n, n) : null);
-        if (slots is not null && !slots.Wait(0))
+        if (slots is not null && !slots.Wait(0) && !await slots.WaitAsync(_options.BusyWait, cancellationToken))
             return new DeliveryOutcome.Retryable(DeliveryReasons.Busy, _options.BusyRetryAfter);
         try
         {

@@ -16,6 +16,13 @@ public sealed class DeliveryResilienceOptions
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>When a destination already has <see cref="RateOptions.MaxInFlight"/> posts going, try again after this.</summary>
     public TimeSpan BusyRetryAfter { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How long a ready post waits for one of its destination's posts in flight to finish before it is turned away as
+    /// busy. A healthy destination answers in milliseconds: in a storm the workers outnumber its posts in flight, and
+    /// each item turned away ran its whole pipeline again (collection included) after <see cref="BusyRetryAfter"/>.
+    /// A slow one still holds no more workers than its posts in flight for longer than this.
+    /// </summary>
+    public TimeSpan BusyWait { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Per kind of destination. Slack: about 1 message per second per channel, short bursts allowed
     /// (https://api.slack.com/apis/rate-limits#posting-messages), per incoming webhook alike; Teams: 4 per second
