@@ -62,6 +62,7 @@ static class StormBundles
 
     static string PodJson(string pod) => """
         {"apiVersion":"v1","kind":"Pod","metadata":{"name":"POD","namespace":"bench","uid":"uid-POD",
+           "labels":{"app":"api","pod-template-hash":"7d9f"},
            "ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"api-7d9f","uid":"uid-api-7d9f","controller":true}]},
          "spec":{"nodeName":"node-a","restartPolicy":"Always","containers":[{"name":"app","image":"registry.example/api:1.9.0"}]},
          "status":{"phase":"Running","containerStatuses":[{"name":"app","image":"registry.example/api:1.9.0","imageID":"","ready":false,"restartCount":9,

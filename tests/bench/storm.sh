@@ -21,8 +21,8 @@ cat > tests/bench/STORM.md <<REPORT
 as Alertmanager groups of 100 (4 in flight) to the service as its own process (JIT, Release; the service with the
 test host's switches), delivered to a generic webhook that the benchmark receives. Kubernetes is the replay API server
 on loopback (same process as the benchmark, so its CPU is not the service's); each pod's previous log is 1 MB, read
-with the service's tail limits. Storm digests and their Settle/MaxHold apply as shipped, so "end to end" includes
-their waits. "Service CPU" is user + system time of the service process from /proc between the first post and an
+with the service's tail limits. Settings as shipped; storm digests (and their Settle/MaxHold waits) are for chats, so
+the generic webhook gets one post per pod. "Service CPU" is user + system time of the service process from /proc between the first post and an
 empty inbox; peak RSS is its VmHWM. "Second half's CPU" is the same from the post of alert $((pods / 2)) on, per alert after it: the
 steady state, once the JIT has compiled most hot code at its optimized tier (the first half also pays for the JIT and
 tiering; the image is Native AOT and has neither). "Delivery attempts" and "collections" per alert come from the
