@@ -256,6 +256,29 @@ public sealed class SharedReadsTests : IAsyncLifetime
         Assert.DoesNotContain(replay.Server!.Stats.Requests, r => r.StartsWith("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task WhenRbacGrantsGetButNotListOnPodMetricsEachPodIsAskedByName()
+    {
+        var pod = Pod("api-7d9f-m1", Container("api"));
+        pod.Metadata.Labels = new Dictionary<string, string> { ["app"] = "api" };
+        var bundle = replay.Bundle(pod);
+        Directory.CreateDirectory(Path.Combine(bundle.Folder, "objects"));
+        File.WriteAllText(Path.Combine(bundle.Folder, "objects", $"PodMetrics.{Ns}.api-7d9f-m1.json"),
+            """{"kind":"PodMetrics","apiVersion":"metrics.k8s.io/v1beta1","metadata":{"name":"api-7d9f-m1","namespace":"shop"},"containers":[{"name":"api","usage":{"memory":"250Mi"}}]}""");
+        await replay.StartAsync();
+        replay.Server!.Faults.Forbid("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods");
+        SharedCollector();
+        using var limiter = new ApiCallLimiter(4);
+        var stage = new MemoryHistory(null, new PrometheusOptions(), connections, limiter, TimeSpan.FromSeconds(10), clock);
+
+        var snapshot = await stage.AddAsync(new PodSnapshot { Namespace = Ns, PodName = "api-7d9f-m1", Container = "api", Pod = pod }, null, CancellationToken.None);
+
+        Assert.Contains("250Mi", snapshot.Objects[MemoryMetrics.PodMetricsKey(Ns, "api-7d9f-m1")]);
+        Assert.Empty(snapshot.Gaps);
+        Assert.Equal(1, Asked("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods"));
+        Assert.Equal(1, Asked("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/api-7d9f-m1"));
+    }
+
     void DeploymentPod(string name)
     {
         var pod = Pod(name, Container("api"));

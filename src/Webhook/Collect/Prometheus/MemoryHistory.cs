@@ -69,9 +69,22 @@ public sealed class MemoryHistory(
             {
                 // The pods of one workload share their labels, so a storm's pods are answered by one list in the
                 // shared reads' window instead of one read each; a pod without labels is read by name.
-                var usage = SiblingSelector(snapshot.Pod) is { } selector
-                    ? (await limiter.RunAsync(ct => api.ListPodMetricsAsync(snapshot.Namespace, selector, ct), timer.Token)).GetValueOrDefault(snapshot.PodName)
-                    : await limiter.RunAsync(ct => api.GetPodMetricsAsync(snapshot.Namespace, snapshot.PodName, ct), timer.Token);
+                string? usage = null;
+                var byName = true;
+                if (SiblingSelector(snapshot.Pod) is { } selector)
+                {
+                    try
+                    {
+                        usage = (await limiter.RunAsync(ct => api.ListPodMetricsAsync(snapshot.Namespace, selector, ct), timer.Token)).GetValueOrDefault(snapshot.PodName);
+                        byName = false;
+                    }
+                    catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Forbidden)
+                    {
+                        // RBAC of an older manifest grants get, not list, on pods.metrics.k8s.io: ask by name as before.
+                    }
+                }
+                if (byName)
+                    usage = await limiter.RunAsync(ct => api.GetPodMetricsAsync(snapshot.Namespace, snapshot.PodName, ct), timer.Token);
                 KubernetesMetrics.Record(null);
                 if (usage is not null)
                     objects[key] = usage;
