@@ -95,7 +95,12 @@ public sealed class PipelineTests : IAsyncLifetime
         var release = new TaskCompletionSource();
         await using var receiver = await TestReceiver.StartAsync();
         receiver.HoldFor = n => n < maxInFlight ? release.Task : Task.CompletedTask;
-        await using var app = new WebhookApp(new Dictionary<string, string?> { ["Routes:default:Webhook:Url"] = receiver.Url() });
+        // The held posts must outlast the turn-aways however slow the machine: the shipped 10 s post timeout would free
+        // their slots and let the waiting item through before its third turn-away on a loaded CI machine.
+        await using var app = new WebhookApp(new Dictionary<string, string?>
+        {
+            ["Routes:default:Webhook:Url"] = receiver.Url(), ["Routes:default:Webhook:Timeout"] = "00:10:00",
+        });
         var client = app.CreateAuthorizedClient();
         var inbox = app.Services.GetRequiredService<IInboxStore>();
         for (var i = 0; i < maxInFlight; i++)
@@ -103,7 +108,7 @@ public sealed class PipelineTests : IAsyncLifetime
         await Eventually.TrueAsync(() => receiver.Requests.Count == maxInFlight, Deadline, "the first posts to be held at the destination");
 
         await client.PostAsync("/alerts", new StringContent(Payloads.Group(Payloads.Alert("waiting", pod: "api-waiting")).ToJsonString(), Encoding.UTF8, "application/json"));
-        await Eventually.TrueAsync(async () => NotSent(await app.CreateClient().GetStringAsync("/metrics")) >= 3, Deadline,
+        await Eventually.TrueAsync(async () => NotSent(await app.CreateClient().GetStringAsync("/metrics")) >= 3, TimeSpan.FromMinutes(2),
             "the last item to be turned away three times");
         var waitingId = maxInFlight + 1L; // ids follow arrival in a new inbox
         // Pending, or already claimed for its next try: either way turned away so far and not counted.
