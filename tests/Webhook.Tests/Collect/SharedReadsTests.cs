@@ -180,9 +180,7 @@ public sealed class SharedReadsTests : IAsyncLifetime
     {
         var bundle = replay.Bundle(Pod("api-7d9f-m1", Container("api")));
         replay.Bundle(Pod("api-7d9f-m2", Container("api")));
-        Directory.CreateDirectory(Path.Combine(bundle.Folder, "objects"));
-        File.WriteAllText(Path.Combine(bundle.Folder, "objects", $"PodMetrics.{Ns}.api-7d9f-m1.json"),
-            """{"kind":"PodMetrics","apiVersion":"metrics.k8s.io/v1beta1","metadata":{"name":"api-7d9f-m1","namespace":"shop"},"containers":[{"name":"api","usage":{"memory":"250Mi"}}]}""");
+        Usage(bundle, "api-7d9f-m1", "250Mi");
         await replay.StartAsync();
         SharedCollector();
         var api = connections!.Resolve(null).Api!;
@@ -231,9 +229,7 @@ public sealed class SharedReadsTests : IAsyncLifetime
         {
             var bundle = replay.Bundle(pod);
             if (pod.Metadata.Name == "api-7d9f-m3") continue; // restarting too fast for metrics-server to have a sample
-            Directory.CreateDirectory(Path.Combine(bundle.Folder, "objects"));
-            File.WriteAllText(Path.Combine(bundle.Folder, "objects", $"PodMetrics.{Ns}.{pod.Metadata.Name}.json"),
-                $$$"""{"kind":"PodMetrics","apiVersion":"metrics.k8s.io/v1beta1","metadata":{"name":"{{{pod.Metadata.Name}}}","namespace":"shop"},"containers":[{"name":"api","usage":{"memory":"usage-of-{{{pod.Metadata.Name}}}"}}]}""");
+            Usage(bundle, pod.Metadata.Name, $"usage-of-{pod.Metadata.Name}");
         }
         await replay.StartAsync();
         SharedCollector();
@@ -262,9 +258,7 @@ public sealed class SharedReadsTests : IAsyncLifetime
         var pod = Pod("api-7d9f-m1", Container("api"));
         pod.Metadata.Labels = new Dictionary<string, string> { ["app"] = "api" };
         var bundle = replay.Bundle(pod);
-        Directory.CreateDirectory(Path.Combine(bundle.Folder, "objects"));
-        File.WriteAllText(Path.Combine(bundle.Folder, "objects", $"PodMetrics.{Ns}.api-7d9f-m1.json"),
-            """{"kind":"PodMetrics","apiVersion":"metrics.k8s.io/v1beta1","metadata":{"name":"api-7d9f-m1","namespace":"shop"},"containers":[{"name":"api","usage":{"memory":"250Mi"}}]}""");
+        Usage(bundle, "api-7d9f-m1", "250Mi");
         await replay.StartAsync();
         replay.Server!.Faults.Forbid("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods");
         SharedCollector();
@@ -277,6 +271,14 @@ public sealed class SharedReadsTests : IAsyncLifetime
         Assert.Empty(snapshot.Gaps);
         Assert.Equal(1, Asked("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods"));
         Assert.Equal(1, Asked("/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/api-7d9f-m1"));
+    }
+
+    /// <summary>metrics-server's answer for <paramref name="pod"/> (objects/PodMetrics.NS.POD.json): its container "api" at <paramref name="memory"/>.</summary>
+    static void Usage(TestBundle bundle, string pod, string memory)
+    {
+        Directory.CreateDirectory(Path.Combine(bundle.Folder, "objects"));
+        File.WriteAllText(Path.Combine(bundle.Folder, "objects", $"PodMetrics.{Ns}.{pod}.json"),
+            $$$"""{"kind":"PodMetrics","apiVersion":"metrics.k8s.io/v1beta1","metadata":{"name":"{{{pod}}}","namespace":"{{{Ns}}}"},"containers":[{"name":"api","usage":{"memory":"{{{memory}}}"}}]}""");
     }
 
     void DeploymentPod(string name)

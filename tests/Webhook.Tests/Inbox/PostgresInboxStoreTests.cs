@@ -14,14 +14,9 @@ public sealed class PostgresInboxStoreTests(PostgresServer server) : InboxStoreC
 
     protected override async Task<IInboxStore> OpenAsync(TimeSpan retention, TimeSpan failedRetention)
     {
-        var store = new PostgresInbox(Options.Create(new InboxOptions
-        {
-            Provider = InboxProvider.Postgres,
-            // The same schema at every open: a restart finds what the store before it left.
-            ConnectionString = _connectionString ??= await server.ConnectionStringAsync("inbox_contract", $"t{Guid.NewGuid():n}"),
-            Retention = retention, FailedRetention = failedRetention,
-        }), Clock);
-        await store.InitializeAsync(CancellationToken.None);
-        return store;
+        // The same schema at every open: a restart finds what the store before it left.
+        return await PostgresServer.OpenInboxAsync(
+            _connectionString ??= await server.ConnectionStringAsync("inbox_contract", $"t{Guid.NewGuid():n}"), Clock,
+            options => (options.Retention, options.FailedRetention) = (retention, failedRetention));
     }
 }

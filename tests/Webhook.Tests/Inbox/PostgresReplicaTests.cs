@@ -26,13 +26,7 @@ public sealed class PostgresReplicaTests(PostgresServer server) : IAsyncLifetime
         (_a, _b) = (stores[0], stores[1]);
     }
 
-    static async Task<PostgresInbox> OpenAsync(string connectionString)
-    {
-        var store = new PostgresInbox(Options.Create(new InboxOptions { Provider = InboxProvider.Postgres, ConnectionString = connectionString }),
-            TimeProvider.System);
-        await store.InitializeAsync(CancellationToken.None);
-        return store;
-    }
+    static Task<PostgresInbox> OpenAsync(string connectionString) => PostgresServer.OpenInboxAsync(connectionString, TimeProvider.System);
 
     public async Task DisposeAsync()
     {

@@ -17,13 +17,9 @@ public sealed class PostgresDestinationLimitsTests(PostgresServer server) : Dest
 
     protected override async Task<IDestinationLimits> OpenAsync()
     {
-        var database = new PostgresInbox(Microsoft.Extensions.Options.Options.Create(new InboxOptions
-        {
-            Provider = InboxProvider.Postgres,
-            ConnectionString = _connectionString ??= await server.ConnectionStringAsync("limits_contract", $"t{Guid.NewGuid():n}"),
-        }), Clock);
+        var database = await PostgresServer.OpenInboxAsync(
+            _connectionString ??= await server.ConnectionStringAsync("limits_contract", $"t{Guid.NewGuid():n}"), Clock);
         _databases.Add(database);
-        await database.InitializeAsync(CancellationToken.None);
         return new PostgresDestinationLimits(database, Microsoft.Extensions.Options.Options.Create(Options), Clock, NullLogger<PostgresDestinationLimits>.Instance);
     }
 

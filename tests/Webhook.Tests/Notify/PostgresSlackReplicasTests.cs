@@ -30,10 +30,8 @@ public sealed class PostgresSlackReplicasTests(PostgresServer server) : IAsyncLi
 
     async Task<SlackApiNotifier> ReplicaAsync()
     {
-        var database = new PostgresInbox(Options.Create(new InboxOptions { Provider = InboxProvider.Postgres, ConnectionString = _connectionString }),
-            TimeProvider.System);
+        var database = await PostgresServer.OpenInboxAsync(_connectionString, TimeProvider.System);
         _databases.Add(database);
-        await database.InitializeAsync(CancellationToken.None);
         var store = new PostgresSlackIncidentStore(database, Options.Create(new SlackStoreOptions()), TimeProvider.System);
         return new SlackApiNotifier("default/slack", ChatStandIn.Channel,
             new SlackApiClient(new Secret(ChatStandIn.BotToken), new Uri(_chat.SlackApiBase), Http()), store, Content, TimeProvider.System);

@@ -21,14 +21,10 @@ public sealed class PostgresSlackIncidentStoreTests(PostgresServer server) : Sla
 
     async Task<PostgresInbox> OpenDatabaseAsync()
     {
-        var database = new PostgresInbox(Options.Create(new InboxOptions
-        {
-            Provider = InboxProvider.Postgres,
-            // The same schema at every open: a restart finds what the store before it left.
-            ConnectionString = _connectionString ??= await server.ConnectionStringAsync("slack_contract", $"t{Guid.NewGuid():n}"),
-        }), Clock);
+        // The same schema at every open: a restart finds what the store before it left.
+        var database = await PostgresServer.OpenInboxAsync(
+            _connectionString ??= await server.ConnectionStringAsync("slack_contract", $"t{Guid.NewGuid():n}"), Clock);
         _databases.Add(database);
-        await database.InitializeAsync(CancellationToken.None);
         return database;
     }
 

@@ -31,13 +31,9 @@ public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreC
 
     async Task<PostgresInbox> DatabaseAsync()
     {
-        var database = new PostgresInbox(Options.Create(new InboxOptions
-        {
-            Provider = InboxProvider.Postgres,
-            ConnectionString = _connectionString ??= await server.ConnectionStringAsync("storm_contract", $"t{Guid.NewGuid():n}"),
-        }), TimeProvider.System);
+        var database = await PostgresServer.OpenInboxAsync(
+            _connectionString ??= await server.ConnectionStringAsync("storm_contract", $"t{Guid.NewGuid():n}"), TimeProvider.System);
         _running.Add(database);
-        await database.InitializeAsync(CancellationToken.None);
         return database;
     }
 

@@ -116,6 +116,21 @@ public sealed class PostgresServer : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(created) { SearchPath = schema }.ConnectionString;
     }
 
+    /// <summary>
+    /// A service's handle on the shared database, as one process opens it (schema migrated), on
+    /// <paramref name="clock"/>; <paramref name="configure"/> sets more inbox options. Each call is another process:
+    /// a restart, or another replica.
+    /// </summary>
+    public static async Task<Webhook.Inbox.PostgresInbox> OpenInboxAsync(string connectionString, TimeProvider clock,
+        Action<Webhook.Inbox.InboxOptions>? configure = null)
+    {
+        var options = new Webhook.Inbox.InboxOptions { Provider = Webhook.Inbox.InboxProvider.Postgres, ConnectionString = connectionString };
+        configure?.Invoke(options);
+        var inbox = new Webhook.Inbox.PostgresInbox(Microsoft.Extensions.Options.Options.Create(options), clock);
+        await inbox.InitializeAsync(CancellationToken.None);
+        return inbox;
+    }
+
     async Task<string> CreateDatabaseAsync(string name)
     {
         await using (var connection = new NpgsqlConnection(Connection("postgres")))
