@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using Webhook.Notify.Delivery;
 using Webhook.Notify.Slack;
@@ -24,22 +25,24 @@ public static class InboxServiceExtensions
         // With PostgreSQL the notifiers' state (Slack incidents, held storm pods) is in the same database, shared by
         // the replicas; registered here, before the notifiers' SQLite defaults (TryAdd), so Notify never names the inbox.
         services.AddSingleton<Webhook.Storage.IPostgresDatabase>(sp => sp.GetRequiredService<PostgresInbox>());
-        services.AddSingleton<SqliteSlackIncidentStore>();
-        services.AddSingleton<PostgresSlackIncidentStore>();
-        services.AddSingleton<ISlackIncidentStore>(sp => IsPostgres(sp)
-            ? sp.GetRequiredService<PostgresSlackIncidentStore>() : sp.GetRequiredService<SqliteSlackIncidentStore>());
-        services.AddSingleton<SqliteStormStore>();
-        services.AddSingleton<PostgresStormStore>();
-        services.AddSingleton<IStormStore>(sp => IsPostgres(sp)
-            ? sp.GetRequiredService<PostgresStormStore>() : sp.GetRequiredService<SqliteStormStore>());
+        AddByProvider<ISlackIncidentStore, SqliteSlackIncidentStore, PostgresSlackIncidentStore>(services);
+        AddByProvider<IStormStore, SqliteStormStore, PostgresStormStore>(services);
         // The delivery pace and circuit breakers of the destinations, shared by the replicas too.
-        services.AddSingleton<LocalDestinationLimits>();
-        services.AddSingleton<PostgresDestinationLimits>();
-        services.AddSingleton<IDestinationLimits>(sp => IsPostgres(sp)
-            ? sp.GetRequiredService<PostgresDestinationLimits>() : sp.GetRequiredService<LocalDestinationLimits>());
+        AddByProvider<IDestinationLimits, LocalDestinationLimits, PostgresDestinationLimits>(services);
         services.AddSingleton<InboxDoorbell>();
         services.AddHostedService<InboxStartup>();
         return services;
+    }
+
+    /// <summary><typeparamref name="TService"/> as Inbox:Provider picks it: one process's own, or the one in PostgreSQL.</summary>
+    static void AddByProvider<TService,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TOwn,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TPostgres>(IServiceCollection services)
+        where TService : class where TOwn : class, TService where TPostgres : class, TService
+    {
+        services.AddSingleton<TOwn>();
+        services.AddSingleton<TPostgres>();
+        services.AddSingleton<TService>(sp => IsPostgres(sp) ? sp.GetRequiredService<TPostgres>() : sp.GetRequiredService<TOwn>());
     }
 
     static bool IsPostgres(IServiceProvider sp) => sp.GetRequiredService<IOptions<InboxOptions>>().Value.Provider == InboxProvider.Postgres;
