@@ -33,6 +33,9 @@ public static partial class EnvRedaction
     /// <summary>A variable named like an address: its bare value may be a host name (KAFKA_ZOOKEEPER_CONNECT=zk).</summary>
     public static bool IsAddressName(string name) => AddressName().IsMatch(name);
 
+    /// <summary>A name that may hold a credential (DB_PASSWORD, API_KEY, --auth-token).</summary>
+    public static bool IsSecretName(string name) => SecretName().IsMatch(name);
+
     /// <summary>The addresses of a value made only of addresses, or null.</summary>
     static string? Addresses(string value, bool addressNamed)
     {

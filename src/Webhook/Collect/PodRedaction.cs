@@ -4,8 +4,8 @@ namespace Webhook.Collect;
 
 /// <summary>
 /// Removes what may hold credentials before a pod leaves the collector: literal env values down to the addresses
-/// they name (<see cref="EnvRedaction"/>; names and valueFrom references stay, they are evidence) and kubectl's
-/// last-applied annotation, which repeats them.
+/// they name (<see cref="EnvRedaction"/>; names and valueFrom references stay, they are evidence), credentials on
+/// the command line (<see cref="ArgRedaction"/>) and kubectl's last-applied annotation, which repeats them.
 /// </summary>
 public static class PodRedaction
 {
@@ -31,12 +31,18 @@ public static class PodRedaction
     {
         if (spec is null)
             return;
-        IEnumerable<IList<V1EnvVar>?> envs = [
-            .. (spec.Containers ?? []).Select(c => c.Env),
-            .. (spec.InitContainers ?? []).Select(c => c.Env),
-            .. (spec.EphemeralContainers ?? []).Select(c => c.Env)];
-        foreach (var env in envs)
-            foreach (var e in env ?? [])
-                e.Value = EnvRedaction.Redact(e.Name, e.Value, e.ValueFrom is not null);
+        foreach (var c in spec.Containers ?? [])
+            (c.Command, c.Args) = Redact(c.Env, c.Command, c.Args);
+        foreach (var c in spec.InitContainers ?? [])
+            (c.Command, c.Args) = Redact(c.Env, c.Command, c.Args);
+        foreach (var c in spec.EphemeralContainers ?? [])
+            (c.Command, c.Args) = Redact(c.Env, c.Command, c.Args);
+    }
+
+    static (IList<string>? Command, IList<string>? Args) Redact(IList<V1EnvVar>? env, IList<string>? command, IList<string>? args)
+    {
+        foreach (var e in env ?? [])
+            e.Value = EnvRedaction.Redact(e.Name, e.Value, e.ValueFrom is not null);
+        return (ArgRedaction.Redact(command), ArgRedaction.Redact(args));
     }
 }

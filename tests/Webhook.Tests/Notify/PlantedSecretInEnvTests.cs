@@ -18,13 +18,16 @@ namespace Webhook.Tests.Notify;
 /// <summary>
 /// Secrets planted in a pod's env, collected by the real KubernetesClient from the replay server through the whole
 /// service: a DSN with a password keeps its host (the dependency is followed) but the password, a literal in a
-/// secret-named variable and the database path reach no destination, no log and no capture bundle.
+/// secret-named variable, credentials in the command and args, and the database path reach no destination, no log and no capture bundle.
 /// </summary>
 public sealed class PlantedSecretInEnvTests : IAsyncLifetime
 {
     const string PodName = "orders-7d9f-abcde";
     const string Dsn = "postgres://app:s3cr3t@db.shop.svc:5432/app";
-    static readonly string[] Needles = ["s3cr3t", "app:s3", "hunter2-planted-literal", "5432/app"];
+    static readonly string[] Needles = ["s3cr3t", "app:s3", "hunter2-planted-literal", "5432/app", "hunter3-in-args", "tok-in-args-9f8e7d", "pw-in-url", "q-planted", "sh-planted-pw"];
+
+    /// <summary>Credentials on the command line: a flag's value after = and after a space, a URL's userinfo and query, a script's flag.</summary>
+    static readonly List<string> Args = ["--db-password=hunter3-in-args", "--auth-token", "tok-in-args-9f8e7d", "--db-dsn", "postgres://orders:pw-in-url@db.shop.svc:5432/orders?sslpassword=q-planted", "--config=/etc/orders/config.yaml"];
 
     readonly ReplayHarness replay = new();
     readonly ListLoggerProvider logs = new();
@@ -42,6 +45,8 @@ public sealed class PlantedSecretInEnvTests : IAsyncLifetime
             new V1EnvVar { Name = "DB_PASSWORD", Value = "hunter2-planted-literal" },
             new V1EnvVar { Name = "API_TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = "orders-creds", Key = "token" } } },
         ];
+        pod.Spec.Containers[0].Args = Args;
+        pod.Spec.Containers[0].Command = ["sh", "-c", "exec orders --admin-password sh-planted-pw \"$@\""];
         pod.Status.ContainerStatuses = [CrashLooping("orders", 9, 1, "Error")];
         replay.Bundle(pod).Log("orders", "starting orders\nfatal: failed to init storage: no database connection available\n")
             .Object(Service("db")).Object(NotReadySlice("db")).Object(Oom("db-0"));
@@ -93,6 +98,9 @@ public sealed class PlantedSecretInEnvTests : IAsyncLifetime
             Assert.Equal("postgres://db.shop.svc:5432 (redacted)", env.Single(e => e.Name == "DATABASE_URL").Value);
             Assert.Equal(EnvRedaction.Redacted, env.Single(e => e.Name == "DB_PASSWORD").Value);
             Assert.Equal("orders-creds", env.Single(e => e.Name == "API_TOKEN").ValueFrom.SecretKeyRef.Name);
+            var container = BundleReader.Read(bundle, "orders").Pod!.Spec.Containers[0];
+            Assert.Equal(["--db-password=(redacted)", "--auth-token", "(redacted)", "--db-dsn", "postgres://db.shop.svc:5432/orders?(redacted)", "--config=/etc/orders/config.yaml"], container.Args);
+            Assert.Equal(["sh", "-c", "exec orders --admin-password (redacted) \"$@\""], container.Command);
             // The bundle gives the live conclusion about the dependency.
             var offline = new CrashClassifier().Classify(BundleReader.Read(bundle, "orders"));
             Assert.Contains("db (shop) has 0 ready endpoints: db-0", offline.Findings.Single(f => f.Kind == FindingKinds.ServiceEndpoints).Text);

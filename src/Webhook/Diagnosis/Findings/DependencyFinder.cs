@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Webhook.Collect;
 
 namespace Webhook.Diagnosis;
 
@@ -60,7 +61,7 @@ public sealed partial class DependencyFinder : IFinder
             if (e.Value is { Length: > 0 } v && v.Contains(host, StringComparison.OrdinalIgnoreCase))
                 return (e.Name, "a literal value");
         foreach (var e in env)
-            if (AddressName().IsMatch(e.Name) && e.ValueFrom is { } from)
+            if (EnvRedaction.IsAddressName(e.Name) && e.ValueFrom is { } from)
                 return (e.Name, from.SecretKeyRef is { } s ? $"Secret {s.Name} key {s.Key}" : from.ConfigMapKeyRef is { } c ? $"ConfigMap {c.Name} key {c.Key}" : "a field reference");
         return null;
     }
@@ -118,9 +119,6 @@ public sealed partial class DependencyFinder : IFinder
 
     [GeneratedRegex(@"reset|ECONNRESET|broken pipe", RegexOptions.IgnoreCase)]
     private static partial Regex Reset();
-
-    [GeneratedRegex(@"HOST|URL|URI|DSN|ADDR|SERVER|ENDPOINT|BROKER|CONNECTION", RegexOptions.IgnoreCase)]
-    private static partial Regex AddressName();
 
     [GeneratedRegex(@"^(com|net|org|io|dev|cloud|app|local|internal|amazonaws|azure|gov|edu|[a-z]{2})$")]
     private static partial Regex CommonTld();
