@@ -355,8 +355,23 @@ public sealed partial class PostgresInbox
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>One statement on a pooled connection; values are parameters (an NpgsqlParameter as is, for a typed null).</summary>
+    /// <summary>
+    /// One statement on a pooled connection; values are parameters (an NpgsqlParameter as is, for a typed null).
+    /// An unavailable database is an <see cref="InboxUnavailableException"/>, which the worker expects in an outage.
+    /// </summary>
     async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        try
+        {
+            return await ExecuteOrFailAsync(sql, cancellationToken, parameters);
+        }
+        catch (Exception ex) when (IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    async Task<int> ExecuteOrFailAsync(string sql, CancellationToken cancellationToken, (string Name, object Value)[] parameters)
     {
         await ReadyAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);

@@ -75,6 +75,14 @@ public sealed partial class PipelineWorker(
             {
                 return;
             }
+            catch (InboxUnavailableException ex)
+            {
+                // The database went away while an item was worked on (its result or its failure could not be
+                // recorded): expected during an outage, which /readyz shows; the item's lease runs out and it is
+                // claimed again once the inbox is back.
+                LogInboxUnavailable(logger, ex.Message);
+                await Task.Delay(_options.PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
             catch (Exception ex)
             {
                 // The inbox itself failed; a worker never dies of it.
@@ -122,9 +130,13 @@ public sealed partial class PipelineWorker(
                 {
                     if (!await inbox.RenewLeaseAsync(item, _options.LeaseDuration, working)) return;
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (InboxUnavailableException ex)
                 {
                     // The next tick tries again; the lease has two more thirds to go.
+                    LogInboxUnavailable(logger, ex.Message);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
                     LogLoopError(logger, ex);
                 }
             }
@@ -151,6 +163,9 @@ public sealed partial class PipelineWorker(
 
     [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Processing {Key} failed")]
     static partial void LogItemFailed(ILogger logger, Exception exception, string key);
+
+    [LoggerMessage(EventId = 214, Level = LogLevel.Warning, Message = "Inbox unavailable while an item was worked on; its lease lets it be claimed again: {Reason}")]
+    static partial void LogInboxUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 212, Level = LogLevel.Error, Message = "Pipeline worker error; continuing")]
     static partial void LogLoopError(ILogger logger, Exception exception);
