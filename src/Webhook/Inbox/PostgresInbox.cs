@@ -53,11 +53,7 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         _clock = clock;
         _doorbell = doorbell;
         _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        var builder = new NpgsqlConnectionStringBuilder(_options.ConnectionString ?? throw new InvalidOperationException("Inbox:ConnectionString is not set"));
-        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crashloop-webhook";
-        // The claim's queries take longer to plan than to run: prepared once per connection, they are planned once.
-        // A connection string that sets Max Auto Prepare (0 behind a pooler that cannot keep them) is left as it is.
-        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 32;
+        var builder = new NpgsqlConnectionStringBuilder(PooledConnectionString(_options.ConnectionString ?? throw new InvalidOperationException("Inbox:ConnectionString is not set")));
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         // The owner lock's and the listener's connections: each its own physical connection, never pooled, since
         // closing it must end the session that holds the owner lock. Idle for hours, so kept alive: a server or a
@@ -67,6 +63,22 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         builder.KeepAlive = 30;
         _ownerConnectionString = builder.ConnectionString;
         OwnerId = Random.Shared.Next(1, int.MaxValue);
+    }
+
+    /// <summary>
+    /// The pooled connections' settings: the configured string, named, and with statements prepared automatically.
+    /// The claim's queries take longer to plan than to run: prepared once per connection, they are planned once.
+    /// A connection string that sets Max Auto Prepare (0 behind a pooler that cannot keep them) is left as it is.
+    /// Looked up in the string as written: NpgsqlConnectionStringBuilder.ContainsKey is true for every keyword it
+    /// knows, set or not, so asking it left auto-prepare off (every claim was planned anew).
+    /// </summary>
+    internal static string PooledConnectionString(string configured)
+    {
+        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured };
+        var builder = new NpgsqlConnectionStringBuilder(configured);
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crashloop-webhook";
+        if (!written.ContainsKey("Max Auto Prepare") && !written.ContainsKey("MaxAutoPrepare")) builder.MaxAutoPrepare = 32;
+        return builder.ConnectionString;
     }
 
     /// <summary>This store's owner id: in-flight items it claimed carry it.</summary>
