@@ -57,10 +57,74 @@ public sealed partial class PostgresInbox
         """;
 
     /// <summary>
+    /// The workers of this replica that ask at the same time share one claim: a claim costs the server about the
+    /// same for one item as for a few (most of it is finding the candidates), and the workers ask together after a
+    /// doorbell or while claims queue behind a busy database. A request waits for the claim round it joined (one
+    /// claim, milliseconds) and is not cancelled meanwhile: what the round leases for it, it gets, and processes as
+    /// any claimed item. Each gets at most what it asked for, in rank order of the requests' arrival.
+    /// </summary>
+    public Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var request = new ClaimRequest(max, lease);
+        _claimRequests.Enqueue(request);
+        if (Interlocked.CompareExchange(ref _claimRound, 1, 0) == 0) _ = Task.Run(ClaimRoundsAsync, CancellationToken.None);
+        return request.Done.Task;
+    }
+
+    sealed record ClaimRequest(int Max, TimeSpan Lease)
+    {
+        public TaskCompletionSource<IReadOnlyList<InboxItem>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    readonly System.Collections.Concurrent.ConcurrentQueue<ClaimRequest> _claimRequests = new();
+
+    /// <summary>1 while a task runs claim rounds for the queued requests.</summary>
+    int _claimRound;
+
+    /// <summary>One claim for every request queued so far, then the next round, until no request waits.</summary>
+    async Task ClaimRoundsAsync()
+    {
+        while (true)
+        {
+            var batch = new List<ClaimRequest>();
+            while (_claimRequests.TryDequeue(out var queued)) batch.Add(queued);
+            if (batch.Count == 0)
+            {
+                Volatile.Write(ref _claimRound, 0);
+                // A request queued after the drain but before the flag went down found a round running: take it back.
+                if (_claimRequests.IsEmpty || Interlocked.CompareExchange(ref _claimRound, 1, 0) != 0) return;
+                continue;
+            }
+            try
+            {
+                var wanted = batch.Sum(r => r.Max);
+                var items = await ClaimForAllAsync(wanted, batch.Max(r => r.Lease), _stopping.Token);
+                // As many as asked: there may be more, so one more idle worker here claims too (and wakes the next
+                // if it also gets its fill). A notification wakes only one (ListenAsync): without this the rest of
+                // a storm would wait for the workers' poll, and with every worker woken per notification most of
+                // them came back empty.
+                if (items.Count >= wanted) _doorbell?.Ring();
+                var next = 0;
+                foreach (var request in batch)
+                {
+                    var take = Math.Min(request.Max, items.Count - next);
+                    request.Done.TrySetResult(take > 0 ? items.Skip(next).Take(take).ToList() : []);
+                    next += Math.Max(take, 0);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var request in batch) request.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    /// <summary>
     /// Nothing to claim while the database is unavailable: the workers wait as on an empty queue instead of logging
     /// a failure every poll; the outage is logged once here and shows on /readyz until it ends.
     /// </summary>
-    public async Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
+    async Task<IReadOnlyList<InboxItem>> ClaimForAllAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         try
         {

@@ -46,7 +46,7 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     NpgsqlConnection? _ownerConnection;
     long _nextOwnerCheck;
 
-    /// <param name="doorbell">Rung when any replica committed new items (LISTEN/NOTIFY), so idle workers here claim them at once.</param>
+    /// <param name="doorbell">Rung when any replica committed new items (LISTEN/NOTIFY), so an idle worker here claims them at once; and when a claim got all it asked for, so the next one does.</param>
     public PostgresInbox(IOptions<InboxOptions> options, TimeProvider clock, ILogger<PostgresInbox>? logger = null, InboxDoorbell? doorbell = null)
     {
         _options = options.Value;
@@ -71,6 +71,12 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     /// A connection string that sets Max Auto Prepare (0 behind a pooler that cannot keep them) is left as it is.
     /// Looked up in the string as written: NpgsqlConnectionStringBuilder.ContainsKey is true for every keyword it
     /// knows, set or not, so asking it left auto-prepare off (every claim was planned anew).
+    /// A connection goes back to the pool without the reset Npgsql sends by default (seven statements, about one
+    /// per store call): no pooled connection keeps session state. Transactions are rolled back on return anyway;
+    /// settings and the per-alert locks are transaction-scoped (SET LOCAL, set_config(…, true), xact locks); LISTEN
+    /// and the owner lock are on connections of their own, never pooled; the one session lock taken on a pooled
+    /// connection, a Slack conversation's, is released before it goes back, or its pool cleared
+    /// (PostgresSlackIncidentStore). A connection string that sets No Reset On Close is left as it is.
     /// </summary>
     internal static string PooledConnectionString(string configured)
     {
@@ -78,6 +84,7 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         var builder = new NpgsqlConnectionStringBuilder(configured);
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crashloop-webhook";
         if (!written.ContainsKey("Max Auto Prepare") && !written.ContainsKey("MaxAutoPrepare")) builder.MaxAutoPrepare = 32;
+        if (!written.ContainsKey("No Reset On Close") && !written.ContainsKey("NoResetOnClose")) builder.NoResetOnClose = true;
         return builder.ConnectionString;
     }
 
@@ -225,8 +232,10 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
             try
             {
                 await using var connection = new NpgsqlConnection(_ownerConnectionString);
-                connection.Notification += (_, e) =>
-                    doorbell.Ring(int.TryParse(e.Payload, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 1);
+                // One worker per notification, whatever the count: the claims wake more while they get their fill
+                // (ClaimRoundsAsync). Every replica hears every notification, so waking as many workers as items
+                // sent all of their workers claiming at once, most for nothing.
+                connection.Notification += (_, _) => doorbell.Ring();
                 await connection.OpenAsync(stopping);
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
                     await listen.ExecuteNonQueryAsync(stopping);

@@ -45,6 +45,12 @@ public sealed class PostgresPreparedStatementTests(PostgresServer server)
     public void AutoPrepareIsOnUnlessTheConnectionStringSetsIt(string configured, int expected) =>
         Assert.Equal(expected, new NpgsqlConnectionStringBuilder(PostgresInbox.PooledConnectionString(configured)).MaxAutoPrepare);
 
+    [Theory]
+    [InlineData("Host=db;Username=u", true)]
+    [InlineData("Host=db;Username=u;No Reset On Close=false", false)]
+    public void PooledConnectionsAreNotResetUnlessTheConnectionStringSaysSo(string configured, bool expected) =>
+        Assert.Equal(expected, new NpgsqlConnectionStringBuilder(PostgresInbox.PooledConnectionString(configured)).NoResetOnClose);
+
     static NewInboxItem NewItem(string fingerprint)
     {
         var alert = new Webhook.Alerts.AlertContext
