@@ -165,9 +165,9 @@ public sealed partial class PostgresInbox
             FROM inbox_items c LEFT JOIN busy b ON b.route = c.route
             -- An array built once, then read by primary key: as a join, a planner with stale statistics (a storm
             -- just queued, not analyzed yet) re-ran the window for every open item (19 ms instead of 1).
+            -- Each row of the window is its alert's next already, on this statement's snapshot: not probed again.
             WHERE c.id = ANY(ARRAY(SELECT id FROM seen))
               AND ((c.state = 'pending' AND c.next_attempt_at <= @now) OR (c.state = 'inflight' AND c.lease_until <= @now))
-              AND {IsNext("c")}
             ORDER BY rank LIMIT @limit),
         locked AS MATERIALIZED (
             SELECT o.l FROM (SELECT alert_lock AS l, min(rank) AS first FROM cand GROUP BY alert_lock ORDER BY first) o
