@@ -21,10 +21,14 @@ public sealed partial class PostgresInbox
     public async Task<InboxCounts> CountsAsync(CancellationToken cancellationToken)
     {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        await ReadAsync("SELECT state, count(*) FROM inbox_items GROUP BY state", r => counts[r.GetString(0)] = r.GetInt64(1), cancellationToken);
         long? oldestCreated = null;
-        await ReadAsync("SELECT min(created_at) FROM inbox_items WHERE state IN ('pending', 'inflight')",
-            r => oldestCreated = r.IsDBNull(0) ? null : r.GetInt64(0), cancellationToken);
+        // One pass: the oldest open item is the least of the open states' oldest.
+        await ReadAsync("SELECT state, count(*), min(created_at) FROM inbox_items GROUP BY state", r =>
+        {
+            counts[r.GetString(0)] = r.GetInt64(1);
+            if (r.GetString(0) is InboxStates.Pending or InboxStates.InFlight && (oldestCreated is null || r.GetInt64(2) < oldestCreated))
+                oldestCreated = r.GetInt64(2);
+        }, cancellationToken);
         double? oldest = oldestCreated is { } created ? Math.Max(0, (Now() - created) / 1000.0) : null;
         long Count(string state) => counts.GetValueOrDefault(state);
         return new InboxCounts(Count(InboxStates.Pending), Count(InboxStates.InFlight), Count(InboxStates.Delivered),

@@ -46,18 +46,14 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     NpgsqlConnection? _ownerConnection;
     long _nextOwnerCheck;
 
-    /// <param name="doorbell">Rung when any replica committed new items (LISTEN/NOTIFY), so idle workers here claim them at once.</param>
+    /// <param name="doorbell">Rung when any replica committed new items (LISTEN/NOTIFY), so an idle worker here claims them at once; and when a claim got all it asked for, so the next one does.</param>
     public PostgresInbox(IOptions<InboxOptions> options, TimeProvider clock, ILogger<PostgresInbox>? logger = null, InboxDoorbell? doorbell = null)
     {
         _options = options.Value;
         _clock = clock;
         _doorbell = doorbell;
         _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        var builder = new NpgsqlConnectionStringBuilder(_options.ConnectionString ?? throw new InvalidOperationException("Inbox:ConnectionString is not set"));
-        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crashloop-webhook";
-        // The claim's queries take longer to plan than to run: prepared once per connection, they are planned once.
-        // A connection string that sets Max Auto Prepare (0 behind a pooler that cannot keep them) is left as it is.
-        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 32;
+        var builder = new NpgsqlConnectionStringBuilder(PooledConnectionString(_options.ConnectionString ?? throw new InvalidOperationException("Inbox:ConnectionString is not set")));
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         // The owner lock's and the listener's connections: each its own physical connection, never pooled, since
         // closing it must end the session that holds the owner lock. Idle for hours, so kept alive: a server or a
@@ -67,6 +63,29 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         builder.KeepAlive = 30;
         _ownerConnectionString = builder.ConnectionString;
         OwnerId = Random.Shared.Next(1, int.MaxValue);
+    }
+
+    /// <summary>
+    /// The pooled connections' settings: the configured string, named, and with statements prepared automatically.
+    /// The claim's queries take longer to plan than to run: prepared once per connection, they are planned once.
+    /// A connection string that sets Max Auto Prepare (0 behind a pooler that cannot keep them) is left as it is.
+    /// Looked up in the string as written: NpgsqlConnectionStringBuilder.ContainsKey is true for every keyword it
+    /// knows, set or not, so asking it left auto-prepare off (every claim was planned anew).
+    /// A connection goes back to the pool without the reset Npgsql sends by default (seven statements, about one
+    /// per store call): no pooled connection keeps session state. Transactions are rolled back on return anyway;
+    /// settings and the per-alert locks are transaction-scoped (SET LOCAL, set_config(…, true), xact locks); LISTEN
+    /// and the owner lock are on connections of their own, never pooled; the one session lock taken on a pooled
+    /// connection, a Slack conversation's, is released before it goes back, or its pool cleared
+    /// (PostgresSlackIncidentStore). A connection string that sets No Reset On Close is left as it is.
+    /// </summary>
+    internal static string PooledConnectionString(string configured)
+    {
+        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured };
+        var builder = new NpgsqlConnectionStringBuilder(configured);
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "crashloop-webhook";
+        if (!written.ContainsKey("Max Auto Prepare") && !written.ContainsKey("MaxAutoPrepare")) builder.MaxAutoPrepare = 32;
+        if (!written.ContainsKey("No Reset On Close") && !written.ContainsKey("NoResetOnClose")) builder.NoResetOnClose = true;
+        return builder.ConnectionString;
     }
 
     /// <summary>This store's owner id: in-flight items it claimed carry it.</summary>
@@ -213,8 +232,10 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
             try
             {
                 await using var connection = new NpgsqlConnection(_ownerConnectionString);
-                connection.Notification += (_, e) =>
-                    doorbell.Ring(int.TryParse(e.Payload, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 1);
+                // One worker per notification, whatever the count: the claims wake more while they get their fill
+                // (ClaimRoundsAsync). Every replica hears every notification, so waking as many workers as items
+                // sent all of their workers claiming at once, most for nothing.
+                connection.Notification += (_, _) => doorbell.Ring();
                 await connection.OpenAsync(stopping);
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
                     await listen.ExecuteNonQueryAsync(stopping);

@@ -159,6 +159,12 @@ static class PostgresSchema
             open_until bigint NOT NULL,
             trial bigint);
         """,
+        // 6: the storm window's pods by time, so the per-pod pass (StormStore.SeenAsync) finds the expired ones and
+        // counts the window on a range of this index: by the primary key it read every pod of the destination, twice
+        // per pod, so a storm of n pods cost n² rows.
+        """
+        CREATE INDEX storm_seen_window ON storm_seen(destination, status, seen_at);
+        """,
     ];
 
     public static int Latest => Migrations.Length;

@@ -81,7 +81,10 @@ public sealed class PostgresSlackIncidentStore : ISlackIncidentStore
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
             {
-                // The session is gone, and its lock with it; a broken connection is not pooled again.
+                // The session is gone, and its lock with it; a broken connection is not pooled again. Should it
+                // still be open (the unlock failed otherwise), it must not go back holding the lock: pooled
+                // connections are not reset (PostgresInbox.PooledConnectionString), so the pool drops it.
+                NpgsqlConnection.ClearPool(connection);
             }
             await connection.DisposeAsync();
         }
@@ -95,7 +98,8 @@ public sealed class PostgresSlackIncidentStore : ISlackIncidentStore
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
             {
-                // Broken: the session's locks end with it.
+                // Broken: the session's locks end with it (and, not reset, it is not pooled again either way).
+                NpgsqlConnection.ClearPool(connection);
             }
         }
     }
