@@ -8,8 +8,15 @@ static class InboxSchema
 {
     public static async Task CreateAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
+        // The journal mode cannot change inside a transaction; the rest is one transaction, so a new file's tables,
+        // index and columns are one commit (one write of the WAL) instead of one per statement.
+        await SqliteDatabase.ExecuteAsync(connection, "PRAGMA journal_mode=WAL", cancellationToken);
+        await SqliteDatabase.InTransactionAsync(connection, () => CreateTablesAsync(connection, cancellationToken), cancellationToken);
+    }
+
+    static async Task<bool> CreateTablesAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
         await SqliteDatabase.ExecuteAsync(connection, """
-            PRAGMA journal_mode=WAL;
             CREATE TABLE IF NOT EXISTS items(
                 id INTEGER PRIMARY KEY,
                 key TEXT NOT NULL,
@@ -36,6 +43,7 @@ static class InboxSchema
             if (!columns.Contains(column))
                 await SqliteDatabase.ExecuteAsync(connection, $"ALTER TABLE items ADD COLUMN {column} {type}", cancellationToken);
         }
+        return true;
     }
 
     static async Task<HashSet<string>> ColumnsAsync(SqliteConnection connection, CancellationToken cancellationToken)
