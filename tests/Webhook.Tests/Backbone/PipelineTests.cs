@@ -95,11 +95,13 @@ public sealed class PipelineTests : IAsyncLifetime
         var release = new TaskCompletionSource();
         await using var receiver = await TestReceiver.StartAsync();
         receiver.HoldFor = n => n < maxInFlight ? release.Task : Task.CompletedTask;
-        // The held posts must outlast the turn-aways however slow the machine: the shipped 10 s post timeout would free
-        // their slots and let the waiting item through before its third turn-away on a loaded CI machine.
+        // The held posts must outlast the turn-aways however slow the machine: the shipped 10 s post timeout, and the
+        // shipped 60 s Pipeline:ItemTimeout of the items that hold them, would free their slots and let the waiting
+        // item through before its third turn-away on a loaded machine (both seen in whole-suite runs).
         await using var app = new WebhookApp(new Dictionary<string, string?>
         {
             ["Routes:default:Webhook:Url"] = receiver.Url(), ["Routes:default:Webhook:Timeout"] = "00:10:00",
+            ["Pipeline:ItemTimeout"] = "00:10:00",
         });
         var client = app.CreateAuthorizedClient();
         var inbox = app.Services.GetRequiredService<IInboxStore>();
