@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Storm benchmark: PODS crash-looping pods through the whole service (a process of its own), collected from the
-# replay Kubernetes API server, against the same storm with a collector that returns prepared snapshots (the
-# baseline of the same run: classification, storage and delivery without collection). Reports the service's CPU
-# per alert, Kubernetes API calls per alert, peak RSS and the time until the inbox is empty. Writes tests/bench/STORM.md.
+# replay Kubernetes API server, by the JIT test host and by the Native AOT executable the image ships, against the
+# same storm with a collector that returns prepared snapshots (the baseline of the same run: classification, storage
+# and delivery without collection). Reports the service's CPU per alert, Kubernetes API calls per alert, peak RSS and
+# the time until the inbox is empty. Writes tests/bench/STORM.md.
 #   usage: tests/bench/storm.sh [pods=2000]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pods="${1:-2000}"
 
-# The service with test switches (tests/Webhook.TestHost: --prepared-snapshots), in Release like the image.
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# The service with test switches (tests/Webhook.TestHost: --prepared-snapshots), in Release like the image; and the
+# image's executable, published as the Dockerfile does (a few minutes on 2 cores).
 dotnet build -c Release tests/Webhook.TestHost -v q -nologo >/dev/null
 dotnet build -c Release tests/Webhook.CollectBenchmark -v q -nologo >/dev/null
+tests/bench/publish-aot.sh "$work/aot"
 table="$(dotnet tests/Webhook.CollectBenchmark/bin/Release/net10.0/Webhook.CollectBenchmark.dll \
-  --storm "$PWD/tests/Webhook.TestHost/bin/Release/net10.0/Webhook.TestHost.dll" --pods "$pods")"
+  --storm "$PWD/tests/Webhook.TestHost/bin/Release/net10.0/Webhook.TestHost.dll" --aot "$work/aot/Webhook" --pods "$pods")"
 
 cat > tests/bench/STORM.md <<REPORT
 # Storm benchmark
