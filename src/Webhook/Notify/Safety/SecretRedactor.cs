@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.RegularExpressions;
 
 namespace Webhook.Notify.Safety;
@@ -54,9 +53,8 @@ public sealed partial class SecretRedactor
         s = AwsAccessKey().Replace(s, m => m.Groups["prefix"].Value + Mask);
         s = AzureClientSecret().Replace(s, Mask);
         // Every match contains one of SecretWords; the pattern's leading [A-Za-z0-9_.\-]* gives the regex nothing to
-        // search for, so on text without them (most of a log) it would try a match at every word. ASCII text only:
-        // there the pattern's IgnoreCase is OrdinalIgnoreCase's (Regex also folds e.g. U+212A into k).
-        if (!System.Text.Ascii.IsValid(s) || s.AsSpan().ContainsAny(SecretWords))
+        // search for, so on text without them (most of a log) it would try a match at every word.
+        if (global::Webhook.Diagnosis.LiteralPrecheck.MayMatch(s, SecretWords))
             s = KeyValueSecret().Replace(s, m => m.Groups["key"].Value + m.Groups["sep"].Value + Mask);
         foreach (var extra in _extra)
         {
@@ -113,8 +111,7 @@ public sealed partial class SecretRedactor
     [GeneratedRegex(@"\b[A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}")]
     private static partial Regex AzureClientSecret();
 
-    static readonly SearchValues<string> SecretWords = SearchValues.Create(
-        ["passw", "pwd", "secret", "token", "key", "credential"], StringComparison.OrdinalIgnoreCase);
+    static readonly string[] SecretWords = ["passw", "pwd", "secret", "token", "key", "credential"];
 
     // key=value, key: value, "key": "value" and connection-string parts (Password=...;AccountKey=...;).
     [GeneratedRegex(@"(?<key>\b[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key(?:[_\-]?id)?|client[_\-]?secret|AccountKey|SharedAccessKey|credentials?)[""']?)(?<sep>\s*(?:=|:|=>)\s*[""']?)(?!\*{4})(?![""',;\s]|$)[^\s""',;&]+", RegexOptions.IgnoreCase)]
