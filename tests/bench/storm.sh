@@ -43,10 +43,10 @@ How to read it: the baseline row is the same storm with a collector that returns
 the first of the same bundles, for every alert (no API calls, no follow-up questions answered: Kubernetes off), so the
 difference between it and the JIT collected row is what collection and investigation cost. The AOT row is the service
 as shipped: no JIT, no tiering, and a start that maps compiled code instead of loading and compiling assemblies, hence
-its lower CPU and memory. Its peak RSS is mostly the GC heap (Server GC, as ASP.NET Core projects get by default): the
-live heap mid-storm is a fraction of it, the rest is the GC's allocation budget, sized from the 32 MB L3 cache of this
-machine's CPU; DOTNET_gcServer=0 (workstation GC) measured 99 MB peak at the same CPU per alert in a run of this
-session. What bounds end to end: no storm digest waits (Settle/MaxHold apply to chats; the generic webhook gets one
+its lower CPU and memory. The service runs the workstation GC (src/Webhook/Webhook.csproj): with the Server GC that
+ASP.NET Core projects get by default, the AOT row peaked at 126-133 MB (runs of the same day) for a live heap of about
+12 MB mid-storm, the rest being the GC's allocation budget, sized from the 32 MB L3 cache of this machine's CPU; the
+JIT rows' hosts (tests/Webhook.TestHost) still run the Server GC. What bounds end to end: no storm digest waits (Settle/MaxHold apply to chats; the generic webhook gets one
 document per alert) and no pace (the webhook has none), so it is the 4 workers' throughput: CPU on 2 cores shared
 with the benchmark process (the replay server and the receiver). A post waits up to Delivery:BusyWait (0.1 s) for a
 post in flight to finish (before that, about one item in two was turned away as busy and ran its whole pipeline again).
