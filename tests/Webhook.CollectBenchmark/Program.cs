@@ -8,8 +8,9 @@ using Webhook.Replay;
 
 if (args.Contains("--storm"))
 {
-    // tests/bench/storm.sh: dotnet run -c Release --project tests/Webhook.CollectBenchmark -- --storm HOST.dll [--pods 2000]
-    await StormPipelineBench.RunAsync(args[Array.IndexOf(args, "--storm") + 1], Arg("--pods", 2000));
+    // tests/bench/storm.sh: dotnet run -c Release --project tests/Webhook.CollectBenchmark -- --storm HOST.dll [--aot EXE] [--pods 2000]
+    await StormPipelineBench.RunAsync(args[Array.IndexOf(args, "--storm") + 1],
+        args.Contains("--aot") ? args[Array.IndexOf(args, "--aot") + 1] : null, Arg("--pods", 2000));
     return;
 }
 

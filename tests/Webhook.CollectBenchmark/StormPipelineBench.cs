@@ -14,17 +14,18 @@ namespace Webhook.CollectBenchmark;
 /// <summary>
 /// A storm through the whole service, as a process of its own (tests/Webhook.TestHost, the service with test
 /// switches): PODS crash-looping pods posted as Alertmanager groups of 100, delivered to a generic webhook that this
-/// process receives. Twice in one run: collected from the replay API server (the service as shipped), and with a
-/// collector that returns snapshots prepared from the same bundles (the baseline: classification, storage and
-/// delivery without collection). The service's own CPU time and peak RSS come from /proc; API calls are the replay
-/// server's requests. Prints a Markdown report.
+/// process receives. Up to three times in one run: with a collector that returns snapshots prepared from the same
+/// bundles (the baseline: classification, storage and delivery without collection, JIT test host), collected from the
+/// replay API server by the JIT test host, and collected by the Native AOT executable the image ships (when
+/// <c>--aot EXE</c> is given; it has no test switches and needs none). The service's own CPU time and peak RSS come
+/// from /proc; API calls are the replay server's requests. Prints a Markdown report.
 /// </summary>
 static class StormPipelineBench
 {
     sealed record Result(string Name, int Alerts, double Seconds, double CpuMs, double SecondHalfCpuMs, int ApiCalls, long PeakRss, int Delivered, int Posts,
         long Attempts, long Collections, string Status);
 
-    public static async Task RunAsync(string host, int count)
+    public static async Task RunAsync(string host, string? aot, int count)
     {
         var root = Directory.CreateTempSubdirectory("storm-bench-").FullName;
         try
@@ -36,14 +37,20 @@ static class StormPipelineBench
             var hook = receiver.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
                 .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First() + "/hook";
 
-            // STORM_ONLY=prepared|collected runs one row (profiling); the report always has both.
+            // STORM_ONLY=prepared|collected|aot runs one row (profiling); the report always has them all.
             var only = Environment.GetEnvironmentVariable("STORM_ONLY");
-            var prepared = only == "collected" ? null : await RunOnceAsync("prepared snapshots (baseline: no collection)", host, pods, replay, hook, () => Volatile.Read(ref posts),
-                ["--prepared-snapshots", root], new() { ["Kubernetes__Enabled"] = "false" });
-            var collected = only == "prepared" ? null : await RunOnceAsync("**collected from the replay API server** (the service as shipped)", host, pods, replay, hook, () => Volatile.Read(ref posts),
-                [], new() { ["Kubernetes__Server"] = replay.Url.ToString() });
-            Report(count, [.. new[] { prepared, collected }.OfType<Result>()]);
-            StormCalls.Report(count, replay.Stats.Requests); // the baseline has Kubernetes off: every request is the collected row's
+            var collect = new Dictionary<string, string> { ["Kubernetes__Server"] = replay.Url.ToString() };
+            var prepared = only is null or "prepared" ? await RunOnceAsync("prepared snapshots (baseline: no collection; JIT test host)", Jit(host, ["--prepared-snapshots", root]),
+                pods, replay, hook, () => Volatile.Read(ref posts), new() { ["Kubernetes__Enabled"] = "false" }) : null;
+            var collected = only is null or "collected" ? await RunOnceAsync("collected from the replay API server, JIT test host", Jit(host, []),
+                pods, replay, hook, () => Volatile.Read(ref posts), collect) : null;
+            var callsAfterJit = replay.Stats.Requests.Count;
+            var shipped = aot is not null && only is null or "aot" ? await RunOnceAsync("**collected, Native AOT image** (the service as shipped)", Native(aot!),
+                pods, replay, hook, () => Volatile.Read(ref posts), collect) : null;
+            Report(count, [.. new[] { prepared, collected, shipped }.OfType<Result>()]);
+            // The baseline has Kubernetes off: every request is a collected row's; the calls by path are the JIT row's
+            // (the AOT row makes the same requests: its calls per alert are in the table).
+            StormCalls.Report(count, collected is not null ? replay.Stats.Requests.Take(callsAfterJit).ToList() : replay.Stats.Requests);
         }
         finally
         {
@@ -67,13 +74,23 @@ static class StormPipelineBench
         return app;
     }
 
-    static async Task<Result> RunOnceAsync(string name, string host, IReadOnlyList<string> pods, ReplayServer replay, string hook, Func<int> posts,
-        string[] args, Dictionary<string, string> settings)
+    /// <summary>How a row starts the service: the program, its arguments before --urls and after, its working folder.</summary>
+    sealed record Service(string Program, string[] Before, string[] After, string? Folder);
+
+    /// <summary>The JIT test host with its switches, run by the dotnet host from the benchmark's folder.</summary>
+    static Service Jit(string host, string[] switches) => new("dotnet", [host], switches, null);
+
+    /// <summary>The AOT executable as the image starts it: no arguments, from its own folder (WORKDIR /app).</summary>
+    static Service Native(string executable) => new(Path.GetFullPath(executable), [], [], Path.GetDirectoryName(Path.GetFullPath(executable)));
+
+    static async Task<Result> RunOnceAsync(string name, Service service, IReadOnlyList<string> pods, ReplayServer replay, string hook, Func<int> posts,
+        Dictionary<string, string> settings)
     {
         var inbox = Directory.CreateTempSubdirectory("storm-inbox-").FullName;
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[host, "--urls", $"http://127.0.0.1:{port}", .. args]) info.ArgumentList.Add(a);
+        var info = new ProcessStartInfo(service.Program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (service.Folder is not null) info.WorkingDirectory = service.Folder;
+        foreach (var a in (string[])[.. service.Before, "--urls", $"http://127.0.0.1:{port}", .. service.After]) info.ArgumentList.Add(a);
         info.Environment["Inbox__Path"] = Path.Combine(inbox, "inbox.db");
         info.Environment["Auth__BearerToken"] = "bench";
         info.Environment["Logging__LogLevel__Default"] = "Warning";

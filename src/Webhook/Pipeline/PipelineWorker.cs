@@ -98,7 +98,11 @@ public sealed partial class PipelineWorker(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
         timeout.CancelAfter(_options.ItemTimeout);
         using var working = new CancellationTokenSource();
-        var renewing = RenewWhileWorkingAsync(item, working.Token);
+        // Stopped by disposing it, not by cancelling its wait: a cancelled PeriodicTimer wait completes with an
+        // OperationCanceledException and its stack trace, once per item (in the Native AOT image, resolving the
+        // trace's method names was about 5% of a storm's CPU, tests/bench/STORM.md). Disposed, the wait answers false.
+        var ticks = new PeriodicTimer(_options.LeaseDuration / 3, clock);
+        var renewing = RenewWhileWorkingAsync(item, ticks, working.Token);
         try
         {
             await processor.ProcessAsync(item, timeout.Token);
@@ -113,18 +117,19 @@ public sealed partial class PipelineWorker(
         }
         finally
         {
+            ticks.Dispose();
+            // Only a renewal under way is listening to this.
             await working.CancelAsync();
             await renewing;
         }
     }
 
     /// <summary>Keeps the claim while the worker is busy (a slow chat, a long Pipeline:ItemTimeout): renewed at a third of the lease.</summary>
-    async Task RenewWhileWorkingAsync(InboxItem item, CancellationToken working)
+    async Task RenewWhileWorkingAsync(InboxItem item, PeriodicTimer timer, CancellationToken working)
     {
-        using var timer = new PeriodicTimer(_options.LeaseDuration / 3, clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(working))
+            while (await timer.WaitForNextTickAsync(CancellationToken.None))
             {
                 try
                 {

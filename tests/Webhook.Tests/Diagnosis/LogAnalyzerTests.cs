@@ -169,6 +169,21 @@ public class LogAnalyzerTests
     }
 
     [Fact]
+    public void ALogIsReadOnceForEqualOptionsAndAgainForOtherOnes()
+    {
+        // The classifier and the follow-up questions each bring options of their own with the same values: they share
+        // one reading of the log (and its verdict), while other limits get a reading of their own.
+        var tail = new LogTail("line one\nline two\nline three\nSegmentation fault (core dumped)\n", LogSource.Previous);
+        var first = LogView.From(tail, new ClassifierOptions());
+        Assert.Same(first, LogView.From(tail, new ClassifierOptions()));
+        Assert.Same(first.VerdictFor(new ClassifierOptions()), first.VerdictFor(new ClassifierOptions()));
+        var shorter = LogView.From(tail, new ClassifierOptions { MaxLogLines = 2 });
+        Assert.NotSame(first, shorter);
+        Assert.Equal(2, shorter.Lines.Count);
+        Assert.Equal(4, LogView.From(tail, new ClassifierOptions()).Lines.Count);
+    }
+
+    [Fact]
     public void GunicornWrapperChatterDoesNotBuryTheWorkersRealError()
     {
         var verdict = Analyze("""

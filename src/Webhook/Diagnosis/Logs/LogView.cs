@@ -22,8 +22,10 @@ public sealed record LogView(IReadOnlyList<LogLine> Lines, LogSource Source, boo
         if (tail is null || string.IsNullOrWhiteSpace(tail.Text)) return Empty;
         // A snapshot is classified more than once with the same log (before its follow-ups, then with their answers),
         // and normalising the log is a large part of each classification: read once per log and options. Both are
-        // immutable, and the view is kept only as long as the log is.
-        if (Read.TryGetValue(tail, out var read) && ReferenceEquals(read.Item1, options)) return read.Item2;
+        // immutable, and the view is kept only as long as the log is. Options are compared by value: the follow-up
+        // questions read the snapshot with options of their own (FollowUps.For), and with a reference comparison each
+        // reader replaced the other's view, so a storm's log was normalised three times per alert instead of once.
+        if (Read.TryGetValue(tail, out var read) && read.Item1 == options) return read.Item2;
         var view = new LogView(LogNormalizer.Normalize(tail.Text, options), tail.Source, tail.Truncated);
         Read.AddOrUpdate(tail, Tuple.Create(options, view));
         return view;
@@ -34,7 +36,7 @@ public sealed record LogView(IReadOnlyList<LogLine> Lines, LogSource Source, boo
     /// <summary>The log's verdict (<see cref="LogAnalyzer.Analyze"/>), computed once per view and options.</summary>
     public LogVerdict? VerdictFor(ClassifierOptions options)
     {
-        if (Verdicts.TryGetValue(this, out var known) && ReferenceEquals(known.Item1, options)) return known.Item2;
+        if (Verdicts.TryGetValue(this, out var known) && known.Item1 == options) return known.Item2;
         var verdict = LogAnalyzer.Analyze(this, options);
         Verdicts.AddOrUpdate(this, Tuple.Create(options, verdict));
         return verdict;

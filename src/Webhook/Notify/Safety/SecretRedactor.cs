@@ -42,7 +42,9 @@ public sealed partial class SecretRedactor
         s = PemBlock().Replace(s, m => $"-----BEGIN {m.Groups["kind"].Value}PRIVATE KEY-----{Mask}-----END {m.Groups["kind"].Value}PRIVATE KEY-----");
         s = PemOpenEnded().Replace(s, m => $"-----BEGIN {m.Groups["kind"].Value}PRIVATE KEY-----{Mask}");
         s = SlackWebhookUrl().Replace(s, m => m.Groups["keep"].Value + Mask);
-        s = UrlCredentials().Replace(s, m => m.Groups["scheme"].Value + m.Groups["user"].Value + ":" + Mask + "@");
+        // Skipped where a match cannot be (each needs "://"): its leading run of letters would be tried at every word.
+        if (s.Contains("://", StringComparison.Ordinal))
+            s = UrlCredentials().Replace(s, m => m.Groups["scheme"].Value + m.Groups["user"].Value + ":" + Mask + "@");
         s = UrlSecretParam().Replace(s, m => m.Groups["key"].Value + Mask);
         s = AuthorizationHeader().Replace(s, m => m.Groups["head"].Value + Mask);
         s = BearerToken().Replace(s, m => m.Groups["head"].Value + Mask);
@@ -50,7 +52,10 @@ public sealed partial class SecretRedactor
         s = PrefixedToken().Replace(s, m => m.Groups["prefix"].Value + Mask);
         s = AwsAccessKey().Replace(s, m => m.Groups["prefix"].Value + Mask);
         s = AzureClientSecret().Replace(s, Mask);
-        s = KeyValueSecret().Replace(s, m => m.Groups["key"].Value + m.Groups["sep"].Value + Mask);
+        // Every match contains one of SecretWords; the pattern's leading [A-Za-z0-9_.\-]* gives the regex nothing to
+        // search for, so on text without them (most of a log) it would try a match at every word.
+        if (global::Webhook.Diagnosis.LiteralPrecheck.MayMatch(s, SecretWords))
+            s = KeyValueSecret().Replace(s, m => m.Groups["key"].Value + m.Groups["sep"].Value + Mask);
         foreach (var extra in _extra)
         {
             try
@@ -105,6 +110,8 @@ public sealed partial class SecretRedactor
     // Entra ID (Azure AD) client secrets: 3 chars, a digit, "Q~", then 31-34 chars.
     [GeneratedRegex(@"\b[A-Za-z0-9_~.\-]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}")]
     private static partial Regex AzureClientSecret();
+
+    static readonly string[] SecretWords = ["passw", "pwd", "secret", "token", "key", "credential"];
 
     // key=value, key: value, "key": "value" and connection-string parts (Password=...;AccountKey=...;).
     [GeneratedRegex(@"(?<key>\b[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key(?:[_\-]?id)?|client[_\-]?secret|AccountKey|SharedAccessKey|credentials?)[""']?)(?<sep>\s*(?:=|:|=>)\s*[""']?)(?!\*{4})(?![""',;\s]|$)[^\s""',;&]+", RegexOptions.IgnoreCase)]
