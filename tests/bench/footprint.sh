@@ -216,9 +216,11 @@ app with KubernetesClient.Aot $(sections "$work/probe-client/AotProbe").
 
 How to read it: the JIT rows start the runtime, load and JIT-compile ASP.NET Core, OpenTelemetry and the service at
 every start (tiered compilation, ReadyToRun code of the framework); Native AOT starts compiled code and maps only
-what it touches. Server GC is what ASP.NET Core projects get by default, with DATAS (dynamic adaptation: it starts with
-one heap and grows with load), which is why the workstation GC rows are not smaller (one heap, one GC thread, or
-\`GCConserveMemory\` did not make the idle AOT service smaller either). DOTNET_GCHeapHardLimit caps the managed heap (an
+what it touches. The service runs the workstation GC (concurrent; Webhook.csproj), not the Server GC that ASP.NET Core
+projects get by default: in a storm the Server GC's allocation budget took the image's peak RSS to 126-133 MB for a
+live heap of about 12 MB (tests/bench/STORM.md). Idle, the two are within a few MB (this benchmark's previous run, on
+the Server GC with DATAS, gave the image 46.2 MB); not concurrent, one heap, one GC thread or \`GCConserveMemory\` did
+not make the idle AOT service smaller. DOTNET_GCHeapHardLimit caps the managed heap (an
 OOM inside the process instead of the container's OOM kill), it does not make an idle process smaller. Timings come
 from a machine other builds share: compare rows of one run.
 REPORT
