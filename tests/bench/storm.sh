@@ -46,7 +46,8 @@ as shipped: no JIT, no tiering, and a start that maps compiled code instead of l
 its lower CPU and memory. The service runs the workstation GC (src/Webhook/Webhook.csproj): with the Server GC that
 ASP.NET Core projects get by default, the AOT row peaked at 126-133 MB (runs of the same day) for a live heap of about
 12 MB mid-storm, the rest being the GC's allocation budget, sized from the 32 MB L3 cache of this machine's CPU; the
-JIT rows' hosts (tests/Webhook.TestHost) still run the Server GC. What bounds end to end: no storm digest waits (Settle/MaxHold apply to chats; the generic webhook gets one
+JIT rows' host (tests/Webhook.TestHost) runs the same GC, and its peak is JIT-compiled code and the framework's
+mapped assemblies, not the heap. What bounds end to end: no storm digest waits (Settle/MaxHold apply to chats; the generic webhook gets one
 document per alert) and no pace (the webhook has none), so it is the 4 workers' throughput: CPU on 2 cores shared
 with the benchmark process (the replay server and the receiver). A post waits up to Delivery:BusyWait (0.1 s) for a
 post in flight to finish (before that, about one item in two was turned away as busy and ran its whole pipeline again).
