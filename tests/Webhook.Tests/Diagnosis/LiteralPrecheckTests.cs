@@ -21,4 +21,13 @@ public class LiteralPrecheckTests
         Assert.True(LiteralPrecheck.MayMatch("Ошибка: нет памяти", Words));
         Assert.True(LiteralPrecheck.MayMatch("temperature 300\u212A", ["k"]));
     }
+
+    [Fact]
+    public void TwoLiteralSetsAreCheckedEachOnItsOwn()
+    {
+        Assert.Equal((true, false), LiteralPrecheck.MayMatch("requires AVX2", ["avx"], ["glibc_"]));
+        Assert.Equal((false, true), LiteralPrecheck.MayMatch("version `GLIBC_2.34' not found", ["avx"], ["glibc_"]));
+        Assert.Equal((false, false), LiteralPrecheck.MayMatch("INFO ready", ["avx"], ["glibc_"]));
+        Assert.Equal((true, true), LiteralPrecheck.MayMatch("Ошибка", ["avx"], ["glibc_"]));
+    }
 }

@@ -16,7 +16,8 @@ public sealed partial class NativeFinder : IFinder
         var log = string.Join('\n', facts.Log.Lines.Select(l => l.Text)) + "\n" + (facts.Terminated?.Message ?? "");
         var node = facts.Snapshot.Node?.Name ?? facts.Snapshot.Pod?.Spec?.NodeName ?? "";
         // Exit 132 is SIGILL: an instruction the CPU does not have, even when the process died before it could log.
-        var isa = LiteralPrecheck.MayMatch(log, IsaWords) ? InstructionSet().Match(log) : Match.Empty;
+        var (mayBeIsa, mayBeLibc) = LiteralPrecheck.MayMatch(log, IsaWords, LibcWords);
+        var isa = mayBeIsa ? InstructionSet().Match(log) : Match.Empty;
         if (isa.Success && match.Cause == Causes.NativeCrash || facts.ExitCode == 132)
         {
             var feature = isa.Success && isa.Groups["f"].Value.Length > 0 ? isa.Groups["f"].Value.ToUpperInvariant()
@@ -27,7 +28,7 @@ public sealed partial class NativeFinder : IFinder
                 Values = new Dictionary<string, string> { ["feature"] = feature, ["node"] = node, ["line"] = isa.Success ? isa.Value.Trim() : "exit 132 (SIGILL)" },
             };
         }
-        if (LiteralPrecheck.MayMatch(log, LibcWords) && Libc().Match(log) is { Success: true } libc)
+        if (mayBeLibc && Libc().Match(log) is { Success: true } libc)
         {
             var image = facts.Spec?.Image ?? "";
             var musl = image.Contains("alpine", StringComparison.OrdinalIgnoreCase) || libc.Value.Contains("relocating", StringComparison.OrdinalIgnoreCase);

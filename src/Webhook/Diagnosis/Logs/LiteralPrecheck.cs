@@ -13,21 +13,31 @@ namespace Webhook.Diagnosis;
 public static class LiteralPrecheck
 {
     /// <param name="lowercaseLiterals">Lower-case ASCII literals.</param>
-    public static bool MayMatch(string text, ReadOnlySpan<string> lowercaseLiterals)
+    public static bool MayMatch(string text, ReadOnlySpan<string> lowercaseLiterals) => MayMatch(text, lowercaseLiterals, []).First;
+
+    /// <summary>Two patterns' checks over one lowering of the text (a log is lowered once, not once per pattern).</summary>
+    /// <param name="first">Lower-case ASCII literals of the first pattern.</param>
+    /// <param name="second">Lower-case ASCII literals of the second pattern.</param>
+    public static (bool First, bool Second) MayMatch(string text, ReadOnlySpan<string> first, ReadOnlySpan<string> second)
     {
-        if (text.Length == 0) return false;
+        if (text.Length == 0) return (false, false);
         var buffer = ArrayPool<char>.Shared.Rent(text.Length);
         try
         {
-            if (System.Text.Ascii.ToLower(text, buffer, out var written) != OperationStatus.Done) return true;
+            if (System.Text.Ascii.ToLower(text, buffer, out var written) != OperationStatus.Done) return (true, true);
             var lowered = buffer.AsSpan(0, written);
-            foreach (var literal in lowercaseLiterals)
-                if (lowered.IndexOf(literal, StringComparison.Ordinal) >= 0) return true;
-            return false;
+            return (ContainsAny(lowered, first), ContainsAny(lowered, second));
         }
         finally
         {
             ArrayPool<char>.Shared.Return(buffer);
         }
+    }
+
+    static bool ContainsAny(ReadOnlySpan<char> lowered, ReadOnlySpan<string> literals)
+    {
+        foreach (var literal in literals)
+            if (lowered.IndexOf(literal, StringComparison.Ordinal) >= 0) return true;
+        return false;
     }
 }
