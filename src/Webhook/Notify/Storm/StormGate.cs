@@ -99,6 +99,21 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             }
 
             var recent = _recent.TryGetValue(n.Alert.Status, out var w) ? w : _recent[n.Alert.Status] = new();
+            if (store is IStormOffers offers)
+            {
+                // A shared store: the held check, the window and the join in one call (the server's cost per pod of a storm).
+                var big = n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
+                var batchKey = n.Alert.Status + "|" + (big ? "group|" + n.Alert.GroupKey : "window");
+                var pod = StormEntry.From(n, content);
+                var offer = await offers.OfferAsync(destinationId, new StormOfferRequest(n.Alert.Status, n.IdempotencyKey, n.Alert.Fingerprint, now,
+                    _options.Window, recent.CountWith(n.IdempotencyKey, now, _options.Window), _options.Threshold, big,
+                    new StormBatchInfo(Guid.NewGuid().ToString("N"), batchKey, big ? n.Alert.GroupSize : int.MaxValue), pod), cancellationToken);
+                if (offer is StormOffer.Held h) return h.IdempotencyKey == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait;
+                recent.Add(n.IdempotencyKey, now, _options.Window);
+                if (offer is not StormOffer.Joined { Join: var offered }) return Absorb.NotAbsorbed;
+                started = Joined(batchKey, offered, pod);
+                return Absorb.Absorbed;
+            }
             recent.Add(n.IdempotencyKey, now, _options.Window);
             // Across replicas the store counts every replica's pods (never fewer than this one's); alone, it says 0.
             var seen = Math.Max(recent.Count, await store.SeenAsync(destinationId, n.Alert.Status, n.IdempotencyKey, now, _options.Window, cancellationToken));
@@ -113,12 +128,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                 bigGroup ? n.Alert.GroupSize : int.MaxValue);
             var entry = StormEntry.From(n, content);
             // Durable before the pod counts as delivered; a pod already held (a retry after a restart) is not added twice.
-            var joined = await store.JoinAsync(destinationId, proposed, entry, now, cancellationToken);
-            _open[key] = joined.Batch.Id;
-            if (!_batches.TryGetValue(joined.Batch.Id, out var batch))
-                _batches[joined.Batch.Id] = started = batch = new Batch(joined.Batch.Id, key, joined.FirstAdded, joined.Batch.Expected);
-            batch.Seen(joined.Count, joined.FirstAdded, joined.LastAdded);
-            if (joined.Added) Hold(entry, batch);
+            started = Joined(key, await store.JoinAsync(destinationId, proposed, entry, now, cancellationToken), entry);
         }
         finally
         {
@@ -129,6 +139,18 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     }
 
     public enum Absorb { NotAbsorbed, Absorbed, Wait }
+
+    /// <summary>Under the lock: what this process knows of the batch the pod joined; the batch when it is new here (its loop to start).</summary>
+    private Batch? Joined(string key, StormJoin joined, StormEntry entry)
+    {
+        Batch? started = null;
+        _open[key] = joined.Batch.Id;
+        if (!_batches.TryGetValue(joined.Batch.Id, out var batch))
+            _batches[joined.Batch.Id] = started = batch = new Batch(joined.Batch.Id, key, joined.FirstAdded, joined.Batch.Expected);
+        batch.Seen(joined.Count, joined.FirstAdded, joined.LastAdded);
+        if (joined.Added) Hold(entry, batch);
+        return started;
+    }
 
     /// <summary>Under the lock.</summary>
     private void Hold(StormEntry entry, Batch batch)
@@ -285,6 +307,18 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         private readonly Queue<(DateTimeOffset At, string Key)> _order = new();
         private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
         public int Count => _keys.Count;
+
+        /// <summary>The count once <paramref name="key"/> is added, without adding it.</summary>
+        public int CountWith(string key, DateTimeOffset now, TimeSpan window)
+        {
+            Expire(now, window);
+            return _keys.Contains(key) ? _keys.Count : _keys.Count + 1;
+        }
+
+        private void Expire(DateTimeOffset now, TimeSpan window)
+        {
+            while (_order.Count > 0 && now - _order.Peek().At > window) _keys.Remove(_order.Dequeue().Key);
+        }
 
         public void Add(string key, DateTimeOffset now, TimeSpan window)
         {
