@@ -175,34 +175,58 @@ public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreC
             new StormBatchInfo(Guid.NewGuid().ToString("N"), group > 0 ? "firing|group|g" : "firing|window", group > 0 ? group : int.MaxValue), pod);
 
         // Two pods of two replicas, one of them offered twice (an item retried): not a storm.
-        Assert.IsType<StormOffer.Below>(await b.OfferAsync(Slack, Offer(Pod("api-1"), t0), default));
-        Assert.IsType<StormOffer.Below>(await a.OfferAsync(Slack, Offer(Pod("api-2"), t0.AddSeconds(60)), default));
-        Assert.IsType<StormOffer.Below>(await a.OfferAsync(Slack, Offer(Pod("api-1"), t0.AddSeconds(61)), default));
+        Assert.IsType<StormOffer.Below>(await One(b, Slack, Offer(Pod("api-1"), t0)));
+        Assert.IsType<StormOffer.Below>(await One(a, Slack, Offer(Pod("api-2"), t0.AddSeconds(60))));
+        Assert.IsType<StormOffer.Below>(await One(a, Slack, Offer(Pod("api-1"), t0.AddSeconds(61))));
         // The third pod of the window, whichever replica saw the others, joins; so does one whose replica's own
         // window is over the threshold already.
-        var third = Assert.IsType<StormOffer.Joined>(await b.OfferAsync(Slack, Offer(Pod("api-3"), t0.AddSeconds(62)), default)).Join;
+        var third = Assert.IsType<StormOffer.Joined>(await One(b, Slack, Offer(Pod("api-3"), t0.AddSeconds(62)))).Join;
         Assert.True(third.Added);
-        var fourth = Assert.IsType<StormOffer.Joined>(await a.OfferAsync(Slack, Offer(Pod("api-4"), t0.AddSeconds(63), local: 3), default)).Join;
+        var fourth = Assert.IsType<StormOffer.Joined>(await One(a, Slack, Offer(Pod("api-4"), t0.AddSeconds(63), local: 3))).Join;
         Assert.Equal((third.Batch, true), (fourth.Batch, fourth.Added));
 
         // Its alert held: the alert's next item waits for that one, and the held item itself is already absorbed.
         var resolved = Pod("api-3") with { IdempotencyKey = "api-3-resolved" };
-        Assert.Equal(new StormOffer.Held(Pod("api-3").IdempotencyKey), await a.OfferAsync(Slack, Offer(resolved, t0.AddSeconds(64)), default));
-        Assert.Equal(new StormOffer.Held(Pod("api-3").IdempotencyKey), await a.OfferAsync(Slack, Offer(Pod("api-3"), t0.AddSeconds(64)), default));
+        Assert.Equal(new StormOffer.Held(Pod("api-3").IdempotencyKey), await One(a, Slack, Offer(resolved, t0.AddSeconds(64))));
+        Assert.Equal(new StormOffer.Held(Pod("api-3").IdempotencyKey), await One(a, Slack, Offer(Pod("api-3"), t0.AddSeconds(64))));
 
         // A large Alertmanager group joins without a storm in the window, and its batch counts its pods.
-        var group = Assert.IsType<StormOffer.Joined>(await a.OfferAsync(Slack, Offer(Pod("g-1"), t0.AddSeconds(65), group: 3), default)).Join;
+        var group = Assert.IsType<StormOffer.Joined>(await One(a, Slack, Offer(Pod("g-1"), t0.AddSeconds(65), group: 3))).Join;
         Assert.Equal((true, 1), (group.Added, group.Count));
         Assert.NotEqual(third.Batch.Id, group.Batch.Id);
 
         // Another chat's window (each is counted apart). Past the window of api-1's first sighting (t0) its row is
         // still there (expired rows go now and then: A deleted them last at t0 + 60 s), yet seen again it counts from
         // now: with api-9 of t0 + 60 s and one more, the window is over.
-        Assert.IsType<StormOffer.Below>(await b.OfferAsync(Teams, Offer(Pod("api-1"), t0), default));
-        Assert.IsType<StormOffer.Below>(await a.OfferAsync(Teams, Offer(Pod("api-9"), t0.AddSeconds(60)), default));
+        Assert.IsType<StormOffer.Below>(await One(b, Teams, Offer(Pod("api-1"), t0)));
+        Assert.IsType<StormOffer.Below>(await One(a, Teams, Offer(Pod("api-9"), t0.AddSeconds(60))));
         var later = t0 + window + TimeSpan.FromSeconds(30);
-        Assert.IsType<StormOffer.Below>(await a.OfferAsync(Teams, Offer(Pod("api-1"), later), default));
-        Assert.IsType<StormOffer.Joined>(await a.OfferAsync(Teams, Offer(Pod("api-7"), later), default));
+        Assert.IsType<StormOffer.Below>(await One(a, Teams, Offer(Pod("api-1"), later)));
+        Assert.IsType<StormOffer.Joined>(await One(a, Teams, Offer(Pod("api-7"), later)));
+    }
+
+    static async Task<StormOffer> One(IStormOffers store, string destination, StormOfferRequest request) =>
+        Assert.Single(await store.OfferAsync(destination, [request], default));
+
+    [Fact]
+    public async Task PodsOfferedInOneCallAreTakenInOrderEachSeeingWhatThoseBeforeItDid()
+    {
+        var t0 = DateTimeOffset.Parse("2026-11-24T10:00:00Z");
+        var store = (IStormOffers)await ReplicaAsync();
+        static StormOfferRequest Offer(StormEntry pod, DateTimeOffset at) => new("firing", pod.IdempotencyKey, pod.Fingerprint, at,
+            TimeSpan.FromMinutes(2), 1, 2, false, new StormBatchInfo(Guid.NewGuid().ToString("N"), "firing|window", int.MaxValue), pod);
+        var firing = Pod("api-3");
+        var resolved = firing with { IdempotencyKey = "api-3-resolved" };
+
+        // Threshold 2: the window counts the call's earlier pods, and the resolve finds its firing held by the same call.
+        var answers = await store.OfferAsync(Slack, [Offer(Pod("api-1"), t0), Offer(Pod("api-2"), t0), Offer(firing, t0), Offer(resolved, t0.AddSeconds(1)), Offer(Pod("api-4"), t0.AddSeconds(1))], default);
+        Assert.IsType<StormOffer.Below>(answers[0]);
+        Assert.IsType<StormOffer.Below>(answers[1]);
+        var third = Assert.IsType<StormOffer.Joined>(answers[2]).Join;
+        Assert.Equal(new StormOffer.Held(firing.IdempotencyKey), answers[3]);
+        var fifth = Assert.IsType<StormOffer.Joined>(answers[4]).Join;
+        Assert.Equal((third.Batch.Id, true, true), (fifth.Batch.Id, third.Added, fifth.Added));
+        Assert.Empty(await store.OfferAsync(Slack, [], default));
     }
 
     async Task StopAllAsync()

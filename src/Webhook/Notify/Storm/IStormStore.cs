@@ -92,11 +92,14 @@ public abstract record StormClaim
 /// one transaction instead of three: is an earlier item of its alert held (<see cref="IStormStore.HeldAsync"/>), note
 /// it in the window and is the window over the threshold (<see cref="IStormStore.SeenAsync"/>), and if it is (or the
 /// pod's Alertmanager group is large) hold it in the open batch (<see cref="IStormStore.JoinAsync"/>), durably once
-/// this completes. A single-process store has no need: its gate knows the first two itself.
+/// this completes. Several pods (of workers of one process that came at the same time) go in one call. A
+/// single-process store has no need: its gate knows the first two itself.
 /// </summary>
 public interface IStormOffers
 {
-    Task<StormOffer> OfferAsync(string destination, StormOfferRequest request, CancellationToken cancellationToken);
+    /// <summary>The pods in order, in one transaction: a later pod sees what an earlier one did (its window, its
+    /// alert held); an answer per pod, in the same order.</summary>
+    Task<IReadOnlyList<StormOffer>> OfferAsync(string destination, IReadOnlyList<StormOfferRequest> requests, CancellationToken cancellationToken);
 }
 
 /// <param name="LocalCount">The distinct pods of the status this process saw within the window, this one included:

@@ -21,7 +21,7 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
     public bool Shared => true;
 
     /// <summary>
-    /// One call of storm_join (migration 7), one transaction: the open batch of the key is found and locked FOR SHARE
+    /// One call of storm_offer (migration 7) for the join alone, one transaction: the open batch of the key is found and locked FOR SHARE
     /// (or opened), and the pod is held in it. Joins of every replica go on together; a claim (an UPDATE of the row)
     /// waits for those in progress, so a claimed batch never misses a pod that joined it, and a join after the claim
     /// finds the batch closed and opens another. The count and the last join are counted from the batch's pods.
@@ -29,25 +29,23 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
     public async Task<StormJoin> JoinAsync(string destination, StormBatchInfo proposed, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken)
     {
         await using var command = (await database.ReadyAsync(cancellationToken)).CreateCommand(
-            "SELECT o_batch, o_expected, o_added, o_pods, o_first, o_last FROM storm_join(@d, @k, @b, @fresh, @e, @i, @j, @a, @owner, @f, true)");
+            """
+            SELECT o_batch, o_expected, o_added, o_pods, o_first, o_last
+            FROM storm_offer(@d, NULL, @i, @f, @a, NULL, false, NULL, NULL, true, @k, @b, @fresh, @e, @j, @owner, true, true)
+            """);
         command.Parameters.AddWithValue("d", destination);
-        AddJoinParameters(command, proposed, entry, addedAt.ToUnixTimeMilliseconds());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return ReadJoin(reader, 0, proposed.Key);
-    }
-
-    void AddJoinParameters(NpgsqlCommand command, StormBatchInfo proposed, StormEntry entry, long at)
-    {
         command.Parameters.AddWithValue("k", proposed.Key);
         command.Parameters.AddWithValue("b", proposed.Id);
         command.Parameters.AddWithValue("fresh", Guid.NewGuid().ToString("N"));
         command.Parameters.AddWithValue("e", proposed.Expected);
         command.Parameters.AddWithValue("i", entry.IdempotencyKey);
         command.Parameters.AddWithValue("j", JsonSerializer.Serialize(entry, StormJsonContext.Default.StormEntry));
-        command.Parameters.AddWithValue("a", at);
+        command.Parameters.AddWithValue("a", addedAt.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("owner", database.OwnerId);
         command.Parameters.AddWithValue("f", NpgsqlTypes.NpgsqlDbType.Text, (object?)entry.Fingerprint ?? DBNull.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return ReadJoin(reader, 0, proposed.Key);
     }
 
     static StormJoin ReadJoin(NpgsqlDataReader reader, int at, string key) => new(
@@ -59,40 +57,58 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
     readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), long> _purgedAt = new();
 
     /// <summary>
-    /// One call of storm_offer (migration 7): held?, the window, and the join, in one round trip and one transaction.
+    /// One call of storm_offers (migration 7), one round trip and one transaction for all the pods: per pod, held?, the
+    /// window, and the join. The window's expired pods are deleted with the first pod of a status once a window.
     /// </summary>
-    public async Task<StormOffer> OfferAsync(string destination, StormOfferRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StormOffer>> OfferAsync(string destination, IReadOnlyList<StormOfferRequest> requests, CancellationToken cancellationToken)
     {
-        var now = request.Now.ToUnixTimeMilliseconds();
-        var window = (long)request.Window.TotalMilliseconds;
-        var purge = !_purgedAt.TryGetValue((destination, request.Status), out var purgedAt) || now - purgedAt >= window || now < purgedAt;
+        var count = requests.Count;
+        var purge = new bool[count];
+        var purging = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var (status, now) = (requests[i].Status, requests[i].Now.ToUnixTimeMilliseconds());
+            purge[i] = !purging.ContainsKey(status)
+                && (!_purgedAt.TryGetValue((destination, status), out var purgedAt) || now - purgedAt >= (long)requests[i].Window.TotalMilliseconds || now < purgedAt);
+            if (purge[i]) purging[status] = now;
+        }
         await using var command = (await database.ReadyAsync(cancellationToken)).CreateCommand("""
-            SELECT o_outcome, o_held, o_batch, o_expected, o_added, o_pods, o_first, o_last
-            FROM storm_offer(@d, @s, @i, @f, @a, @since, @purge, @local, @threshold, @big, @k, @b, @fresh, @e, @j, @owner)
+            SELECT r_outcome, r_held, r_batch, r_expected, r_added, r_pods, r_first, r_last
+            FROM storm_offers(@d, @s, @i, @f, @a, @since, @purge, @local, @threshold, @big, @k, @b, @fresh, @e, @j, @owner)
             """);
         command.Parameters.AddWithValue("d", destination);
-        command.Parameters.AddWithValue("s", request.Status);
-        command.Parameters.AddWithValue("since", now - window);
+        command.Parameters.AddWithValue("s", requests.Select(r => r.Status).ToArray());
+        command.Parameters.AddWithValue("i", requests.Select(r => r.IdempotencyKey).ToArray());
+        command.Parameters.AddWithValue("f", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, requests.Select(r => r.Fingerprint).ToArray());
+        command.Parameters.AddWithValue("a", requests.Select(r => r.Now.ToUnixTimeMilliseconds()).ToArray());
+        command.Parameters.AddWithValue("since", requests.Select(r => (r.Now - r.Window).ToUnixTimeMilliseconds()).ToArray());
         command.Parameters.AddWithValue("purge", purge);
-        command.Parameters.AddWithValue("local", request.LocalCount);
-        command.Parameters.AddWithValue("threshold", request.Threshold);
-        command.Parameters.AddWithValue("big", request.BigGroup);
-        AddJoinParameters(command, request.Proposed, request.Entry, now);
-        string outcome;
-        StormOffer offer;
+        command.Parameters.AddWithValue("local", requests.Select(r => r.LocalCount).ToArray());
+        command.Parameters.AddWithValue("threshold", requests.Select(r => r.Threshold).ToArray());
+        command.Parameters.AddWithValue("big", requests.Select(r => r.BigGroup).ToArray());
+        command.Parameters.AddWithValue("k", requests.Select(r => r.Proposed.Key).ToArray());
+        command.Parameters.AddWithValue("b", requests.Select(r => r.Proposed.Id).ToArray());
+        command.Parameters.AddWithValue("fresh", requests.Select(_ => Guid.NewGuid().ToString("N")).ToArray());
+        command.Parameters.AddWithValue("e", requests.Select(r => r.Proposed.Expected).ToArray());
+        command.Parameters.AddWithValue("j", requests.Select(r => JsonSerializer.Serialize(r.Entry, StormJsonContext.Default.StormEntry)).ToArray());
+        command.Parameters.AddWithValue("owner", database.OwnerId);
+        var offers = new List<StormOffer>(count);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            await reader.ReadAsync(cancellationToken);
-            outcome = reader.GetString(0);
-            offer = outcome switch
+            while (await reader.ReadAsync(cancellationToken))
             {
-                "held" => new StormOffer.Held(reader.GetString(1)),
-                "below" => new StormOffer.Below(),
-                _ => new StormOffer.Joined(ReadJoin(reader, 2, request.Proposed.Key)),
-            };
+                var request = requests[offers.Count];
+                offers.Add(reader.GetString(0) switch
+                {
+                    "held" => new StormOffer.Held(reader.GetString(1)),
+                    "below" => new StormOffer.Below(),
+                    _ => new StormOffer.Joined(ReadJoin(reader, 2, request.Proposed.Key)),
+                });
+            }
         }
-        if (purge && outcome != "held") _purgedAt[(destination, request.Status)] = now;
-        return offer;
+        if (offers.Count != count) throw new InvalidOperationException($"storm_offers answered {offers.Count} of {count} pods");
+        foreach (var (status, now) in purging) _purgedAt[(destination, status)] = now;
+        return offers;
     }
 
     /// <summary>

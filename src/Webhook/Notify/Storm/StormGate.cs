@@ -86,6 +86,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     /// </summary>
     public async Task<Absorb> TryAbsorbAsync(Notification n, CancellationToken cancellationToken)
     {
+        if (store is IStormOffers offers) return await OfferAsync(offers, n, cancellationToken);
         var now = time.GetUtcNow();
         Batch? started = null;
         await _lock.WaitAsync(cancellationToken);
@@ -99,21 +100,6 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             }
 
             var recent = _recent.TryGetValue(n.Alert.Status, out var w) ? w : _recent[n.Alert.Status] = new();
-            if (store is IStormOffers offers)
-            {
-                // A shared store: the held check, the window and the join in one call (the server's cost per pod of a storm).
-                var big = n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
-                var batchKey = n.Alert.Status + "|" + (big ? "group|" + n.Alert.GroupKey : "window");
-                var pod = StormEntry.From(n, content);
-                var offer = await offers.OfferAsync(destinationId, new StormOfferRequest(n.Alert.Status, n.IdempotencyKey, n.Alert.Fingerprint, now,
-                    _options.Window, recent.CountWith(n.IdempotencyKey, now, _options.Window), _options.Threshold, big,
-                    new StormBatchInfo(Guid.NewGuid().ToString("N"), batchKey, big ? n.Alert.GroupSize : int.MaxValue), pod), cancellationToken);
-                if (offer is StormOffer.Held h) return h.IdempotencyKey == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait;
-                recent.Add(n.IdempotencyKey, now, _options.Window);
-                if (offer is not StormOffer.Joined { Join: var offered }) return Absorb.NotAbsorbed;
-                started = Joined(batchKey, offered, pod);
-                return Absorb.Absorbed;
-            }
             recent.Add(n.IdempotencyKey, now, _options.Window);
             // Across replicas the store counts every replica's pods (never fewer than this one's); alone, it says 0.
             var seen = Math.Max(recent.Count, await store.SeenAsync(destinationId, n.Alert.Status, n.IdempotencyKey, now, _options.Window, cancellationToken));
@@ -139,6 +125,113 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     }
 
     public enum Absorb { NotAbsorbed, Absorbed, Wait }
+
+    /// <summary>A pod waiting for the next call of <see cref="IStormOffers.OfferAsync"/>.</summary>
+    private sealed class Offered(Notification notification, DateTimeOffset at)
+    {
+        public Notification Notification => notification;
+        public DateTimeOffset At => at;
+        public TaskCompletionSource<Absorb> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    // Pods of this process's workers waiting for the store, under their own lock (not the gate's, which the call holds).
+    private readonly List<Offered> _offered = [];
+
+    /// <summary>
+    /// A store that takes offers (PostgreSQL): the pods of the workers that come while a call is out go together in
+    /// the next, one round trip and one commit for all (a group commit). Whoever gets the gate's lock with its pod
+    /// still waiting makes the call for every pod waiting then; the others find theirs answered when their turn comes.
+    /// Each pod is durable in its batch before its worker returns, as with one call per pod.
+    /// </summary>
+    private async Task<Absorb> OfferAsync(IStormOffers offers, Notification n, CancellationToken cancellationToken)
+    {
+        var mine = new Offered(n, time.GetUtcNow());
+        lock (_offered) _offered.Add(mine);
+        try
+        {
+            await _lock.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Not taken by a call yet: it leaves; taken, its answer is the caller's no longer (the inbox retries the item).
+            lock (_offered) _offered.Remove(mine);
+            throw;
+        }
+        var started = new List<Batch>();
+        try
+        {
+            if (!mine.Done.Task.IsCompleted)
+            {
+                List<Offered> taken;
+                lock (_offered)
+                {
+                    taken = [.. _offered];
+                    _offered.Clear();
+                }
+                try
+                {
+                    await OfferTakenAsync(offers, taken, started, cancellationToken);
+                }
+                catch (Exception ex)
+                {
+                    // The store failed (or this caller's item was cancelled): every pod of the call is retried by the inbox.
+                    foreach (var offered in taken) offered.Done.TrySetException(ex);
+                }
+            }
+        }
+        finally
+        {
+            _lock.Release();
+            foreach (var batch in started) loops.Track(ct => HoldThenPostAsync(batch, ct));
+        }
+        return await mine.Done.Task;
+    }
+
+    /// <summary>Under the lock: the pods' answers from this process's own knowledge, or from one call of the store.</summary>
+    private async Task OfferTakenAsync(IStormOffers offers, List<Offered> taken, List<Batch> started, CancellationToken cancellationToken)
+    {
+        var asked = new List<(Offered Pod, StormOfferRequest Request)>(taken.Count);
+        foreach (var offered in taken)
+        {
+            var n = offered.Notification;
+            if (n.Alert.Fingerprint is { } fingerprint && _held.TryGetValue(fingerprint, out var held))
+            {
+                offered.Done.TrySetResult(held.Key == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait);
+                continue;
+            }
+            var big = n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
+            var key = n.Alert.Status + "|" + (big ? "group|" + n.Alert.GroupKey : "window");
+            // This process's window as it was before the call: never more than its own count, so only a shortcut
+            // (over the threshold, the store need not count); the store counts this call's other pods itself.
+            var local = _recent.TryGetValue(n.Alert.Status, out var w) ? w.CountWith(n.IdempotencyKey, offered.At, _options.Window) : 1;
+            // A new id each time: the store answers with the batch open across replicas and uses the proposal only to open one.
+            asked.Add((offered, new StormOfferRequest(n.Alert.Status, n.IdempotencyKey, n.Alert.Fingerprint, offered.At, _options.Window, local,
+                _options.Threshold, big, new StormBatchInfo(Guid.NewGuid().ToString("N"), key, big ? n.Alert.GroupSize : int.MaxValue),
+                StormEntry.From(n, content))));
+        }
+        if (asked.Count == 0) return;
+        var answers = await offers.OfferAsync(destinationId, asked.Select(a => a.Request).ToList(), cancellationToken);
+        for (var i = 0; i < asked.Count; i++)
+        {
+            var (offered, request) = asked[i];
+            var n = offered.Notification;
+            switch (answers[i])
+            {
+                case StormOffer.Held h:
+                    offered.Done.TrySetResult(h.IdempotencyKey == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait);
+                    continue;
+                case StormOffer.Joined j:
+                    if (Joined(request.Proposed.Key, j.Join, request.Entry) is { } batch) started.Add(batch);
+                    offered.Done.TrySetResult(Absorb.Absorbed);
+                    break;
+                default:
+                    offered.Done.TrySetResult(Absorb.NotAbsorbed);
+                    break;
+            }
+            var recent = _recent.TryGetValue(n.Alert.Status, out var window) ? window : _recent[n.Alert.Status] = new();
+            recent.Add(n.IdempotencyKey, offered.At, _options.Window);
+        }
+    }
 
     /// <summary>Under the lock: what this process knows of the batch the pod joined; the batch when it is new here (its loop to start).</summary>
     private Batch? Joined(string key, StormJoin joined, StormEntry entry)
