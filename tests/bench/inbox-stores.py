@@ -121,7 +121,9 @@ class Postgres:
                              FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND calls >= 20
                              ORDER BY total_exec_time + total_plan_time DESC LIMIT {count}""", self.database)
         self.psql("SELECT pg_stat_statements_reset()", self.database)
-        return rows
+        # Backends started for the row (each forks, warms its caches and plans its statements afresh).
+        sessions = self.psql("SELECT sessions FROM pg_stat_database WHERE datname = current_database()", self.database).strip()
+        return f"{rows}sessions (backends started): {sessions}\n"
 
     def pids(self):
         """The postmaster and its children (backends, WAL writer, checkpointer...)."""
