@@ -92,7 +92,9 @@ class Postgres:
         self.port = free_port()
         subprocess.run(as_postgres([f"{self.bin}/initdb", "-D", f"{self.dir}/data", "-U", "postgres", "--auth=trust", "--no-locale", "--no-sync"]),
                        check=True, stdout=subprocess.DEVNULL, cwd="/")
-        statements = " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on" if STATEMENTS else ""
+        # track=all: the statements inside the store's functions (storm_offer) are listed too, each on its own.
+        statements = (" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on -c pg_stat_statements.track=all"
+                      if STATEMENTS else "")
         # pg_ctl joins the node's cgroup first: the postmaster it starts and every backend it forks are in it.
         subprocess.run(node.prefix() + as_postgres([f"{self.bin}/pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/log", "-w", "start", "-o",
                                     f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.dir}{statements}"]),
@@ -112,14 +114,16 @@ class Postgres:
         return subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database, "-qAtc", sql],
                               check=True, capture_output=True, text=True).stdout
 
-    def top_statements(self, count=16):
+    def top_statements(self, count=24):
         """The statements of the current database by total execution + planning time (pg_stat_statements), then reset."""
         rows = self.psql(f"""SELECT calls, round(total_exec_time::numeric, 1), round((total_exec_time / nullif(calls, 0))::numeric, 3), plans,
                                     round(total_plan_time::numeric, 1), rows, regexp_replace(left(query, 100), '\\s+', ' ', 'g')
                              FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND calls >= 20
                              ORDER BY total_exec_time + total_plan_time DESC LIMIT {count}""", self.database)
         self.psql("SELECT pg_stat_statements_reset()", self.database)
-        return rows
+        # Backends started for the row (each forks, warms its caches and plans its statements afresh).
+        sessions = self.psql("SELECT sessions FROM pg_stat_database WHERE datname = current_database()", self.database).strip()
+        return f"{rows}sessions (backends started): {sessions}\n"
 
     def pids(self):
         """The postmaster and its children (backends, WAL writer, checkpointer...)."""

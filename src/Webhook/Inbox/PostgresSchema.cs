@@ -165,6 +165,101 @@ static class PostgresSchema
         """
         CREATE INDEX storm_seen_window ON storm_seen(destination, status, seen_at);
         """,
+        // 7: a storm's pod costs the server one call (PostgresStormStore.OfferAsync): storm_offer asks held?, notes
+        // the pod in the window, counts the window only as far as the threshold, and joins the batch, in one
+        // transaction (one commit); storm_offers does so for the pods of several workers of a replica at once. The
+        // join locks the open batch row FOR SHARE, so the joins of every replica go
+        // on together and only a claim (which updates the row) waits for them; the batch's pods and last join are
+        // counted from storm_entries by whoever needs them (the claim), not kept on the row: storm_batches.pods and
+        // last_added are what they were when it opened (pods 1, so a version-6 replica's join never deletes it as an
+        // empty batch it opened). storm_seen is unlogged: the window rebuilds itself within StormOptions.Window, like
+        // the pace of migration 5, and a pod below the threshold then costs no WAL flush. Its expired rows go in bulk
+        // now and then (p_purge), not on every pod: a pod seen again after the window counts from now.
+        """
+        ALTER TABLE storm_seen SET UNLOGGED;
+        -- p_join: only the join (IStormStore.JoinAsync: no held check, no window); p_count: the batch's pods and last
+        -- join counted from its entries (a batch of a group, which is complete at its size; a window batch's are 0
+        -- and the pod's time, and its claim counts them).
+        CREATE FUNCTION storm_offer(p_d text, p_status text, p_ikey text, p_fp text, p_now bigint, p_since bigint, p_purge boolean,
+            p_local integer, p_threshold integer, p_big boolean, p_key text, p_proposed text, p_fresh text, p_expected integer,
+            p_entry text, p_owner bigint, p_join boolean, p_count boolean,
+            OUT o_outcome text, OUT o_held text, OUT o_batch text, OUT o_expected integer, OUT o_added boolean, OUT o_pods integer,
+            OUT o_first bigint, OUT o_last bigint)
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            seen integer;
+            opened boolean := false;
+        BEGIN
+            IF NOT p_join THEN
+                IF p_fp IS NOT NULL THEN
+                    SELECT e.idempotency_key INTO o_held FROM storm_entries e WHERE e.destination = p_d AND e.fingerprint = p_fp ORDER BY e.seq LIMIT 1;
+                    IF FOUND THEN
+                        o_outcome := 'held';
+                        RETURN;
+                    END IF;
+                END IF;
+                IF p_purge THEN
+                    DELETE FROM storm_seen s WHERE s.destination = p_d AND s.status = p_status AND s.seen_at < p_since;
+                END IF;
+                INSERT INTO storm_seen AS s(destination, status, idempotency_key, seen_at) VALUES (p_d, p_status, p_ikey, p_now)
+                ON CONFLICT (destination, status, idempotency_key) DO UPDATE SET seen_at = excluded.seen_at WHERE s.seen_at < p_since;
+                IF NOT p_big AND p_local <= p_threshold THEN
+                    -- Over the threshold or not is all the gate asks: the count stops there, not at the storm's size.
+                    SELECT count(*)::integer INTO seen FROM (
+                        SELECT 1 FROM storm_seen s WHERE s.destination = p_d AND s.status = p_status AND s.seen_at >= p_since LIMIT p_threshold + 1) w;
+                    IF seen <= p_threshold THEN
+                        o_outcome := 'below';
+                        RETURN;
+                    END IF;
+                END IF;
+            END IF;
+            o_outcome := 'joined';
+            FOR attempt IN 1..3 LOOP
+                SELECT b.batch_id, b.expected, b.first_added INTO o_batch, o_expected, o_first
+                FROM storm_batches b WHERE b.destination = p_d AND b.batch_key = p_key AND b.state = 'open' FOR SHARE;
+                EXIT WHEN FOUND OR attempt = 3;
+                -- None open: this call opens it (a proposed id used before opens under a new one), or, when another
+                -- caller opens one at the same moment, waits for that and joins it.
+                INSERT INTO storm_batches(destination, batch_id, batch_key, expected, pods, first_added, last_added, state)
+                VALUES (p_d, CASE WHEN EXISTS (SELECT 1 FROM storm_batches o WHERE o.destination = p_d AND o.batch_id = p_proposed)
+                                  THEN p_fresh ELSE p_proposed END, p_key, p_expected, 1, p_now, p_now, 'open')
+                ON CONFLICT DO NOTHING;
+                opened := FOUND;
+            END LOOP;
+            IF o_batch IS NULL THEN
+                RAISE EXCEPTION 'no open storm batch for % after three tries', p_key;
+            END IF;
+            INSERT INTO storm_entries(destination, idempotency_key, batch_id, batch_key, expected, entry_json, added_at, owner, fingerprint)
+            VALUES (p_d, p_ikey, o_batch, p_key, o_expected, p_entry, p_now, p_owner, p_fp)
+            ON CONFLICT (destination, idempotency_key) DO NOTHING;
+            o_added := FOUND;
+            IF opened AND NOT o_added THEN
+                -- Opened for a pod held elsewhere: nobody else can have seen the row yet (not committed), so it goes.
+                DELETE FROM storm_batches b WHERE b.destination = p_d AND b.batch_id = o_batch;
+            END IF;
+            IF p_count THEN
+                SELECT count(*)::integer, greatest(max(e.added_at), o_first) INTO o_pods, o_last
+                FROM storm_entries e WHERE e.destination = p_d AND e.batch_id = o_batch;
+            ELSE
+                o_pods := 0;
+                o_last := p_now;
+            END IF;
+        END $$;
+        -- The pods of one call, in order (a pod sees what those before it did), one row each in the same order.
+        CREATE FUNCTION storm_offers(p_d text, p_status text[], p_ikey text[], p_fp text[], p_now bigint[], p_since bigint[],
+            p_purge boolean[], p_local integer[], p_threshold integer[], p_big boolean[], p_key text[], p_proposed text[],
+            p_fresh text[], p_expected integer[], p_entry text[], p_owner bigint)
+        RETURNS TABLE(r_outcome text, r_held text, r_batch text, r_expected integer, r_added boolean, r_pods integer, r_first bigint, r_last bigint)
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            FOR i IN 1 .. coalesce(cardinality(p_ikey), 0) LOOP
+                RETURN QUERY SELECT o.o_outcome, o.o_held, o.o_batch, o.o_expected, o.o_added, o.o_pods, o.o_first, o.o_last
+                FROM storm_offer(p_d, p_status[i], p_ikey[i], p_fp[i], p_now[i], p_since[i], p_purge[i], p_local[i], p_threshold[i],
+                                 p_big[i], p_key[i], p_proposed[i], p_fresh[i], p_expected[i], p_entry[i], p_owner, false,
+                                 p_expected[i] < 2147483647) o;
+            END LOOP;
+        END $$;
+        """,
     ];
 
     public static int Latest => Migrations.Length;

@@ -15,6 +15,7 @@ namespace Webhook.Tests.Storage;
 public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreContract
 {
     const string Slack = "default/slack";
+    const string Teams = "default/teams";
     readonly List<PostgresInbox> _running = [];
     string? _connectionString;
 
@@ -82,7 +83,8 @@ public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreC
             a.JoinAsync(Slack, new StormBatchInfo("a-2", "firing|group|g1", 4), Pod("api-3"), t0.AddSeconds(2), default),
             b.JoinAsync(Slack, new StormBatchInfo("b-2", "firing|group|g1", 4), Pod("api-4"), t0.AddSeconds(2), default));
         Assert.All(joins, j => Assert.Equal("from-a", j.Batch.Id));
-        Assert.Equal(4, joins.Max(j => j.Count));
+        // Joins go on together (the batch row is locked for share): each counts the pods in before it and its own.
+        Assert.All(joins, j => Assert.InRange(j.Count, 3, 4));
 
         // Not due by B's own view of an earlier moment? Due on the row: all four in. Both claim at once: one wins.
         var claims = await Task.WhenAll(a.ClaimAsync(Slack, "from-a", t0.AddSeconds(3), options, default), b.ClaimAsync(Slack, "from-a", t0.AddSeconds(3), options, default));
@@ -114,10 +116,10 @@ public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreC
             (i % 2 == 0 ? a : b).JoinAsync(Slack, proposal, Pod($"api-{i}"), DateTimeOffset.UnixEpoch, default)));
         Assert.All(joins, j => Assert.True(j.Added));
         Assert.Equal(["same"], joins.Select(j => j.Batch.Id).Distinct());
-        Assert.Equal(8, joins.Max(j => j.Count));
 
-        // Claimed, its id is used: a late proposal of it opens a new batch.
-        Assert.IsType<StormClaim.Claimed>(await a.ClaimAsync(Slack, "same", DateTimeOffset.UnixEpoch.AddMinutes(5), new StormOptions(), default));
+        // Claimed, with all eight, its id is used: a late proposal of it opens a new batch.
+        var claimed = Assert.IsType<StormClaim.Claimed>(await a.ClaimAsync(Slack, "same", DateTimeOffset.UnixEpoch.AddMinutes(5), new StormOptions(), default));
+        Assert.Equal(8, claimed.Batch.Entries.Count);
         var late = await b.JoinAsync(Slack, proposal, Pod("api-9"), DateTimeOffset.UnixEpoch.AddMinutes(5), default);
         Assert.NotEqual("same", late.Batch.Id);
         Assert.Equal(1, late.Count);
@@ -159,6 +161,72 @@ public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreC
         Assert.Equal(entry.IdempotencyKey, Assert.Single(taken.Entries).IdempotencyKey);
         var claimed = Assert.IsType<StormClaim.Claimed>(await next.ClaimAsync(Slack, "v3", DateTimeOffset.UnixEpoch, new StormOptions(), default));
         Assert.Equal("firing|window", claimed.Batch.Batch.Key);
+    }
+
+    [Fact]
+    public async Task AnOfferSaysInOneCallWhetherThePodsAlertIsHeldOrTheWindowOfEveryReplicaIsOverTheThresholdAndJoinsIfSo()
+    {
+        var t0 = DateTimeOffset.Parse("2026-11-24T10:00:00Z");
+        var window = TimeSpan.FromMinutes(2);
+        var (a, b) = ((IStormOffers)await ReplicaAsync(), (IStormOffers)await ReplicaAsync());
+        // Threshold 2, as the gate asks: local is this replica's own count of the window, this pod included.
+        static StormOfferRequest Offer(StormEntry pod, DateTimeOffset at, int local = 1, int group = 0) => new("firing", pod.IdempotencyKey,
+            pod.Fingerprint, at, TimeSpan.FromMinutes(2), local, 2, group > 0,
+            new StormBatchInfo(Guid.NewGuid().ToString("N"), group > 0 ? "firing|group|g" : "firing|window", group > 0 ? group : int.MaxValue), pod);
+
+        // Two pods of two replicas, one of them offered twice (an item retried): not a storm.
+        Assert.IsType<StormOffer.Below>(await One(b, Slack, Offer(Pod("api-1"), t0)));
+        Assert.IsType<StormOffer.Below>(await One(a, Slack, Offer(Pod("api-2"), t0.AddSeconds(60))));
+        Assert.IsType<StormOffer.Below>(await One(a, Slack, Offer(Pod("api-1"), t0.AddSeconds(61))));
+        // The third pod of the window, whichever replica saw the others, joins; so does one whose replica's own
+        // window is over the threshold already.
+        var third = Assert.IsType<StormOffer.Joined>(await One(b, Slack, Offer(Pod("api-3"), t0.AddSeconds(62)))).Join;
+        Assert.True(third.Added);
+        var fourth = Assert.IsType<StormOffer.Joined>(await One(a, Slack, Offer(Pod("api-4"), t0.AddSeconds(63), local: 3))).Join;
+        Assert.Equal((third.Batch, true), (fourth.Batch, fourth.Added));
+
+        // Its alert held: the alert's next item waits for that one, and the held item itself is already absorbed.
+        var resolved = Pod("api-3") with { IdempotencyKey = "api-3-resolved" };
+        Assert.Equal(new StormOffer.Held(Pod("api-3").IdempotencyKey), await One(a, Slack, Offer(resolved, t0.AddSeconds(64))));
+        Assert.Equal(new StormOffer.Held(Pod("api-3").IdempotencyKey), await One(a, Slack, Offer(Pod("api-3"), t0.AddSeconds(64))));
+
+        // A large Alertmanager group joins without a storm in the window, and its batch counts its pods.
+        var group = Assert.IsType<StormOffer.Joined>(await One(a, Slack, Offer(Pod("g-1"), t0.AddSeconds(65), group: 3))).Join;
+        Assert.Equal((true, 1), (group.Added, group.Count));
+        Assert.NotEqual(third.Batch.Id, group.Batch.Id);
+
+        // Another chat's window (each is counted apart). Past the window of api-1's first sighting (t0) its row is
+        // still there (expired rows go now and then: A deleted them last at t0 + 60 s), yet seen again it counts from
+        // now: with api-9 of t0 + 60 s and one more, the window is over.
+        Assert.IsType<StormOffer.Below>(await One(b, Teams, Offer(Pod("api-1"), t0)));
+        Assert.IsType<StormOffer.Below>(await One(a, Teams, Offer(Pod("api-9"), t0.AddSeconds(60))));
+        var later = t0 + window + TimeSpan.FromSeconds(30);
+        Assert.IsType<StormOffer.Below>(await One(a, Teams, Offer(Pod("api-1"), later)));
+        Assert.IsType<StormOffer.Joined>(await One(a, Teams, Offer(Pod("api-7"), later)));
+    }
+
+    static async Task<StormOffer> One(IStormOffers store, string destination, StormOfferRequest request) =>
+        Assert.Single(await store.OfferAsync(destination, [request], default));
+
+    [Fact]
+    public async Task PodsOfferedInOneCallAreTakenInOrderEachSeeingWhatThoseBeforeItDid()
+    {
+        var t0 = DateTimeOffset.Parse("2026-11-24T10:00:00Z");
+        var store = (IStormOffers)await ReplicaAsync();
+        static StormOfferRequest Offer(StormEntry pod, DateTimeOffset at) => new("firing", pod.IdempotencyKey, pod.Fingerprint, at,
+            TimeSpan.FromMinutes(2), 1, 2, false, new StormBatchInfo(Guid.NewGuid().ToString("N"), "firing|window", int.MaxValue), pod);
+        var firing = Pod("api-3");
+        var resolved = firing with { IdempotencyKey = "api-3-resolved" };
+
+        // Threshold 2: the window counts the call's earlier pods, and the resolve finds its firing held by the same call.
+        var answers = await store.OfferAsync(Slack, [Offer(Pod("api-1"), t0), Offer(Pod("api-2"), t0), Offer(firing, t0), Offer(resolved, t0.AddSeconds(1)), Offer(Pod("api-4"), t0.AddSeconds(1))], default);
+        Assert.IsType<StormOffer.Below>(answers[0]);
+        Assert.IsType<StormOffer.Below>(answers[1]);
+        var third = Assert.IsType<StormOffer.Joined>(answers[2]).Join;
+        Assert.Equal(new StormOffer.Held(firing.IdempotencyKey), answers[3]);
+        var fifth = Assert.IsType<StormOffer.Joined>(answers[4]).Join;
+        Assert.Equal((third.Batch.Id, true, true), (fifth.Batch.Id, third.Added, fifth.Added));
+        Assert.Empty(await store.OfferAsync(Slack, [], default));
     }
 
     async Task StopAllAsync()

@@ -86,3 +86,42 @@ public abstract record StormClaim
     /// <summary>Posted (or given up) and removed.</summary>
     public sealed record Gone : StormClaim;
 }
+
+/// <summary>
+/// A store shared by replicas (PostgreSQL) answers the gate's questions about a pod in one call, one round trip and
+/// one transaction instead of three: is an earlier item of its alert held (<see cref="IStormStore.HeldAsync"/>), note
+/// it in the window and is the window over the threshold (<see cref="IStormStore.SeenAsync"/>), and if it is (or the
+/// pod's Alertmanager group is large) hold it in the open batch (<see cref="IStormStore.JoinAsync"/>), durably once
+/// this completes. Several pods (of workers of one process that came at the same time) go in one call. A
+/// single-process store has no need: its gate knows the first two itself.
+/// </summary>
+public interface IStormOffers
+{
+    /// <summary>The pods in order, in one transaction: a later pod sees what an earlier one did (its window, its
+    /// alert held); an answer per pod, in the same order.</summary>
+    Task<IReadOnlyList<StormOffer>> OfferAsync(string destination, IReadOnlyList<StormOfferRequest> requests, CancellationToken cancellationToken);
+}
+
+/// <param name="LocalCount">The distinct pods of the status this process saw within the window, this one included:
+/// over the threshold, the store need not count.</param>
+/// <param name="BigGroup">The pod's Alertmanager group is over the threshold: it joins whatever the window says.</param>
+/// <param name="Proposed">The batch to open when none of its key is open (its id is used only then).</param>
+public sealed record StormOfferRequest(string Status, string IdempotencyKey, string? Fingerprint, DateTimeOffset Now, TimeSpan Window,
+    int LocalCount, int Threshold, bool BigGroup, StormBatchInfo Proposed, StormEntry Entry);
+
+/// <summary>What <see cref="IStormOffers.OfferAsync"/> did with the pod.</summary>
+public abstract record StormOffer
+{
+    private StormOffer() { }
+
+    /// <summary>An item of its alert waits in a digest (<paramref name="IdempotencyKey"/>, maybe this one): the pod was
+    /// not noted in the window.</summary>
+    public sealed record Held(string IdempotencyKey) : StormOffer;
+
+    /// <summary>Noted in the window, which is not over the threshold: the pod is posted on its own.</summary>
+    public sealed record Below : StormOffer;
+
+    /// <summary>Held in a batch, as <see cref="IStormStore.JoinAsync"/> says (its count only for a batch that expects a
+    /// number of pods: a window batch's is 0).</summary>
+    public sealed record Joined(StormJoin Join) : StormOffer;
+}

@@ -16,103 +16,99 @@ namespace Webhook.Notify.Storm;
 /// a batch whose poster's process is gone (its owner lock, <see cref="IPostgresDatabase.OwnerAlive"/>) is claimed
 /// again. Times are the caller's (the service's clock), as Unix milliseconds.
 /// </summary>
-public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
+public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore, IStormOffers
 {
     public bool Shared => true;
 
     /// <summary>
-    /// One transaction: the open batch of the key is found or opened and locked (<c>ON CONFLICT … DO UPDATE</c> on the
-    /// partial unique index, which waits for a claim in progress and then opens a new batch if the claim closed it),
-    /// the pod is held, the batch's count and last time move. A claim waits for the lock, so a claimed batch never
-    /// misses a pod that joined it.
+    /// One call of storm_offer (migration 7) for the join alone, one transaction: the open batch of the key is found and locked FOR SHARE
+    /// (or opened), and the pod is held in it. Joins of every replica go on together; a claim (an UPDATE of the row)
+    /// waits for those in progress, so a claimed batch never misses a pod that joined it, and a join after the claim
+    /// finds the batch closed and opens another. The count and the last join are counted from the batch's pods.
     /// </summary>
     public async Task<StormJoin> JoinAsync(string destination, StormBatchInfo proposed, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await JoinOnceAsync(destination, proposed, entry, addedAt, cancellationToken);
-            }
-            // Callers opening a batch with the same id at the same moment both pass the open-batch check, and the
-            // second meets the first's id in the primary key, not in the arbiter index: tried again, it joins the first's.
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "storm_batches_pkey" && attempt < 3)
-            {
-            }
-        }
+        await using var command = (await database.ReadyAsync(cancellationToken)).CreateCommand(
+            """
+            SELECT o_batch, o_expected, o_added, o_pods, o_first, o_last
+            FROM storm_offer(@d, NULL, @i, @f, @a, NULL, false, NULL, NULL, true, @k, @b, @fresh, @e, @j, @owner, true, true)
+            """);
+        command.Parameters.AddWithValue("d", destination);
+        command.Parameters.AddWithValue("k", proposed.Key);
+        command.Parameters.AddWithValue("b", proposed.Id);
+        command.Parameters.AddWithValue("fresh", Guid.NewGuid().ToString("N"));
+        command.Parameters.AddWithValue("e", proposed.Expected);
+        command.Parameters.AddWithValue("i", entry.IdempotencyKey);
+        command.Parameters.AddWithValue("j", JsonSerializer.Serialize(entry, StormJsonContext.Default.StormEntry));
+        command.Parameters.AddWithValue("a", addedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("owner", database.OwnerId);
+        command.Parameters.AddWithValue("f", NpgsqlTypes.NpgsqlDbType.Text, (object?)entry.Fingerprint ?? DBNull.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return ReadJoin(reader, 0, proposed.Key);
     }
 
-    /// <summary>
-    /// Two statements sent at once, in one transaction: the batch is opened or locked, and then (a statement later,
-    /// so it sees that row under its lock) the pod is held in it and counted, or a batch this call opened for a pod
-    /// already held elsewhere goes again (it would stay open and empty). No BEGIN and COMMIT: a batch's statements run
-    /// in one implicit transaction that the server commits after the last, so the batch row's lock, which the other
-    /// replicas' pods of the storm wait for, is held one round trip less.
-    /// </summary>
-    async Task<StormJoin> JoinOnceAsync(string destination, StormBatchInfo proposed, StormEntry entry, DateTimeOffset addedAt, CancellationToken cancellationToken)
-    {
-        var at = addedAt.ToUnixTimeMilliseconds();
-        var dataSource = await database.ReadyAsync(cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
-        var open = new NpgsqlBatchCommand("""
-            INSERT INTO storm_batches(destination, batch_id, batch_key, expected, pods, first_added, last_added, state)
-            -- A proposed id already used (a batch since claimed or removed) opens under a new one.
-            VALUES (@d, CASE WHEN EXISTS (SELECT 1 FROM storm_batches WHERE destination = @d AND batch_id = @b) THEN @fresh ELSE @b END,
-                    @k, @e, 0, @a, @a, 'open')
-            ON CONFLICT (destination, batch_key) WHERE state = 'open' DO UPDATE SET pods = storm_batches.pods
-            RETURNING batch_id, expected, pods, first_added, last_added
-            """);
-        open.Parameters.AddWithValue("d", destination);
-        open.Parameters.AddWithValue("b", proposed.Id);
-        open.Parameters.AddWithValue("fresh", Guid.NewGuid().ToString("N"));
-        open.Parameters.AddWithValue("k", proposed.Key);
-        open.Parameters.AddWithValue("e", proposed.Expected);
-        open.Parameters.AddWithValue("a", at);
-        batch.BatchCommands.Add(open);
-        var hold = new NpgsqlBatchCommand("""
-            WITH b AS (
-                SELECT batch_id, expected FROM storm_batches WHERE destination = @d AND batch_key = @k AND state = 'open'),
-            held AS (
-                INSERT INTO storm_entries(destination, idempotency_key, batch_id, batch_key, expected, entry_json, added_at, owner, fingerprint)
-                SELECT @d, @i, b.batch_id, @k, b.expected, @j, @a, @owner, @f FROM b
-                ON CONFLICT (destination, idempotency_key) DO NOTHING
-                RETURNING batch_id),
-            counted AS (
-                UPDATE storm_batches s SET pods = s.pods + 1, last_added = greatest(s.last_added, @a)
-                FROM held WHERE s.destination = @d AND s.batch_id = held.batch_id
-                RETURNING s.pods, s.first_added, s.last_added),
-            emptied AS (
-                DELETE FROM storm_batches s USING b
-                WHERE s.destination = @d AND s.batch_id = b.batch_id AND s.pods = 0 AND NOT EXISTS (SELECT 1 FROM held))
-            SELECT pods, first_added, last_added FROM counted
-            """);
-        hold.Parameters.AddWithValue("d", destination);
-        hold.Parameters.AddWithValue("i", entry.IdempotencyKey);
-        hold.Parameters.AddWithValue("k", proposed.Key);
-        hold.Parameters.AddWithValue("j", JsonSerializer.Serialize(entry, StormJsonContext.Default.StormEntry));
-        hold.Parameters.AddWithValue("a", at);
-        hold.Parameters.AddWithValue("owner", database.OwnerId);
-        hold.Parameters.AddWithValue("f", NpgsqlTypes.NpgsqlDbType.Text, (object?)entry.Fingerprint ?? DBNull.Value);
-        batch.BatchCommands.Add(hold);
+    static StormJoin ReadJoin(NpgsqlDataReader reader, int at, string key) => new(
+        new StormBatchInfo(reader.GetString(at), key, reader.GetInt32(at + 1)), reader.GetBoolean(at + 2), reader.GetInt32(at + 3),
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(at + 4)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(at + 5)));
 
-        StormBatchInfo joined;
-        int pods;
-        long first, last;
-        var added = false;
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+    // Per destination and status, when this process last had the window's expired pods deleted: once a window is
+    // often enough (they no longer count, and a pod seen again is noted anew), not on every pod.
+    readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), long> _purgedAt = new();
+
+    /// <summary>
+    /// One call of storm_offers (migration 7), one round trip and one transaction for all the pods: per pod, held?, the
+    /// window, and the join. The window's expired pods are deleted with the first pod of a status once a window.
+    /// </summary>
+    public async Task<IReadOnlyList<StormOffer>> OfferAsync(string destination, IReadOnlyList<StormOfferRequest> requests, CancellationToken cancellationToken)
+    {
+        var count = requests.Count;
+        var purge = new bool[count];
+        var purging = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
         {
-            await reader.ReadAsync(cancellationToken);
-            joined = new StormBatchInfo(reader.GetString(0), proposed.Key, reader.GetInt32(1));
-            (pods, first, last) = (reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4));
-            await reader.NextResultAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
+            var (status, now) = (requests[i].Status, requests[i].Now.ToUnixTimeMilliseconds());
+            purge[i] = !purging.ContainsKey(status)
+                && (!_purgedAt.TryGetValue((destination, status), out var purgedAt) || now - purgedAt >= (long)requests[i].Window.TotalMilliseconds || now < purgedAt);
+            if (purge[i]) purging[status] = now;
+        }
+        await using var command = (await database.ReadyAsync(cancellationToken)).CreateCommand("""
+            SELECT r_outcome, r_held, r_batch, r_expected, r_added, r_pods, r_first, r_last
+            FROM storm_offers(@d, @s, @i, @f, @a, @since, @purge, @local, @threshold, @big, @k, @b, @fresh, @e, @j, @owner)
+            """);
+        command.Parameters.AddWithValue("d", destination);
+        command.Parameters.AddWithValue("s", requests.Select(r => r.Status).ToArray());
+        command.Parameters.AddWithValue("i", requests.Select(r => r.IdempotencyKey).ToArray());
+        command.Parameters.AddWithValue("f", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, requests.Select(r => r.Fingerprint).ToArray());
+        command.Parameters.AddWithValue("a", requests.Select(r => r.Now.ToUnixTimeMilliseconds()).ToArray());
+        command.Parameters.AddWithValue("since", requests.Select(r => (r.Now - r.Window).ToUnixTimeMilliseconds()).ToArray());
+        command.Parameters.AddWithValue("purge", purge);
+        command.Parameters.AddWithValue("local", requests.Select(r => r.LocalCount).ToArray());
+        command.Parameters.AddWithValue("threshold", requests.Select(r => r.Threshold).ToArray());
+        command.Parameters.AddWithValue("big", requests.Select(r => r.BigGroup).ToArray());
+        command.Parameters.AddWithValue("k", requests.Select(r => r.Proposed.Key).ToArray());
+        command.Parameters.AddWithValue("b", requests.Select(r => r.Proposed.Id).ToArray());
+        command.Parameters.AddWithValue("fresh", requests.Select(_ => Guid.NewGuid().ToString("N")).ToArray());
+        command.Parameters.AddWithValue("e", requests.Select(r => r.Proposed.Expected).ToArray());
+        command.Parameters.AddWithValue("j", requests.Select(r => JsonSerializer.Serialize(r.Entry, StormJsonContext.Default.StormEntry)).ToArray());
+        command.Parameters.AddWithValue("owner", database.OwnerId);
+        var offers = new List<StormOffer>(count);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
             {
-                added = true;
-                (pods, first, last) = (reader.GetInt32(0), reader.GetInt64(1), reader.GetInt64(2));
+                var request = requests[offers.Count];
+                offers.Add(reader.GetString(0) switch
+                {
+                    "held" => new StormOffer.Held(reader.GetString(1)),
+                    "below" => new StormOffer.Below(),
+                    _ => new StormOffer.Joined(ReadJoin(reader, 2, request.Proposed.Key)),
+                });
             }
         }
-        return new StormJoin(joined, added, pods, DateTimeOffset.FromUnixTimeMilliseconds(first), DateTimeOffset.FromUnixTimeMilliseconds(last));
+        if (offers.Count != count) throw new InvalidOperationException($"storm_offers answered {offers.Count} of {count} pods");
+        foreach (var (status, now) in purging) _purgedAt[(destination, status)] = now;
+        return offers;
     }
 
     /// <summary>
@@ -143,48 +139,54 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
+    /// <summary>
+    /// One round trip: the claim (due judged on the batch's pods of every replica, counted from storm_entries), then,
+    /// in the same implicit transaction, the batch as it is now (for a caller that did not get it) and the entries
+    /// of a batch this caller holds for posting. Each statement sees what committed before it started: the claim
+    /// waited for the joins in progress, so the entries read after it are all there is (the batch is closed).
+    /// </summary>
     public async Task<StormClaim> ClaimAsync(string destination, string batchId, DateTimeOffset now, StormOptions options, CancellationToken cancellationToken)
     {
         var dataSource = await database.ReadyAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(Command($"""
+            UPDATE storm_batches b SET state = 'posting', owner = @owner
+            FROM (SELECT count(*)::integer AS pods, max(added_at) AS last FROM storm_entries WHERE destination = @d AND batch_id = @b) e
+            WHERE b.destination = @d AND b.batch_id = @b AND (
+                (b.state = 'open' AND (e.pods >= b.expected OR greatest(b.last_added, e.last) + @settle <= @now OR b.first_added + @maxHold <= @now))
+                OR (b.state = 'posting' AND (b.owner = @owner OR NOT {database.OwnerAlive("b.owner")})))
+            RETURNING b.batch_key, b.expected, b.first_added
+            """));
+        batch.BatchCommands.Add(Command("""
+            SELECT b.state, e.pods, least(greatest(b.last_added, e.last) + @settle, b.first_added + @maxHold)
+            FROM storm_batches b, (SELECT count(*)::integer AS pods, max(added_at) AS last FROM storm_entries WHERE destination = @d AND batch_id = @b) e
+            WHERE b.destination = @d AND b.batch_id = @b
+            """));
+        batch.BatchCommands.Add(Command("""
+            SELECT e.entry_json FROM storm_entries e
+            WHERE e.destination = @d AND e.batch_id = @b
+              AND EXISTS (SELECT 1 FROM storm_batches b WHERE b.destination = @d AND b.batch_id = @b AND b.state = 'posting' AND b.owner = @owner)
+            ORDER BY e.added_at, e.seq
+            """));
         StormBatchInfo? claimed = null;
         long first = 0;
-        // Due is judged on the row (pods of every replica), not on what the caller saw.
-        await using (var claim = new NpgsqlCommand($"""
-            UPDATE storm_batches b SET state = 'posting', owner = @owner
-            WHERE b.destination = @d AND b.batch_id = @b AND (
-                (b.state = 'open' AND (b.pods >= b.expected OR b.last_added + @settle <= @now OR b.first_added + @maxHold <= @now))
-                OR (b.state = 'posting' AND (b.owner = @owner OR NOT {database.OwnerAlive("b.owner")})))
-            RETURNING batch_key, expected, first_added
-            """, connection))
+        StormClaim? unclaimed = null;
+        var entries = new List<StormEntry>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            Parameters(claim);
-            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
                 (claimed, first) = (new StormBatchInfo(batchId, reader.GetString(0), reader.GetInt32(1)), reader.GetInt64(2));
-        }
-        if (claimed is null)
-        {
-            await using var look = new NpgsqlCommand(
-                "SELECT state, pods, least(last_added + @settle, first_added + @maxHold) FROM storm_batches WHERE destination = @d AND batch_id = @b",
-                connection);
-            Parameters(look);
-            await using var reader = await look.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken)) return new StormClaim.Gone();
-            return reader.GetString(0) == "open"
-                ? new StormClaim.NotDue(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt32(1))
-                : new StormClaim.Taken();
-        }
-        // Closed now: no pod joins it any more, so its entries are all there is.
-        var entries = new List<StormEntry>();
-        await using (var read = new NpgsqlCommand(
-            "SELECT entry_json FROM storm_entries WHERE destination = @d AND batch_id = @b ORDER BY added_at, seq", connection))
-        {
-            Parameters(read);
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) unclaimed = new StormClaim.Gone();
+            else if (reader.GetString(0) == "open")
+                unclaimed = new StormClaim.NotDue(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt32(1));
+            else unclaimed = new StormClaim.Taken();
+            await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 entries.Add(JsonSerializer.Deserialize(reader.GetString(0), StormJsonContext.Default.StormEntry)!);
         }
+        if (claimed is null) return unclaimed;
         if (entries.Count == 0)
         {
             await RemoveAsync(destination, batchId, cancellationToken);
@@ -192,14 +194,16 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
         }
         return new StormClaim.Claimed(new PendingStormBatch(claimed, entries, DateTimeOffset.FromUnixTimeMilliseconds(first)));
 
-        void Parameters(NpgsqlCommand command)
+        NpgsqlBatchCommand Command(string sql)
         {
+            var command = new NpgsqlBatchCommand(sql);
             command.Parameters.AddWithValue("d", destination);
             command.Parameters.AddWithValue("b", batchId);
             command.Parameters.AddWithValue("owner", database.OwnerId);
             command.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("settle", (long)options.Settle.TotalMilliseconds);
             command.Parameters.AddWithValue("maxHold", (long)options.MaxHold.TotalMilliseconds);
+            return command;
         }
     }
 

@@ -86,6 +86,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     /// </summary>
     public async Task<Absorb> TryAbsorbAsync(Notification n, CancellationToken cancellationToken)
     {
+        if (store is IStormOffers offers) return await OfferAsync(offers, n, cancellationToken);
         var now = time.GetUtcNow();
         Batch? started = null;
         await _lock.WaitAsync(cancellationToken);
@@ -113,12 +114,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                 bigGroup ? n.Alert.GroupSize : int.MaxValue);
             var entry = StormEntry.From(n, content);
             // Durable before the pod counts as delivered; a pod already held (a retry after a restart) is not added twice.
-            var joined = await store.JoinAsync(destinationId, proposed, entry, now, cancellationToken);
-            _open[key] = joined.Batch.Id;
-            if (!_batches.TryGetValue(joined.Batch.Id, out var batch))
-                _batches[joined.Batch.Id] = started = batch = new Batch(joined.Batch.Id, key, joined.FirstAdded, joined.Batch.Expected);
-            batch.Seen(joined.Count, joined.FirstAdded, joined.LastAdded);
-            if (joined.Added) Hold(entry, batch);
+            started = Joined(key, await store.JoinAsync(destinationId, proposed, entry, now, cancellationToken), entry);
         }
         finally
         {
@@ -129,6 +125,125 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     }
 
     public enum Absorb { NotAbsorbed, Absorbed, Wait }
+
+    /// <summary>A pod waiting for the next call of <see cref="IStormOffers.OfferAsync"/>.</summary>
+    private sealed class Offered(Notification notification, DateTimeOffset at)
+    {
+        public Notification Notification => notification;
+        public DateTimeOffset At => at;
+        public TaskCompletionSource<Absorb> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    // Pods of this process's workers waiting for the store, under their own lock (not the gate's, which the call holds).
+    private readonly List<Offered> _offered = [];
+
+    /// <summary>
+    /// A store that takes offers (PostgreSQL): the pods of the workers that come while a call is out go together in
+    /// the next, one round trip and one commit for all (a group commit). Whoever gets the gate's lock with its pod
+    /// still waiting makes the call for every pod waiting then; the others find theirs answered when their turn comes.
+    /// Each pod is durable in its batch before its worker returns, as with one call per pod.
+    /// </summary>
+    private async Task<Absorb> OfferAsync(IStormOffers offers, Notification n, CancellationToken cancellationToken)
+    {
+        var mine = new Offered(n, time.GetUtcNow());
+        lock (_offered) _offered.Add(mine);
+        try
+        {
+            await _lock.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Not taken by a call yet: it leaves; taken, its answer is the caller's no longer (the inbox retries the item).
+            lock (_offered) _offered.Remove(mine);
+            throw;
+        }
+        var started = new List<Batch>();
+        try
+        {
+            if (!mine.Done.Task.IsCompleted)
+            {
+                List<Offered> taken;
+                lock (_offered)
+                {
+                    taken = [.. _offered];
+                    _offered.Clear();
+                }
+                try
+                {
+                    await OfferTakenAsync(offers, taken, started, cancellationToken);
+                }
+                catch (Exception ex)
+                {
+                    // The store failed (or this caller's item was cancelled): every pod of the call is retried by the inbox.
+                    foreach (var offered in taken) offered.Done.TrySetException(ex);
+                }
+            }
+        }
+        finally
+        {
+            _lock.Release();
+            foreach (var batch in started) loops.Track(ct => HoldThenPostAsync(batch, ct));
+        }
+        return await mine.Done.Task;
+    }
+
+    /// <summary>Under the lock: the pods' answers from this process's own knowledge, or from one call of the store.</summary>
+    private async Task OfferTakenAsync(IStormOffers offers, List<Offered> taken, List<Batch> started, CancellationToken cancellationToken)
+    {
+        var asked = new List<(Offered Pod, StormOfferRequest Request)>(taken.Count);
+        foreach (var offered in taken)
+        {
+            var n = offered.Notification;
+            if (n.Alert.Fingerprint is { } fingerprint && _held.TryGetValue(fingerprint, out var held))
+            {
+                offered.Done.TrySetResult(held.Key == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait);
+                continue;
+            }
+            var big = n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
+            var key = n.Alert.Status + "|" + (big ? "group|" + n.Alert.GroupKey : "window");
+            // This process's window as it was before the call: never more than its own count, so only a shortcut
+            // (over the threshold, the store need not count); the store counts this call's other pods itself.
+            var local = _recent.TryGetValue(n.Alert.Status, out var w) ? w.CountWith(n.IdempotencyKey, offered.At, _options.Window) : 1;
+            // A new id each time: the store answers with the batch open across replicas and uses the proposal only to open one.
+            asked.Add((offered, new StormOfferRequest(n.Alert.Status, n.IdempotencyKey, n.Alert.Fingerprint, offered.At, _options.Window, local,
+                _options.Threshold, big, new StormBatchInfo(Guid.NewGuid().ToString("N"), key, big ? n.Alert.GroupSize : int.MaxValue),
+                StormEntry.From(n, content))));
+        }
+        if (asked.Count == 0) return;
+        var answers = await offers.OfferAsync(destinationId, asked.Select(a => a.Request).ToList(), cancellationToken);
+        for (var i = 0; i < asked.Count; i++)
+        {
+            var (offered, request) = asked[i];
+            var n = offered.Notification;
+            switch (answers[i])
+            {
+                case StormOffer.Held h:
+                    offered.Done.TrySetResult(h.IdempotencyKey == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait);
+                    continue;
+                case StormOffer.Joined j:
+                    if (Joined(request.Proposed.Key, j.Join, request.Entry) is { } batch) started.Add(batch);
+                    offered.Done.TrySetResult(Absorb.Absorbed);
+                    break;
+                default:
+                    offered.Done.TrySetResult(Absorb.NotAbsorbed);
+                    break;
+            }
+            var recent = _recent.TryGetValue(n.Alert.Status, out var window) ? window : _recent[n.Alert.Status] = new();
+            recent.Add(n.IdempotencyKey, offered.At, _options.Window);
+        }
+    }
+
+    /// <summary>Under the lock: what this process knows of the batch the pod joined; the batch when it is new here (its loop to start).</summary>
+    private Batch? Joined(string key, StormJoin joined, StormEntry entry)
+    {
+        Batch? started = null;
+        _open[key] = joined.Batch.Id;
+        if (!_batches.TryGetValue(joined.Batch.Id, out var batch))
+            _batches[joined.Batch.Id] = started = batch = new Batch(joined.Batch.Id, key, joined.FirstAdded, joined.Batch.Expected);
+        batch.Seen(joined.Count, joined.FirstAdded, joined.LastAdded);
+        if (joined.Added) Hold(entry, batch);
+        return started;
+    }
 
     /// <summary>Under the lock.</summary>
     private void Hold(StormEntry entry, Batch batch)
@@ -158,6 +273,10 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     /// query a second per batch and replica, for the few batches a storm has.
     /// </summary>
     private static readonly TimeSpan SharedPoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between asks about a batch another running replica posts: a poster that ended is
+    /// replaced within this (or by <see cref="StormGates.OrphanScan"/>).</summary>
+    private static readonly TimeSpan TakenPoll = TimeSpan.FromSeconds(8);
 
     /// <summary>Waits until the batch is due, then claims it: one replica (one loop) posts it.</summary>
     private async Task<PendingStormBatch?> ClaimWhenDueAsync(Batch batch, CancellationToken stopping)
@@ -205,9 +324,13 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             // (HeldAsync) until it is removed, not on this process; this loop only watches for the poster's process
             // to end before the batch is removed, to take it over (the store hands it to one replica).
             await ReleaseAsync(batch, finished: false);
+            // Asked at 1 s, then less often (up to TakenPoll): the poster usually removes the batch within a second or
+            // two, but a busy chat's pace may keep it a while, and each ask looks for its process among the server's locks.
+            var poll = SharedPoll;
             while (true)
             {
-                await Task.Delay(SharedPoll, time, stopping);
+                await Task.Delay(poll, time, stopping);
+                poll = poll * 2 > TakenPoll ? TakenPoll : poll * 2;
                 switch (await store.ClaimAsync(destinationId, batch.Id, time.GetUtcNow(), _options, stopping))
                 {
                     case StormClaim.Claimed claimed:
@@ -285,6 +408,18 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         private readonly Queue<(DateTimeOffset At, string Key)> _order = new();
         private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
         public int Count => _keys.Count;
+
+        /// <summary>The count once <paramref name="key"/> is added, without adding it.</summary>
+        public int CountWith(string key, DateTimeOffset now, TimeSpan window)
+        {
+            Expire(now, window);
+            return _keys.Contains(key) ? _keys.Count : _keys.Count + 1;
+        }
+
+        private void Expire(DateTimeOffset now, TimeSpan window)
+        {
+            while (_order.Count > 0 && now - _order.Peek().At > window) _keys.Remove(_order.Dequeue().Key);
+        }
 
         public void Add(string key, DateTimeOffset now, TimeSpan window)
         {
