@@ -326,21 +326,106 @@ public sealed partial class PostgresInbox
             cancellationToken, ("id", itemId), ("d", destination), ("now", Now()));
     }
 
-    public async Task<bool> CompleteAsync(InboxItem item, string? lastDestination, CancellationToken cancellationToken)
+    /// <summary>
+    /// Joins the next completion round of this replica (<see cref="CompletionRoundsAsync"/>) and answers once its
+    /// commit is durable. Not cancelled: a delivery that happened is recorded.
+    /// </summary>
+    public Task<bool> CompleteAsync(InboxItem item, string? lastDestination, CancellationToken cancellationToken)
     {
         _claimedDeliveries.TryRemove(item.Id, out _);
-        // One statement, so the delivery and the state change commit together. The delivery is recorded whoever
-        // holds the claim now: it happened, and nobody may post it again.
+        var completion = new Completion(item.Id, item.LeaseToken, lastDestination);
+        _completions.Enqueue(completion);
+        if (Interlocked.CompareExchange(ref _completionRound, 1, 0) == 0) _ = Task.Run(CompletionRoundsAsync, CancellationToken.None);
+        return completion.Done.Task;
+    }
+
+    sealed record Completion(long Id, long Token, string? Destination)
+    {
+        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    readonly System.Collections.Concurrent.ConcurrentQueue<Completion> _completions = new();
+
+    /// <summary>1 while a task runs completion rounds for the queued completions.</summary>
+    int _completionRound;
+
+    /// <summary>
+    /// Group commit of the replica's completions: every completion queued while the previous round's commit was
+    /// on its way goes in the next round, one statement and one durable commit for all. A commit's fixed cost (the
+    /// transaction, the WAL flush, the round trip) was most of the server's work for a completion, and the workers,
+    /// fed by shared claims, finish at about the same moments. Nobody waits for a group to fill: a completion that
+    /// finds no round running starts one at once.
+    /// </summary>
+    async Task CompletionRoundsAsync()
+    {
+        while (true)
+        {
+            var group = new List<Completion>();
+            while (group.Count < MaxCompletionGroup && _completions.TryDequeue(out var queued)) group.Add(queued);
+            if (group.Count == 0)
+            {
+                Volatile.Write(ref _completionRound, 0);
+                // A completion queued after the drain but before the flag went down found a round running: take it back.
+                if (_completions.IsEmpty || Interlocked.CompareExchange(ref _completionRound, 1, 0) != 0) return;
+                continue;
+            }
+            try
+            {
+                var completed = await CompleteGroupAsync(group);
+                foreach (var completion in group) completion.Done.TrySetResult(completed.Contains((completion.Id, completion.Token)));
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected && group.Count > 1)
+            {
+                // Two replicas completing the same items (a lease ran out under a slow worker and another replica
+                // took it) in opposite orders: one by one, a completion holds one item's locks at a time.
+                foreach (var completion in group)
+                {
+                    try { completion.Done.TrySetResult((await CompleteGroupAsync([completion])).Count == 1); }
+                    catch (Exception one) { completion.Done.TrySetException(IsUnavailable(one) ? Unavailable(one) : one); }
+                }
+            }
+            catch (Exception ex)
+            {
+                var failure = IsUnavailable(ex) ? Unavailable(ex) : ex;
+                foreach (var completion in group) completion.Done.TrySetException(failure);
+            }
+        }
+    }
+
+    /// <summary>A round's bound, so one statement's arrays stay small whatever the backlog of completions.</summary>
+    const int MaxCompletionGroup = 64;
+
+    /// <summary>
+    /// One statement, so each delivery and its item's state change commit together. A delivery is recorded whoever
+    /// holds the claim now: it happened, and nobody may post it again. Returns the (item, lease token) pairs whose
+    /// claim was still theirs, now delivered.
+    /// </summary>
+    async Task<HashSet<(long Id, long Token)>> CompleteGroupAsync(IReadOnlyList<Completion> group)
+    {
         const string Sql = """
-            WITH delivery AS (
+            WITH done AS MATERIALIZED (SELECT * FROM unnest(@ids, @tokens, @destinations) AS d(id, token, destination)),
+            delivery AS (
                 INSERT INTO inbox_deliveries(item_id, destination, delivered_at)
-                SELECT @id, @d, @now WHERE @d IS NOT NULL ON CONFLICT DO NOTHING)
-            UPDATE inbox_items SET state = 'delivered', attempts = attempts + 1, updated_at = @now, last_error = NULL,
+                SELECT id, destination, @now FROM done WHERE destination IS NOT NULL ON CONFLICT DO NOTHING)
+            UPDATE inbox_items i SET state = 'delivered', attempts = i.attempts + 1, updated_at = @now, last_error = NULL,
                 lease_until = NULL, lease_token = NULL, lease_owner = NULL
-            WHERE id = @id AND state = 'inflight' AND lease_token = @token
+            FROM done
+            WHERE i.id = done.id AND i.state = 'inflight' AND i.lease_token = done.token
+            RETURNING i.id, done.token
             """;
-        return await ExecuteAsync(Sql, cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("now", Now()),
-            ("d", new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)lastDestination ?? DBNull.Value })) == 1;
+        await ReadyAsync(CancellationToken.None);
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(Sql, connection);
+        // Ascending ids: two rounds that share items lock them in the same order.
+        var ordered = group.OrderBy(c => c.Id).ToArray();
+        command.Parameters.AddWithValue("ids", ordered.Select(c => c.Id).ToArray());
+        command.Parameters.AddWithValue("tokens", ordered.Select(c => c.Token).ToArray());
+        command.Parameters.Add(new NpgsqlParameter("destinations", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ordered.Select(c => c.Destination).ToArray() });
+        command.Parameters.AddWithValue("now", Now());
+        var completed = new HashSet<(long Id, long Token)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) completed.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        return completed;
     }
 
     public async Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken, bool countAttempt = true)
