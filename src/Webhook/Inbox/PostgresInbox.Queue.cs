@@ -62,14 +62,43 @@ public sealed partial class PostgresInbox
     /// doorbell or while claims queue behind a busy database. A request waits for the claim round it joined (one
     /// claim, milliseconds) and is not cancelled meanwhile: what the round leases for it, it gets, and processes as
     /// any claimed item. Each gets at most what it asked for, in rank order of the requests' arrival.
+    /// A round also claims up to Inbox:ClaimAhead items more than asked, kept here for the next requests (see
+    /// <see cref="TakeAhead"/>): a worker that finishes takes its next item without a claim, and the claims of a
+    /// storm are several items each instead of one or two (a claim was half of the server's CPU per alert).
     /// </summary>
     public Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var (ready, stale) = TakeAhead(max, lease);
+        // Given back before the claim, so it may take them again (with a fresh lease).
+        if (stale is not null) return ReleaseThenClaimAsync(stale, max, lease, cancellationToken);
+        if (ready is not null)
+        {
+            if (_ahead.IsEmpty)
+            {
+                // The last one taken: the next round refills while this worker processes it.
+                Volatile.Write(ref _refillAsked, 1);
+                StartClaimRound(lease);
+            }
+            else _doorbell?.Ring(); // more kept: the next idle worker takes one (and wakes the next)
+            return Task.FromResult<IReadOnlyList<InboxItem>>(ready);
+        }
         var request = new ClaimRequest(max, lease);
         _claimRequests.Enqueue(request);
-        if (Interlocked.CompareExchange(ref _claimRound, 1, 0) == 0) _ = Task.Run(ClaimRoundsAsync, CancellationToken.None);
+        StartClaimRound(lease);
         return request.Done.Task;
+    }
+
+    async Task<IReadOnlyList<InboxItem>> ReleaseThenClaimAsync(List<InboxItem> stale, int max, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await ReleaseAsync(stale);
+        return await ClaimAsync(max, lease, cancellationToken);
+    }
+
+    void StartClaimRound(TimeSpan lease)
+    {
+        Volatile.Write(ref _aheadLeaseTicks, lease.Ticks);
+        if (Interlocked.CompareExchange(ref _claimRound, 1, 0) == 0) _ = Task.Run(ClaimRoundsAsync, CancellationToken.None);
     }
 
     sealed record ClaimRequest(int Max, TimeSpan Lease)
@@ -82,29 +111,102 @@ public sealed partial class PostgresInbox
     /// <summary>1 while a task runs claim rounds for the queued requests.</summary>
     int _claimRound;
 
-    /// <summary>One claim for every request queued so far, then the next round, until no request waits.</summary>
+    /// <summary>Items claimed ahead of the requests, with when they were leased (the store's clock, Unix milliseconds).</summary>
+    readonly System.Collections.Concurrent.ConcurrentQueue<(InboxItem Item, long LeasedAt, long Lease)> _ahead = new();
+
+    /// <summary>The lease of the latest request: the one the items claimed ahead get.</summary>
+    long _aheadLeaseTicks;
+
+    /// <summary>
+    /// Up to <paramref name="max"/> items claimed ahead that are still safe to hand out: leased less than a third of
+    /// their lease ago, so the worker's first renewal (a third of the lease after it starts) comes before the lease
+    /// can run out and another replica claim the item. Older ones (every worker was busy that long) go back to the
+    /// queue; their lease is not renewed here, so they are never worked on past it.
+    /// </summary>
+    (List<InboxItem>? Ready, List<InboxItem>? Stale) TakeAhead(int max, TimeSpan lease)
+    {
+        if (_ahead.IsEmpty) return (null, null);
+        var now = Now();
+        List<InboxItem>? ready = null;
+        List<InboxItem>? stale = null;
+        while ((ready?.Count ?? 0) < max && _ahead.TryDequeue(out var ahead))
+        {
+            if (now - ahead.LeasedAt < Math.Min(ahead.Lease, (long)lease.TotalMilliseconds) / 3) (ready ??= []).Add(ahead.Item);
+            else (stale ??= []).Add(ahead.Item);
+        }
+        if (stale is not null && ready is not null)
+        {
+            // Not handed out after all: these go back to the queue with the stale ones, and the claim takes afresh.
+            stale.AddRange(ready);
+            ready = null;
+        }
+        return (ready, stale);
+    }
+
+    /// <summary>
+    /// Items claimed ahead and not handed out back to pending, due as they were, attempts unchanged: nothing was
+    /// done with them. Only those still under this store's lease (by token).
+    /// </summary>
+    async Task ReleaseAsync(IReadOnlyList<InboxItem> items)
+    {
+        foreach (var item in items) _claimedDeliveries.TryRemove(item.Id, out _);
+        try
+        {
+            await ExecuteAsync("""
+                UPDATE inbox_items i SET state = 'pending', lease_until = NULL, lease_token = NULL, lease_owner = NULL, updated_at = @now
+                FROM unnest(@ids, @tokens) AS r(id, token)
+                WHERE i.id = r.id AND i.state = 'inflight' AND i.lease_token = r.token
+                """, CancellationToken.None, ("ids", items.Select(i => i.Id).ToArray()), ("tokens", items.Select(i => i.LeaseToken).ToArray()),
+                ("now", Now()));
+        }
+        catch (Exception ex)
+        {
+            // Their leases run out, or the owner check finds them once this store is gone: claimed again then.
+            LogReleaseFailed(_logger, items.Count, ex.Message);
+        }
+    }
+
+    /// <summary>1 when the last item claimed ahead was taken: the next round refills, even without a request.</summary>
+    int _refillAsked;
+
+    /// <summary>One claim for every request queued so far, then the next round, until no request or refill waits.</summary>
     async Task ClaimRoundsAsync()
     {
         while (true)
         {
             var batch = new List<ClaimRequest>();
             while (_claimRequests.TryDequeue(out var queued)) batch.Add(queued);
-            if (batch.Count == 0)
+            var refill = Interlocked.Exchange(ref _refillAsked, 0) == 1;
+            if (batch.Count == 0 && !refill)
             {
                 Volatile.Write(ref _claimRound, 0);
                 // A request queued after the drain but before the flag went down found a round running: take it back.
-                if (_claimRequests.IsEmpty || Interlocked.CompareExchange(ref _claimRound, 1, 0) != 0) return;
+                if ((_claimRequests.IsEmpty && Volatile.Read(ref _refillAsked) == 0) || Interlocked.CompareExchange(ref _claimRound, 1, 0) != 0) return;
                 continue;
             }
+            // Items kept by a refill that ran since these requests were queued are theirs first.
+            for (var i = 0; i < batch.Count && !_ahead.IsEmpty; i++)
+            {
+                var (ready, stale) = TakeAhead(batch[i].Max, batch[i].Lease);
+                if (stale is not null) await ReleaseAsync(stale);
+                if (ready is null) continue;
+                batch[i].Done.TrySetResult(ready);
+                batch.RemoveAt(i--);
+            }
+            // The round claims for the requests and, when nothing is kept, for the next ones.
+            var ahead = _ahead.IsEmpty && !_stopping.IsCancellationRequested ? _options.ClaimAhead : 0;
+            var asked = batch.Sum(r => r.Max);
+            if (asked + ahead == 0) continue;
             try
             {
-                var wanted = batch.Sum(r => r.Max);
-                var items = await ClaimForAllAsync(wanted, batch.Max(r => r.Lease), _stopping.Token);
+                var lease = batch.Count > 0 ? batch.Max(r => r.Lease) : TimeSpan.FromTicks(Volatile.Read(ref _aheadLeaseTicks));
+                var leasedAt = Now();
+                var items = await ClaimForAllAsync(asked + ahead, lease, _stopping.Token);
                 // As many as asked: there may be more, so one more idle worker here claims too (and wakes the next
                 // if it also gets its fill). A notification wakes only one (ListenAsync): without this the rest of
                 // a storm would wait for the workers' poll, and with every worker woken per notification most of
-                // them came back empty.
-                if (items.Count >= wanted) _doorbell?.Ring();
+                // them came back empty. Items kept ahead wake one too: an idle worker takes them.
+                if ((items.Count >= asked + ahead && items.Count > 0) || items.Count > asked) _doorbell?.Ring();
                 var next = 0;
                 foreach (var request in batch)
                 {
@@ -112,6 +214,7 @@ public sealed partial class PostgresInbox
                     request.Done.TrySetResult(take > 0 ? items.Skip(next).Take(take).ToList() : []);
                     next += Math.Max(take, 0);
                 }
+                for (; next < items.Count; next++) _ahead.Enqueue((items[next], leasedAt, (long)lease.TotalMilliseconds));
             }
             catch (Exception ex)
             {
@@ -415,16 +518,25 @@ public sealed partial class PostgresInbox
             """;
         await ReadyAsync(CancellationToken.None);
         await using var connection = await _dataSource.OpenConnectionAsync();
-        await using var command = new NpgsqlCommand(Sql, connection);
+        // One round trip and one transaction, as a claim. The statement's generic plan (the in-flight items' small
+        // index, joined to the arrays) is the one it needs whatever the group's size; left to choose, the server
+        // planned it at every call (its arrays make each custom plan look cheaper), as much CPU as running it.
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"));
+        var command = new NpgsqlBatchCommand(Sql);
         // Ascending ids: two rounds that share items lock them in the same order.
         var ordered = group.OrderBy(c => c.Id).ToArray();
         command.Parameters.AddWithValue("ids", ordered.Select(c => c.Id).ToArray());
         command.Parameters.AddWithValue("tokens", ordered.Select(c => c.Token).ToArray());
         command.Parameters.Add(new NpgsqlParameter("destinations", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ordered.Select(c => c.Destination).ToArray() });
         command.Parameters.AddWithValue("now", Now());
+        batch.BatchCommands.Add(command);
         var completed = new HashSet<(long Id, long Token)>();
-        await using var reader = await command.ExecuteReaderAsync();
+        await using var reader = await batch.ExecuteReaderAsync();
+        await reader.NextResultAsync();
         while (await reader.ReadAsync()) completed.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        // The implicit transaction commits once the batch's results are read to the end.
+        while (await reader.NextResultAsync()) { }
         return completed;
     }
 
@@ -542,6 +654,9 @@ public sealed partial class PostgresInbox
         }
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    [LoggerMessage(EventId = 234, Level = LogLevel.Warning, Message = "Inbox: {Count} item(s) claimed ahead not given back now ({Reason}); claimed again when their lease runs out")]
+    static partial void LogReleaseFailed(ILogger logger, int count, string reason);
 
     [LoggerMessage(EventId = 233, Level = LogLevel.Warning, Message = "Inbox: purge skipped, the database is unavailable ({Reason})")]
     static partial void LogPurgeDeferred(ILogger logger, string reason);

@@ -300,6 +300,10 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stopping.CancelAsync();
         if (_listener is not null) await _listener;
+        // Items claimed ahead that no worker took go back to the queue now, not when the others find them ownerless.
+        var kept = new List<InboxItem>();
+        while (_ahead.TryDequeue(out var ahead)) kept.Add(ahead.Item);
+        if (kept.Count > 0 && _initialized) await ReleaseAsync(kept);
         if (_ownerConnection is { } owner)
         {
             // Released before closing, so a store opened right after (a restart) finds this one's claims ownerless:
