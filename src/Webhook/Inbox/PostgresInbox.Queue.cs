@@ -179,7 +179,7 @@ public sealed partial class PostgresInbox
             var refill = Interlocked.Exchange(ref _refillAsked, 0) == 1;
             if (batch.Count == 0 && !refill)
             {
-                Volatile.Write(ref _claimRound, 0);
+                Interlocked.Exchange(ref _claimRound, 0); // a full fence: the checks below read what a request wrote before it found the flag up
                 // A request queued after the drain but before the flag went down found a round running: take it back.
                 if ((_claimRequests.IsEmpty && Volatile.Read(ref _refillAsked) == 0) || Interlocked.CompareExchange(ref _claimRound, 1, 0) != 0) return;
                 continue;
@@ -467,7 +467,7 @@ public sealed partial class PostgresInbox
             while (group.Count < MaxCompletionGroup && _completions.TryDequeue(out var queued)) group.Add(queued);
             if (group.Count == 0)
             {
-                Volatile.Write(ref _completionRound, 0);
+                Interlocked.Exchange(ref _completionRound, 0); // a full fence, as the claim rounds'
                 // A completion queued after the drain but before the flag went down found a round running: take it back.
                 if (_completions.IsEmpty || Interlocked.CompareExchange(ref _completionRound, 1, 0) != 0) return;
                 continue;
@@ -499,48 +499,51 @@ public sealed partial class PostgresInbox
     const int MaxCompletionGroup = 64;
 
     /// <summary>
-    /// One statement, so each delivery and its item's state change commit together. Returns the (item, lease token)
-    /// pairs whose claim was still theirs, now delivered. The last destination's delivery is written only for an
-    /// item whose claim someone else holds now: it happened, and nobody may post it again. A delivered item is
-    /// never worked on again (a re-queue takes failed and dead ones), so its row would be read by nobody: not
-    /// writing it saves an insert, two index entries and their WAL per alert.
+    /// One statement per item, so each delivery and its item's state change commit together; the group's statements
+    /// in one round trip and one implicit transaction (one commit), in ascending ids so two rounds that share items
+    /// lock them in the same order. Each statement finds its row by primary key, as a single completion did: a
+    /// statement over the whole group (arrays joined to the table) got a plan cached on a connection while the
+    /// table was nearly empty, and scanned it. Returns the (item, lease token) pairs whose claim was still theirs,
+    /// now delivered. The last destination's delivery is written only for an item whose claim someone else holds
+    /// now: it happened, and nobody may post it again. A delivered item is never worked on again (a re-queue takes
+    /// failed and dead ones), so its row would be read by nobody: not writing it saves an insert and its WAL per alert.
     /// </summary>
     async Task<HashSet<(long Id, long Token)>> CompleteGroupAsync(IReadOnlyList<Completion> group)
     {
         const string Sql = """
-            WITH done AS MATERIALIZED (SELECT * FROM unnest(@ids, @tokens, @destinations) AS d(id, token, destination)),
-            completed AS (
-                UPDATE inbox_items i SET state = 'delivered', attempts = i.attempts + 1, updated_at = @now, last_error = NULL,
+            WITH completed AS (
+                UPDATE inbox_items SET state = 'delivered', attempts = attempts + 1, updated_at = @now, last_error = NULL,
                     lease_until = NULL, lease_token = NULL, lease_owner = NULL
-                FROM done
-                WHERE i.id = done.id AND i.state = 'inflight' AND i.lease_token = done.token
-                RETURNING i.id, done.token),
+                WHERE id = @id AND state = 'inflight' AND lease_token = @token
+                RETURNING id),
             delivery AS (
                 INSERT INTO inbox_deliveries(item_id, destination, delivered_at)
-                SELECT d.id, d.destination, @now FROM done d
-                WHERE d.destination IS NOT NULL AND NOT EXISTS (SELECT 1 FROM completed c WHERE c.id = d.id AND c.token = d.token)
+                SELECT @id, @d, @now WHERE @d IS NOT NULL AND NOT EXISTS (SELECT 1 FROM completed)
                 ON CONFLICT DO NOTHING)
-            SELECT id, token FROM completed
+            SELECT count(*)::integer FROM completed
             """;
         await ReadyAsync(CancellationToken.None);
         await using var connection = await _dataSource.OpenConnectionAsync();
-        // One round trip and one transaction, as a claim. The statement's generic plan (the in-flight items' small
-        // index, joined to the arrays) is the one it needs whatever the group's size; left to choose, the server
-        // planned it at every call (its arrays make each custom plan look cheaper), as much CPU as running it.
         await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"));
-        var command = new NpgsqlBatchCommand(Sql);
-        // Ascending ids: two rounds that share items lock them in the same order.
         var ordered = group.OrderBy(c => c.Id).ToArray();
-        command.Parameters.AddWithValue("ids", ordered.Select(c => c.Id).ToArray());
-        command.Parameters.AddWithValue("tokens", ordered.Select(c => c.Token).ToArray());
-        command.Parameters.Add(new NpgsqlParameter("destinations", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ordered.Select(c => c.Destination).ToArray() });
-        command.Parameters.AddWithValue("now", Now());
-        batch.BatchCommands.Add(command);
+        var now = Now();
+        foreach (var completion in ordered)
+        {
+            var command = new NpgsqlBatchCommand(Sql);
+            command.Parameters.AddWithValue("id", completion.Id);
+            command.Parameters.AddWithValue("token", completion.Token);
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.Add(new NpgsqlParameter("d", NpgsqlDbType.Text) { Value = (object?)completion.Destination ?? DBNull.Value });
+            batch.BatchCommands.Add(command);
+        }
         var completed = new HashSet<(long Id, long Token)>();
         await using var reader = await batch.ExecuteReaderAsync();
-        await reader.NextResultAsync();
-        while (await reader.ReadAsync()) completed.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        foreach (var completion in ordered)
+        {
+            await reader.ReadAsync();
+            if (reader.GetInt32(0) == 1) completed.Add((completion.Id, completion.Token));
+            await reader.NextResultAsync();
+        }
         // The implicit transaction commits once the batch's results are read to the end.
         while (await reader.NextResultAsync()) { }
         return completed;

@@ -37,37 +37,6 @@ public sealed class PostgresPreparedStatementTests(PostgresServer server)
         Assert.Contains(prepared, s => s.Contains("FOR UPDATE OF c SKIP LOCKED", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task AClaimIsPreparedAtItsSecondUseOnAConnection()
-    {
-        // Npgsql's default prepares at the fifth use: the pool rotates claims over its connections, and each planned
-        // the claim four more times first.
-        var connectionString = new NpgsqlConnectionStringBuilder(await server.ConnectionStringAsync("inbox_prepared", $"t{Guid.NewGuid():n}"))
-            { MaxPoolSize = 1 }.ConnectionString;
-        await using var inbox = await PostgresServer.OpenInboxAsync(connectionString, TimeProvider.System);
-        await inbox.EnqueueAsync([NewItem("s1"), NewItem("s2")]);
-        for (var i = 0; i < 2; i++)
-        {
-            var claimed = Assert.Single(await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None));
-            Assert.True(await inbox.CompleteAsync(claimed, "console", CancellationToken.None));
-        }
-
-        var dataSource = await ((IPostgresDatabase)inbox).ReadyAsync(CancellationToken.None);
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var command = new NpgsqlCommand("SELECT statement FROM pg_prepared_statements", connection);
-        var prepared = new List<string>();
-        await using (var reader = await command.ExecuteReaderAsync())
-            while (await reader.ReadAsync()) prepared.Add(reader.GetString(0));
-        Assert.Contains(prepared, s => s.Contains("pg_try_advisory_xact_lock", StringComparison.Ordinal));
-        Assert.Contains(prepared, s => s.Contains("FOR UPDATE OF c SKIP LOCKED", StringComparison.Ordinal));
-    }
-
-    [Theory]
-    [InlineData("Host=db;Username=u", 2)]
-    [InlineData("Host=db;Username=u;Auto Prepare Min Usages=5", 5)]
-    public void StatementsArePreparedAtTheirSecondUseUnlessTheConnectionStringSaysOtherwise(string configured, int expected) =>
-        Assert.Equal(expected, new NpgsqlConnectionStringBuilder(PostgresInbox.PooledConnectionString(configured)).AutoPrepareMinUsages);
-
     [Theory]
     [InlineData("Host=db;Username=u", 32)]
     [InlineData("Host=db;Username=u;Max Auto Prepare=0", 0)]
