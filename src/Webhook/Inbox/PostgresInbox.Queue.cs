@@ -62,14 +62,43 @@ public sealed partial class PostgresInbox
     /// doorbell or while claims queue behind a busy database. A request waits for the claim round it joined (one
     /// claim, milliseconds) and is not cancelled meanwhile: what the round leases for it, it gets, and processes as
     /// any claimed item. Each gets at most what it asked for, in rank order of the requests' arrival.
+    /// A round also claims up to Inbox:ClaimAhead items more than asked, kept here for the next requests (see
+    /// <see cref="TakeAhead"/>): a worker that finishes takes its next item without a claim, and the claims of a
+    /// storm are several items each instead of one or two (a claim was half of the server's CPU per alert).
     /// </summary>
     public Task<IReadOnlyList<InboxItem>> ClaimAsync(int max, TimeSpan lease, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var (ready, stale) = TakeAhead(max, lease);
+        // Given back before the claim, so it may take them again (with a fresh lease).
+        if (stale is not null) return ReleaseThenClaimAsync(stale, max, lease, cancellationToken);
+        if (ready is not null)
+        {
+            if (_ahead.IsEmpty)
+            {
+                // The last one taken: the next round refills while this worker processes it.
+                Volatile.Write(ref _refillAsked, 1);
+                StartClaimRound(lease);
+            }
+            else _doorbell?.Ring(); // more kept: the next idle worker takes one (and wakes the next)
+            return Task.FromResult<IReadOnlyList<InboxItem>>(ready);
+        }
         var request = new ClaimRequest(max, lease);
         _claimRequests.Enqueue(request);
-        if (Interlocked.CompareExchange(ref _claimRound, 1, 0) == 0) _ = Task.Run(ClaimRoundsAsync, CancellationToken.None);
+        StartClaimRound(lease);
         return request.Done.Task;
+    }
+
+    async Task<IReadOnlyList<InboxItem>> ReleaseThenClaimAsync(List<InboxItem> stale, int max, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await ReleaseAsync(stale);
+        return await ClaimAsync(max, lease, cancellationToken);
+    }
+
+    void StartClaimRound(TimeSpan lease)
+    {
+        Volatile.Write(ref _aheadLeaseTicks, lease.Ticks);
+        if (Interlocked.CompareExchange(ref _claimRound, 1, 0) == 0) _ = Task.Run(ClaimRoundsAsync, CancellationToken.None);
     }
 
     sealed record ClaimRequest(int Max, TimeSpan Lease)
@@ -82,29 +111,102 @@ public sealed partial class PostgresInbox
     /// <summary>1 while a task runs claim rounds for the queued requests.</summary>
     int _claimRound;
 
-    /// <summary>One claim for every request queued so far, then the next round, until no request waits.</summary>
+    /// <summary>Items claimed ahead of the requests, with when they were leased (the store's clock, Unix milliseconds).</summary>
+    readonly System.Collections.Concurrent.ConcurrentQueue<(InboxItem Item, long LeasedAt, long Lease)> _ahead = new();
+
+    /// <summary>The lease of the latest request: the one the items claimed ahead get.</summary>
+    long _aheadLeaseTicks;
+
+    /// <summary>
+    /// Up to <paramref name="max"/> items claimed ahead that are still safe to hand out: leased less than a third of
+    /// their lease ago, so the worker's first renewal (a third of the lease after it starts) comes before the lease
+    /// can run out and another replica claim the item. Older ones (every worker was busy that long) go back to the
+    /// queue; their lease is not renewed here, so they are never worked on past it.
+    /// </summary>
+    (List<InboxItem>? Ready, List<InboxItem>? Stale) TakeAhead(int max, TimeSpan lease)
+    {
+        if (_ahead.IsEmpty) return (null, null);
+        var now = Now();
+        List<InboxItem>? ready = null;
+        List<InboxItem>? stale = null;
+        while ((ready?.Count ?? 0) < max && _ahead.TryDequeue(out var ahead))
+        {
+            if (now - ahead.LeasedAt < Math.Min(ahead.Lease, (long)lease.TotalMilliseconds) / 3) (ready ??= []).Add(ahead.Item);
+            else (stale ??= []).Add(ahead.Item);
+        }
+        if (stale is not null && ready is not null)
+        {
+            // Not handed out after all: these go back to the queue with the stale ones, and the claim takes afresh.
+            stale.AddRange(ready);
+            ready = null;
+        }
+        return (ready, stale);
+    }
+
+    /// <summary>
+    /// Items claimed ahead and not handed out back to pending, due as they were, attempts unchanged: nothing was
+    /// done with them. Only those still under this store's lease (by token).
+    /// </summary>
+    async Task ReleaseAsync(IReadOnlyList<InboxItem> items)
+    {
+        foreach (var item in items) _claimedDeliveries.TryRemove(item.Id, out _);
+        try
+        {
+            await ExecuteAsync("""
+                UPDATE inbox_items i SET state = 'pending', lease_until = NULL, lease_token = NULL, lease_owner = NULL, updated_at = @now
+                FROM unnest(@ids, @tokens) AS r(id, token)
+                WHERE i.id = r.id AND i.state = 'inflight' AND i.lease_token = r.token
+                """, CancellationToken.None, ("ids", items.Select(i => i.Id).ToArray()), ("tokens", items.Select(i => i.LeaseToken).ToArray()),
+                ("now", Now()));
+        }
+        catch (Exception ex)
+        {
+            // Their leases run out, or the owner check finds them once this store is gone: claimed again then.
+            LogReleaseFailed(_logger, items.Count, ex.Message);
+        }
+    }
+
+    /// <summary>1 when the last item claimed ahead was taken: the next round refills, even without a request.</summary>
+    int _refillAsked;
+
+    /// <summary>One claim for every request queued so far, then the next round, until no request or refill waits.</summary>
     async Task ClaimRoundsAsync()
     {
         while (true)
         {
             var batch = new List<ClaimRequest>();
             while (_claimRequests.TryDequeue(out var queued)) batch.Add(queued);
-            if (batch.Count == 0)
+            var refill = Interlocked.Exchange(ref _refillAsked, 0) == 1;
+            if (batch.Count == 0 && !refill)
             {
-                Volatile.Write(ref _claimRound, 0);
+                Interlocked.Exchange(ref _claimRound, 0); // a full fence: the checks below read what a request wrote before it found the flag up
                 // A request queued after the drain but before the flag went down found a round running: take it back.
-                if (_claimRequests.IsEmpty || Interlocked.CompareExchange(ref _claimRound, 1, 0) != 0) return;
+                if ((_claimRequests.IsEmpty && Volatile.Read(ref _refillAsked) == 0) || Interlocked.CompareExchange(ref _claimRound, 1, 0) != 0) return;
                 continue;
             }
+            // Items kept by a refill that ran since these requests were queued are theirs first.
+            for (var i = 0; i < batch.Count && !_ahead.IsEmpty; i++)
+            {
+                var (ready, stale) = TakeAhead(batch[i].Max, batch[i].Lease);
+                if (stale is not null) await ReleaseAsync(stale);
+                if (ready is null) continue;
+                batch[i].Done.TrySetResult(ready);
+                batch.RemoveAt(i--);
+            }
+            // The round claims for the requests and, when nothing is kept, for the next ones.
+            var ahead = _ahead.IsEmpty && !_stopping.IsCancellationRequested ? _options.ClaimAhead : 0;
+            var asked = batch.Sum(r => r.Max);
+            if (asked + ahead == 0) continue;
             try
             {
-                var wanted = batch.Sum(r => r.Max);
-                var items = await ClaimForAllAsync(wanted, batch.Max(r => r.Lease), _stopping.Token);
+                var lease = batch.Count > 0 ? batch.Max(r => r.Lease) : TimeSpan.FromTicks(Volatile.Read(ref _aheadLeaseTicks));
+                var leasedAt = Now();
+                var items = await ClaimForAllAsync(asked + ahead, lease, _stopping.Token);
                 // As many as asked: there may be more, so one more idle worker here claims too (and wakes the next
                 // if it also gets its fill). A notification wakes only one (ListenAsync): without this the rest of
                 // a storm would wait for the workers' poll, and with every worker woken per notification most of
-                // them came back empty.
-                if (items.Count >= wanted) _doorbell?.Ring();
+                // them came back empty. Items kept ahead wake one too: an idle worker takes them.
+                if ((items.Count >= asked + ahead && items.Count > 0) || items.Count > asked) _doorbell?.Ring();
                 var next = 0;
                 foreach (var request in batch)
                 {
@@ -112,6 +214,7 @@ public sealed partial class PostgresInbox
                     request.Done.TrySetResult(take > 0 ? items.Skip(next).Take(take).ToList() : []);
                     next += Math.Max(take, 0);
                 }
+                for (; next < items.Count; next++) _ahead.Enqueue((items[next], leasedAt, (long)lease.TotalMilliseconds));
             }
             catch (Exception ex)
             {
@@ -326,21 +429,124 @@ public sealed partial class PostgresInbox
             cancellationToken, ("id", itemId), ("d", destination), ("now", Now()));
     }
 
-    public async Task<bool> CompleteAsync(InboxItem item, string? lastDestination, CancellationToken cancellationToken)
+    /// <summary>
+    /// Joins the next completion round of this replica (<see cref="CompletionRoundsAsync"/>) and answers once its
+    /// commit is durable. Not cancelled: a delivery that happened is recorded.
+    /// </summary>
+    public Task<bool> CompleteAsync(InboxItem item, string? lastDestination, CancellationToken cancellationToken)
     {
         _claimedDeliveries.TryRemove(item.Id, out _);
-        // One statement, so the delivery and the state change commit together. The delivery is recorded whoever
-        // holds the claim now: it happened, and nobody may post it again.
+        var completion = new Completion(item.Id, item.LeaseToken, lastDestination);
+        _completions.Enqueue(completion);
+        if (Interlocked.CompareExchange(ref _completionRound, 1, 0) == 0) _ = Task.Run(CompletionRoundsAsync, CancellationToken.None);
+        return completion.Done.Task;
+    }
+
+    sealed record Completion(long Id, long Token, string? Destination)
+    {
+        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    readonly System.Collections.Concurrent.ConcurrentQueue<Completion> _completions = new();
+
+    /// <summary>1 while a task runs completion rounds for the queued completions.</summary>
+    int _completionRound;
+
+    /// <summary>
+    /// Group commit of the replica's completions: every completion queued while the previous round's commit was
+    /// on its way goes in the next round, one statement and one durable commit for all. A commit's fixed cost (the
+    /// transaction, the WAL flush, the round trip) was most of the server's work for a completion, and the workers,
+    /// fed by shared claims, finish at about the same moments. Nobody waits for a group to fill: a completion that
+    /// finds no round running starts one at once.
+    /// </summary>
+    async Task CompletionRoundsAsync()
+    {
+        while (true)
+        {
+            var group = new List<Completion>();
+            while (group.Count < MaxCompletionGroup && _completions.TryDequeue(out var queued)) group.Add(queued);
+            if (group.Count == 0)
+            {
+                Interlocked.Exchange(ref _completionRound, 0); // a full fence, as the claim rounds'
+                // A completion queued after the drain but before the flag went down found a round running: take it back.
+                if (_completions.IsEmpty || Interlocked.CompareExchange(ref _completionRound, 1, 0) != 0) return;
+                continue;
+            }
+            try
+            {
+                var completed = await CompleteGroupAsync(group);
+                foreach (var completion in group) completion.Done.TrySetResult(completed.Contains((completion.Id, completion.Token)));
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected && group.Count > 1)
+            {
+                // Two replicas completing the same items (a lease ran out under a slow worker and another replica
+                // took it) in opposite orders: one by one, a completion holds one item's locks at a time.
+                foreach (var completion in group)
+                {
+                    try { completion.Done.TrySetResult((await CompleteGroupAsync([completion])).Count == 1); }
+                    catch (Exception one) { completion.Done.TrySetException(IsUnavailable(one) ? Unavailable(one) : one); }
+                }
+            }
+            catch (Exception ex)
+            {
+                var failure = IsUnavailable(ex) ? Unavailable(ex) : ex;
+                foreach (var completion in group) completion.Done.TrySetException(failure);
+            }
+        }
+    }
+
+    /// <summary>A round's bound, so one statement's arrays stay small whatever the backlog of completions.</summary>
+    const int MaxCompletionGroup = 64;
+
+    /// <summary>
+    /// One statement per item, so each delivery and its item's state change commit together; the group's statements
+    /// in one round trip and one implicit transaction (one commit), in ascending ids so two rounds that share items
+    /// lock them in the same order. Each statement finds its row by primary key, as a single completion did: a
+    /// statement over the whole group (arrays joined to the table) got a plan cached on a connection while the
+    /// table was nearly empty, and scanned it. Returns the (item, lease token) pairs whose claim was still theirs,
+    /// now delivered. The last destination's delivery is written only for an item whose claim someone else holds
+    /// now: it happened, and nobody may post it again. A delivered item is never worked on again (a re-queue takes
+    /// failed and dead ones), so its row would be read by nobody: not writing it saves an insert and its WAL per alert.
+    /// </summary>
+    async Task<HashSet<(long Id, long Token)>> CompleteGroupAsync(IReadOnlyList<Completion> group)
+    {
         const string Sql = """
-            WITH delivery AS (
+            WITH completed AS (
+                UPDATE inbox_items SET state = 'delivered', attempts = attempts + 1, updated_at = @now, last_error = NULL,
+                    lease_until = NULL, lease_token = NULL, lease_owner = NULL
+                WHERE id = @id AND state = 'inflight' AND lease_token = @token
+                RETURNING id),
+            delivery AS (
                 INSERT INTO inbox_deliveries(item_id, destination, delivered_at)
-                SELECT @id, @d, @now WHERE @d IS NOT NULL ON CONFLICT DO NOTHING)
-            UPDATE inbox_items SET state = 'delivered', attempts = attempts + 1, updated_at = @now, last_error = NULL,
-                lease_until = NULL, lease_token = NULL, lease_owner = NULL
-            WHERE id = @id AND state = 'inflight' AND lease_token = @token
+                SELECT @id, @d, @now WHERE @d IS NOT NULL AND NOT EXISTS (SELECT 1 FROM completed)
+                ON CONFLICT DO NOTHING)
+            SELECT count(*)::integer FROM completed
             """;
-        return await ExecuteAsync(Sql, cancellationToken, ("id", item.Id), ("token", item.LeaseToken), ("now", Now()),
-            ("d", new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)lastDestination ?? DBNull.Value })) == 1;
+        await ReadyAsync(CancellationToken.None);
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var batch = new NpgsqlBatch(connection);
+        var ordered = group.OrderBy(c => c.Id).ToArray();
+        var now = Now();
+        foreach (var completion in ordered)
+        {
+            var command = new NpgsqlBatchCommand(Sql);
+            command.Parameters.AddWithValue("id", completion.Id);
+            command.Parameters.AddWithValue("token", completion.Token);
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.Add(new NpgsqlParameter("d", NpgsqlDbType.Text) { Value = (object?)completion.Destination ?? DBNull.Value });
+            batch.BatchCommands.Add(command);
+        }
+        var completed = new HashSet<(long Id, long Token)>();
+        await using var reader = await batch.ExecuteReaderAsync();
+        foreach (var completion in ordered)
+        {
+            await reader.ReadAsync();
+            if (reader.GetInt32(0) == 1) completed.Add((completion.Id, completion.Token));
+            await reader.NextResultAsync();
+        }
+        // The implicit transaction commits once the batch's results are read to the end.
+        while (await reader.NextResultAsync()) { }
+        return completed;
     }
 
     public async Task<bool> RetryLaterAsync(InboxItem item, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken, bool countAttempt = true)
@@ -457,6 +663,9 @@ public sealed partial class PostgresInbox
         }
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    [LoggerMessage(EventId = 234, Level = LogLevel.Warning, Message = "Inbox: {Count} item(s) claimed ahead not given back now ({Reason}); claimed again when their lease runs out")]
+    static partial void LogReleaseFailed(ILogger logger, int count, string reason);
 
     [LoggerMessage(EventId = 233, Level = LogLevel.Warning, Message = "Inbox: purge skipped, the database is unavailable ({Reason})")]
     static partial void LogPurgeDeferred(ILogger logger, string reason);

@@ -69,6 +69,8 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     /// The pooled connections' settings: the configured string, named, and with statements prepared automatically.
     /// The claim's queries take longer to plan than to run: prepared once per connection, they are planned once.
     /// A connection string that sets Max Auto Prepare (0 behind a pooler that cannot keep them) is left as it is.
+    /// Prepared at Npgsql's default fifth use: prepared at the second, the claim's cached plans were made while a
+    /// storm's first items were coming in, and cost the server more per alert than the four extra plans they saved.
     /// Looked up in the string as written: NpgsqlConnectionStringBuilder.ContainsKey is true for every keyword it
     /// knows, set or not, so asking it left auto-prepare off (every claim was planned anew).
     /// A connection goes back to the pool without the reset Npgsql sends by default (seven statements, about one
@@ -172,23 +174,29 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         {
             await ReadyAsync(CancellationToken.None);
             await using var connection = await _dataSource.OpenConnectionAsync();
-            await using var transaction = await connection.BeginTransactionAsync();
+            // One round trip: the batch's statements run in one implicit transaction, committed by the server after
+            // the last (durably: the intake acknowledges nothing that is not on disk), and a failure of either rolls
+            // back both. Before, BEGIN, the locks, the insert, the notification and COMMIT took four.
+            await using var batch = new NpgsqlBatch(connection);
             // Shared, so inserts wait only for a claim of the same alerts (a millisecond), never for each other.
             // Sorted anyway: the order of waits is the same for every insert.
             var locks = unique.Select(i => AlertLock(i.Alert.Route, i.Alert.Fingerprint)).Distinct().Order().ToArray();
-            await using (var lockCommand = new NpgsqlCommand($"SELECT count(pg_advisory_xact_lock_shared({PostgresSchema.LockClass}, l)) FROM unnest(@locks) AS l", connection, transaction))
-            {
-                lockCommand.Parameters.AddWithValue("locks", locks);
-                await lockCommand.ExecuteScalarAsync();
-            }
-            await using var insert = new NpgsqlCommand("""
-                INSERT INTO inbox_items(key, route, fingerprint, starts_at, resolved, alert_lock, alert, trace_parent,
-                                        state, next_attempt_at, created_at, updated_at)
-                SELECT k, r, f, s, res, l, a, t, 'pending', @now, @now, @now
-                FROM unnest(@keys, @routes, @fingerprints, @starts, @resolved, @locks, @alerts, @traces) WITH ORDINALITY AS u(k, r, f, s, res, l, a, t, n)
-                ORDER BY n
-                ON CONFLICT (key) DO NOTHING
-                """, connection, transaction);
+            var lockCommand = new NpgsqlBatchCommand($"SELECT count(pg_advisory_xact_lock_shared({PostgresSchema.LockClass}, l)) FROM unnest(@locks) AS l");
+            lockCommand.Parameters.AddWithValue("locks", locks);
+            batch.BatchCommands.Add(lockCommand);
+            // The notification is delivered to every listening replica at commit (none if this rolls back), and only
+            // when something was added.
+            var insert = new NpgsqlBatchCommand("""
+                WITH added AS (
+                    INSERT INTO inbox_items(key, route, fingerprint, starts_at, resolved, alert_lock, alert, trace_parent,
+                                            state, next_attempt_at, created_at, updated_at)
+                    SELECT k, r, f, s, res, l, a, t, 'pending', @now, @now, @now
+                    FROM unnest(@keys, @routes, @fingerprints, @starts, @resolved, @locks, @alerts, @traces) WITH ORDINALITY AS u(k, r, f, s, res, l, a, t, n)
+                    ORDER BY n
+                    ON CONFLICT (key) DO NOTHING
+                    RETURNING 1)
+                SELECT c.n, CASE WHEN c.n > 0 THEN pg_notify(@channel, c.n::text) END FROM (SELECT count(*)::integer AS n FROM added) c
+                """);
             insert.Parameters.AddWithValue("now", now);
             insert.Parameters.AddWithValue("keys", unique.Select(i => i.Key).ToArray());
             insert.Parameters.AddWithValue("routes", unique.Select(i => i.Alert.Route).ToArray());
@@ -198,16 +206,17 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
             insert.Parameters.AddWithValue("locks", unique.Select(i => AlertLock(i.Alert.Route, i.Alert.Fingerprint)).ToArray());
             insert.Parameters.AddWithValue("alerts", unique.Select(i => i.AlertJson).ToArray());
             insert.Parameters.Add(new NpgsqlParameter("traces", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = unique.Select(i => i.TraceParent).ToArray() });
-            var inserted = await insert.ExecuteNonQueryAsync();
-            if (inserted > 0)
+            insert.Parameters.AddWithValue("channel", Channel);
+            batch.BatchCommands.Add(insert);
+            int inserted;
+            await using (var reader = await batch.ExecuteReaderAsync())
             {
-                // Delivered to every listening replica at commit (none if this rolls back).
-                await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @count)", connection, transaction);
-                notify.Parameters.AddWithValue("channel", Channel);
-                notify.Parameters.AddWithValue("count", inserted.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                await notify.ExecuteNonQueryAsync();
+                await reader.NextResultAsync();
+                await reader.ReadAsync();
+                inserted = reader.GetInt32(0);
+                // The implicit transaction commits once the batch's results are read to the end.
+                while (await reader.NextResultAsync()) { }
             }
-            await transaction.CommitAsync();
             return new EnqueueResult(inserted, items.Count - inserted);
         }
         catch (Exception ex) when (IsUnavailable(ex))
@@ -288,6 +297,10 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stopping.CancelAsync();
         if (_listener is not null) await _listener;
+        // Items claimed ahead that no worker took go back to the queue now, not when the others find them ownerless.
+        var kept = new List<InboxItem>();
+        while (_ahead.TryDequeue(out var ahead)) kept.Add(ahead.Item);
+        if (kept.Count > 0 && _initialized) await ReleaseAsync(kept);
         if (_ownerConnection is { } owner)
         {
             // Released before closing, so a store opened right after (a restart) finds this one's claims ownerless:

@@ -17,6 +17,12 @@ public sealed class PostgresInboxStoreTests(PostgresServer server) : InboxStoreC
         // The same schema at every open: a restart finds what the store before it left.
         return await PostgresServer.OpenInboxAsync(
             _connectionString ??= await server.ConnectionStringAsync("inbox_contract", $"t{Guid.NewGuid():n}"), Clock,
-            options => (options.Retention, options.FailedRetention) = (retention, failedRetention));
+            options =>
+            {
+                (options.Retention, options.FailedRetention) = (retention, failedRetention);
+                // The contract is what each claim picks (order, routes' load, leases): every claim here asks the
+                // database. Items claimed ahead for the next worker are PostgresClaimAheadTests'.
+                options.ClaimAhead = 0;
+            });
     }
 }
