@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Regenerates src/Webhook/NativeAot.order, the list of methods a start of the service runs, which the Native AOT
+# publish places together at the head of the executable's code (IlcOrderFile in Webhook.csproj; the data those
+# methods use follows them). The list comes from a JIT run of the same sources, which compiles every method it runs:
+# without ReadyToRun code and tiering, the JIT's summary (DOTNET_JitStdOutFile) names each method the start ran, in
+# the order it first ran it. Those names are matched to the AOT executable's symbols (jit-to-ilc.py); the runtime's
+# own start-up code (type loader, start-up helpers), which a JIT run does not have, goes first.
+# When the list is stale (code changed since), the publish still works: the compiler skips names it does not find
+# and places unlisted methods as before; only the start's pages are less packed (tests/bench/FOOTPRINT.md).
+#   usage: tests/bench/order/make-order.sh [idle seconds=5]
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+idle="${1:-5}"
+work="$(mktemp -d)"
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+port=$(shuf -i 20000-60000 -n 1)
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$(shuf -i 20000-60000 -n 1); done
+
+# 1. The start as the footprint benchmark runs it (tests/bench/footprint.sh), on the JIT build, every method JIT-compiled.
+dotnet build src/Webhook/Webhook.csproj -c Release -o "$work/jit" -v q -nologo >"$work/jit.log" 2>&1 || { cat "$work/jit.log"; exit 1; }
+mkdir -p "$work/inbox"
+env -C "$work/jit" DOTNET_ReadyToRun=0 DOTNET_TieredCompilation=0 DOTNET_JitDisasmSummary=1 \
+  DOTNET_JitStdOutFile="$work/jit.txt" Inbox__Path="$work/inbox/inbox.db" Kubernetes__Enabled=false \
+  Logging__LogLevel__Default=Warning ASPNETCORE_URLS="http://127.0.0.1:$port" dotnet Webhook.dll >"$work/service.log" 2>&1 &
+pid=$!
+until curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/readyz"; do
+  kill -0 "$pid" 2>/dev/null || { cat "$work/service.log"; echo "the service exited"; exit 1; }
+  sleep 0.1
+done
+sleep "$idle"
+kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+
+# 2. The AOT executable's symbol names (the order does not change them: published without it).
+dotnet publish src/Webhook/Webhook.csproj -c Release -o "$work/aot" -p:PublishAot=true -p:IlcOrderFile= -v q -nologo \
+  >"$work/aot.log" 2>&1 || { cat "$work/aot.log"; exit 1; }
+nm -n "$work/aot/Webhook.dbg" >"$work/aot.nm"
+
+# 3. The runtime's start-up code first, then the start's methods in the order the JIT run compiled them.
+{
+  grep -E ' [tT] (S_P_CoreLib_Internal_|S_P_TypeLoader_|S_P_CoreLib_System_Runtime_TypeLoaderExports)' "$work/aot.nm" | awk '{print $3}'
+  python3 tests/bench/order/jit-to-ilc.py "$work/jit.txt" "$work/aot.nm"
+} | awk '!seen[$0]++' >src/Webhook/NativeAot.order
+echo "src/Webhook/NativeAot.order: $(wc -l <src/Webhook/NativeAot.order) methods"
