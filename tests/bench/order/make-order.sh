@@ -3,8 +3,10 @@
 # publish places together at the head of the executable's code (IlcOrderFile in Webhook.csproj; the data those
 # methods use follows them). The list comes from a JIT run of the same sources, which compiles every method it runs:
 # without ReadyToRun code and tiering, the JIT's summary (DOTNET_JitStdOutFile) names each method the start ran, in
-# the order it first ran it. Those names are matched to the AOT executable's symbols (jit-to-ilc.py); the runtime's
-# own start-up code (type loader, start-up helpers), which a JIT run does not have, goes first.
+# the order it first ran it. Those names are matched to the AOT executable's symbols (jit-to-ilc.py). The AOT-only code
+# a start runs (the runtime's type loader, start-up and reflection paths, code the AOT compiler shaped differently) comes
+# from `perf record` of a start of the AOT executable itself: page faults and CPU samples with their call chains, every
+# frame of which was running (perf-methods.py; needs perf and the right to use it, else this part is left out).
 # When the list is stale (code changed since), the publish still works: the compiler skips names it does not find
 # and places unlisted methods as before; only the start's pages are less packed (tests/bench/FOOTPRINT.md).
 #   usage: tests/bench/order/make-order.sh [idle seconds=5]
@@ -36,9 +38,32 @@ dotnet publish src/Webhook/Webhook.csproj -c Release -o "$work/aot" -p:PublishAo
   >"$work/aot.log" 2>&1 || { cat "$work/aot.log"; exit 1; }
 nm -n "$work/aot/Webhook.dbg" >"$work/aot.nm"
 
-# 3. The runtime's start-up code first, then the start's methods in the order the JIT run compiled them.
+# 3. An AOT start under perf: the page faults (one per 64 KB a start maps) and CPU samples, with call chains, until
+# $idle s idle; the service is then killed (SIGKILL: no shutdown code in the samples).
+: >"$work/faults.txt"; : >"$work/cpu.txt"
+if command -v perf >/dev/null; then
+  for event in "page-faults -c 1:faults" "cpu-clock -F 20000:cpu"; do
+    rm -rf "$work/inbox"; mkdir -p "$work/inbox"
+    env -C "$work/aot" Inbox__Path="$work/inbox/inbox.db" Kubernetes__Enabled=false Logging__LogLevel__Default=Warning \
+      ASPNETCORE_URLS="http://127.0.0.1:$port" perf record -q -e ${event%%:*} -g -o "$work/${event#*:}.data" ./Webhook \
+      >"$work/perf.log" 2>&1 &
+    pid=$!
+    until curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/readyz"; do
+      kill -0 "$pid" 2>/dev/null || { cat "$work/perf.log"; echo "perf or the service exited"; exit 1; }
+      sleep 0.02
+    done
+    sleep "$idle"
+    for child in $(pgrep -P "$pid"); do [ "$(cat "/proc/$child/comm")" = Webhook ] && kill -KILL "$child"; done
+    wait "$pid" 2>/dev/null || true; pid=""
+    perf script -i "$work/${event#*:}.data" -F ip,sym >"$work/${event#*:}.txt" 2>/dev/null || true
+  done
+fi
+
+# 4. The runtime's start-up code first, then what the AOT start was seen running, then the start's methods in the order
+# the JIT run compiled them.
 {
   grep -E ' [tT] (S_P_CoreLib_Internal_|S_P_TypeLoader_|S_P_CoreLib_System_Runtime_TypeLoaderExports)' "$work/aot.nm" | awk '{print $3}'
+  python3 tests/bench/order/perf-methods.py "$work/aot.nm" "$work/faults.txt" "$work/cpu.txt"
   python3 tests/bench/order/jit-to-ilc.py "$work/jit.txt" "$work/aot.nm"
-} | awk '!seen[$0]++' >src/Webhook/NativeAot.order
+} | awk '!seen[$0]++' | grep -vxE '_start|_init|_fini|main' >src/Webhook/NativeAot.order
 echo "src/Webhook/NativeAot.order: $(wc -l <src/Webhook/NativeAot.order) methods"
