@@ -7,9 +7,12 @@
 # a start runs (the runtime's type loader, start-up and reflection paths, code the AOT compiler shaped differently) comes
 # from `perf record` of a start of the AOT executable itself: page faults and CPU samples with their call chains, every
 # frame of which was running (perf-methods.py; needs perf and the right to use it, else this part is left out).
+# The AOT executable profiled is published with the current list, and the methods of the current list stay in the new
+# one (FRESH=1 starts from nothing): a start laid out by the previous list faults on the pages that list did not
+# cover, so each run finds methods the previous runs did not; after a large change, run it twice.
 # When the list is stale (code changed since), the publish still works: the compiler skips names it does not find
 # and places unlisted methods as before; only the start's pages are less packed (tests/bench/FOOTPRINT.md).
-#   usage: tests/bench/order/make-order.sh [idle seconds=5]
+#   usage: [FRESH=1] tests/bench/order/make-order.sh [idle seconds=5]
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 idle="${1:-5}"
@@ -33,9 +36,10 @@ done
 sleep "$idle"
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 
-# 2. The AOT executable's symbol names (the order does not change them: published without it).
-dotnet publish src/Webhook/Webhook.csproj -c Release -o "$work/aot" -p:PublishAot=true -p:IlcOrderFile= -v q -nologo \
-  >"$work/aot.log" 2>&1 || { cat "$work/aot.log"; exit 1; }
+# 2. The AOT executable as the image has it (with the current list), and its symbol names.
+tests/bench/publish-aot.sh "$work/aot"
+previous="$work/previous.order"
+if [ "${FRESH:-0}" = 1 ] || [ ! -f src/Webhook/NativeAot.order ]; then : >"$previous"; else cp src/Webhook/NativeAot.order "$previous"; fi
 nm -n "$work/aot/Webhook.dbg" >"$work/aot.nm"
 
 # 3. An AOT start under perf: the page faults (one per 64 KB a start maps) and CPU samples, with call chains, until
@@ -59,10 +63,11 @@ if command -v perf >/dev/null; then
   done
 fi
 
-# 4. The runtime's start-up code first, then what the AOT start was seen running, then the start's methods in the order
-# the JIT run compiled them.
+# 4. The runtime's start-up code first, then what AOT starts were seen running (the previous list's finds, then this
+# run's), then the start's methods in the order the JIT run compiled them.
 {
   grep -E ' [tT] (S_P_CoreLib_Internal_|S_P_TypeLoader_|S_P_CoreLib_System_Runtime_TypeLoaderExports)' "$work/aot.nm" | awk '{print $3}'
+  cat "$previous"
   python3 tests/bench/order/perf-methods.py "$work/aot.nm" "$work/faults.txt" "$work/cpu.txt"
   python3 tests/bench/order/jit-to-ilc.py "$work/jit.txt" "$work/aot.nm"
 } | awk '!seen[$0]++' | grep -vxE '_start|_init|_fini|main' >src/Webhook/NativeAot.order
