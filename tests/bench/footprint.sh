@@ -91,7 +91,8 @@ measure() { # $1: command line with its environment
   pid=$!
   # Polling, 2 ms apart: curl itself costs a few ms of one core, which the starting service would otherwise share.
   until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/readyz" || true)" = 200 ]; do
-    kill -0 "$pid" 2>/dev/null || { cat "$work/service.log"; echo "the service exited"; exit 1; }
+    # To stderr: measure's output is read by the caller, which would swallow this.
+    kill -0 "$pid" 2>/dev/null || { cat "$work/service.log" >&2; echo "the service exited: $1" >&2; exit 1; }
     sleep 0.002
   done
   t1=$(now_ms)
@@ -109,6 +110,7 @@ declare -A ready rss anon cpu
 for r in $(seq 1 "$rounds"); do
   for i in "${!variants[@]}"; do
     read -r ms kb akb cms <<<"$(measure "${variants[i]#*|}")"
+    [[ "$ms" =~ ^[0-9]+$ && "$kb" =~ ^[0-9]+$ ]] || { echo "no measurement of ${variants[i]%%|*}" >&2; exit 1; }
     ready[$i]+="$ms "; rss[$i]+="$kb "; anon[$i]+="$akb "; cpu[$i]+="$cms "
   done
 done
