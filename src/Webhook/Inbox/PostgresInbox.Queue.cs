@@ -98,7 +98,7 @@ public sealed partial class PostgresInbox
     void StartClaimRound(TimeSpan lease)
     {
         Volatile.Write(ref _aheadLeaseTicks, lease.Ticks);
-        if (Interlocked.CompareExchange(ref _claimRound, 1, 0) == 0) _ = Task.Run(ClaimRoundsAsync, CancellationToken.None);
+        _claimRounds.Start();
     }
 
     sealed record ClaimRequest(int Max, TimeSpan Lease)
@@ -107,9 +107,6 @@ public sealed partial class PostgresInbox
     }
 
     readonly System.Collections.Concurrent.ConcurrentQueue<ClaimRequest> _claimRequests = new();
-
-    /// <summary>1 while a task runs claim rounds for the queued requests.</summary>
-    int _claimRound;
 
     /// <summary>Items claimed ahead of the requests, with when they were leased (the store's clock, Unix milliseconds).</summary>
     readonly System.Collections.Concurrent.ConcurrentQueue<(InboxItem Item, long LeasedAt, long Lease)> _ahead = new();
@@ -179,9 +176,7 @@ public sealed partial class PostgresInbox
             var refill = Interlocked.Exchange(ref _refillAsked, 0) == 1;
             if (batch.Count == 0 && !refill)
             {
-                Interlocked.Exchange(ref _claimRound, 0); // a full fence: the checks below read what a request wrote before it found the flag up
-                // A request queued after the drain but before the flag went down found a round running: take it back.
-                if ((_claimRequests.IsEmpty && Volatile.Read(ref _refillAsked) == 0) || Interlocked.CompareExchange(ref _claimRound, 1, 0) != 0) return;
+                if (_claimRounds.TryStop(() => _claimRequests.IsEmpty && Volatile.Read(ref _refillAsked) == 0)) return;
                 continue;
             }
             // Items kept by a refill that ran since these requests were queued are theirs first.
@@ -438,7 +433,7 @@ public sealed partial class PostgresInbox
         _claimedDeliveries.TryRemove(item.Id, out _);
         var completion = new Completion(item.Id, item.LeaseToken, lastDestination);
         _completions.Enqueue(completion);
-        if (Interlocked.CompareExchange(ref _completionRound, 1, 0) == 0) _ = Task.Run(CompletionRoundsAsync, CancellationToken.None);
+        _completionRounds.Start();
         return completion.Done.Task;
     }
 
@@ -448,9 +443,6 @@ public sealed partial class PostgresInbox
     }
 
     readonly System.Collections.Concurrent.ConcurrentQueue<Completion> _completions = new();
-
-    /// <summary>1 while a task runs completion rounds for the queued completions.</summary>
-    int _completionRound;
 
     /// <summary>
     /// Group commit of the replica's completions: every completion queued while the previous round's commit was
@@ -467,9 +459,7 @@ public sealed partial class PostgresInbox
             while (group.Count < MaxCompletionGroup && _completions.TryDequeue(out var queued)) group.Add(queued);
             if (group.Count == 0)
             {
-                Interlocked.Exchange(ref _completionRound, 0); // a full fence, as the claim rounds'
-                // A completion queued after the drain but before the flag went down found a round running: take it back.
-                if (_completions.IsEmpty || Interlocked.CompareExchange(ref _completionRound, 1, 0) != 0) return;
+                if (_completionRounds.TryStop(() => _completions.IsEmpty)) return;
                 continue;
             }
             try

@@ -45,6 +45,8 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     Task? _listener;
     NpgsqlConnection? _ownerConnection;
     long _nextOwnerCheck;
+    readonly RoundLoop _claimRounds;
+    readonly RoundLoop _completionRounds;
 
     /// <param name="doorbell">Rung when any replica committed new items (LISTEN/NOTIFY), so an idle worker here claims them at once; and when a claim got all it asked for, so the next one does.</param>
     public PostgresInbox(IOptions<InboxOptions> options, TimeProvider clock, ILogger<PostgresInbox>? logger = null, InboxDoorbell? doorbell = null)
@@ -63,6 +65,8 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         builder.KeepAlive = 30;
         _ownerConnectionString = builder.ConnectionString;
         OwnerId = Random.Shared.Next(1, int.MaxValue);
+        _claimRounds = new RoundLoop(ClaimRoundsAsync);
+        _completionRounds = new RoundLoop(CompletionRoundsAsync);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Webhook.Alerts;
 using Webhook.Inbox;
+using Webhook.Tests.Storage;
 
 namespace Webhook.Tests.Inbox;
 
@@ -11,12 +12,6 @@ namespace Webhook.Tests.Inbox;
 public sealed class PostgresCompletionTests(PostgresServer server)
 {
     static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
-
-    sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = DateTimeOffset.Parse("2026-11-24T10:00:00Z");
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 
     static NewInboxItem Item(string fingerprint)
     {
