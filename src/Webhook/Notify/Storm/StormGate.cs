@@ -94,20 +94,19 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         {
             if (n.Alert.Fingerprint is { } fingerprint)
             {
-                if (_held.TryGetValue(fingerprint, out var held)) return held.Key == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait;
-                if (await store.HeldAsync(destinationId, fingerprint, cancellationToken) is { } heldKey)
-                    return heldKey == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait;
+                if (_held.TryGetValue(fingerprint, out var held)) return HeldAnswer(held.Key, n);
+                if (await store.HeldAsync(destinationId, fingerprint, cancellationToken) is { } heldKey) return HeldAnswer(heldKey, n);
             }
 
-            var recent = _recent.TryGetValue(n.Alert.Status, out var w) ? w : _recent[n.Alert.Status] = new();
+            var recent = RecentOf(n.Alert.Status);
             recent.Add(n.IdempotencyKey, now, _options.Window);
             // Across replicas the store counts every replica's pods (never fewer than this one's); alone, it says 0.
             var seen = Math.Max(recent.Count, await store.SeenAsync(destinationId, n.Alert.Status, n.IdempotencyKey, now, _options.Window, cancellationToken));
 
-            var bigGroup = n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
+            var bigGroup = IsBigGroup(n);
             if (!bigGroup && seen <= _options.Threshold) return Absorb.NotAbsorbed;
 
-            var key = n.Alert.Status + "|" + (bigGroup ? "group|" + n.Alert.GroupKey : "window");
+            var key = BatchKey(n, bigGroup);
             // A shared store answers with the batch open across replicas and uses the proposal only to open one: a
             // new id each time, since the one this process last joined may have been claimed by another replica meanwhile.
             var proposed = new StormBatchInfo(!store.Shared && _open.TryGetValue(key, out var open) ? open : Guid.NewGuid().ToString("N"), key,
@@ -196,11 +195,11 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             var n = offered.Notification;
             if (n.Alert.Fingerprint is { } fingerprint && _held.TryGetValue(fingerprint, out var held))
             {
-                offered.Done.TrySetResult(held.Key == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait);
+                offered.Done.TrySetResult(HeldAnswer(held.Key, n));
                 continue;
             }
-            var big = n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
-            var key = n.Alert.Status + "|" + (big ? "group|" + n.Alert.GroupKey : "window");
+            var big = IsBigGroup(n);
+            var key = BatchKey(n, big);
             // This process's window as it was before the call: never more than its own count, so only a shortcut
             // (over the threshold, the store need not count); the store counts this call's other pods itself.
             var local = _recent.TryGetValue(n.Alert.Status, out var w) ? w.CountWith(n.IdempotencyKey, offered.At, _options.Window) : 1;
@@ -218,7 +217,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             switch (answers[i])
             {
                 case StormOffer.Held h:
-                    offered.Done.TrySetResult(h.IdempotencyKey == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait);
+                    offered.Done.TrySetResult(HeldAnswer(h.IdempotencyKey, n));
                     continue;
                 case StormOffer.Joined j:
                     if (Joined(request.Proposed.Key, j.Join, request.Entry) is { } batch) started.Add(batch);
@@ -228,10 +227,21 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                     offered.Done.TrySetResult(Absorb.NotAbsorbed);
                     break;
             }
-            var recent = _recent.TryGetValue(n.Alert.Status, out var window) ? window : _recent[n.Alert.Status] = new();
-            recent.Add(n.IdempotencyKey, offered.At, _options.Window);
+            RecentOf(n.Alert.Status).Add(n.IdempotencyKey, offered.At, _options.Window);
         }
     }
+
+    /// <summary>An item of the alert waits in a digest: this one (absorbed) or an earlier one (this one waits for it).</summary>
+    private static Absorb HeldAnswer(string heldKey, Notification n) => heldKey == n.IdempotencyKey ? Absorb.Absorbed : Absorb.Wait;
+
+    /// <summary>The pod's Alertmanager group alone is over the threshold: it joins the group's batch whatever the window says.</summary>
+    private bool IsBigGroup(Notification n) => n.Alert.GroupSize > _options.Threshold && n.Alert.GroupKey is not null;
+
+    /// <summary>The batch a pod joins: its group's (a big group) or its status's window.</summary>
+    private static string BatchKey(Notification n, bool bigGroup) => n.Alert.Status + "|" + (bigGroup ? "group|" + n.Alert.GroupKey : "window");
+
+    /// <summary>Under the lock: this process's window of the status.</summary>
+    private Window RecentOf(string status) => _recent.TryGetValue(status, out var w) ? w : _recent[status] = new();
 
     /// <summary>Under the lock: what this process knows of the batch the pod joined; the batch when it is new here (its loop to start).</summary>
     private Batch? Joined(string key, StormJoin joined, StormEntry entry)
@@ -423,7 +433,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
 
         public void Add(string key, DateTimeOffset now, TimeSpan window)
         {
-            while (_order.Count > 0 && now - _order.Peek().At > window) _keys.Remove(_order.Dequeue().Key);
+            Expire(now, window);
             if (_keys.Add(key)) _order.Enqueue((now, key));
         }
     }
