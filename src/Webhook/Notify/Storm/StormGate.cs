@@ -393,8 +393,10 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                     // Nothing sent (pace, busy, open circuit) or throttled: the wait is known, and it is no failure to back
                     // off from; the turn is kept, since no other digest of the destination could go before then either.
                     TimeSpan wait;
+                    // Rounded up to the next whole millisecond and one more: a timer truncates to milliseconds, and a
+                    // pace's wait of 0.4 ms fired at once, before the slot, over and over.
                     if (DeliveryReasons.WasNotSent(r) || DeliveryReasons.IsThrottled(r))
-                        wait = r.RetryAfter ?? _options.RetryDelay;
+                        wait = r.RetryAfter is { } slot ? TimeSpan.FromMilliseconds(Math.Ceiling(slot.TotalMilliseconds) + 1) : _options.RetryDelay;
                     else
                     {
                         // A failure of this digest (say, one the chat found too large): the others go meanwhile.
