@@ -152,6 +152,27 @@ public abstract class InboxStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheCountsNameEveryStateAndTheOldestOpenItemsAge()
+    {
+        await _store.EnqueueAsync([Item("delivered")]);
+        await _store.CompleteAsync(await ClaimOneAsync(), null, CancellationToken.None);
+        await _store.EnqueueAsync([Item("failed")]);
+        await _store.GiveUpAsync(await ClaimOneAsync(), InboxStates.Failed, "HTTP 404", CancellationToken.None);
+        await _store.EnqueueAsync([Item("dead")]);
+        await _store.GiveUpAsync(await ClaimOneAsync(), InboxStates.Dead, "too old", CancellationToken.None);
+        // The resolved supersedes its firing and stays in flight: the oldest open item.
+        await _store.EnqueueAsync([Item("s")]);
+        await _store.EnqueueAsync([Item("s", "resolved")]);
+        Assert.Equal("resolved", (await ClaimOneAsync()).Alert.Status);
+        Clock.Now += TimeSpan.FromSeconds(40);
+        await _store.EnqueueAsync([Item("pending")]);
+        Clock.Now += TimeSpan.FromSeconds(20);
+
+        var counts = await _store.CountsAsync(CancellationToken.None);
+        Assert.Equal(new InboxCounts(Pending: 1, InFlight: 1, Delivered: 1, Superseded: 1, Failed: 1, Dead: 1, OldestPendingAgeSeconds: 60), counts);
+    }
+
+    [Fact]
     public async Task AResolvedQueuedBehindItsUndeliveredFiringSupersedesIt()
     {
         await _store.EnqueueAsync([Item("a")]);
