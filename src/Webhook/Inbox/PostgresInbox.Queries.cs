@@ -22,8 +22,14 @@ public sealed partial class PostgresInbox
     {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         long? oldestCreated = null;
-        // One pass: the oldest open item is the least of the open states' oldest.
-        await ReadAsync("SELECT state, count(*), min(created_at) FROM inbox_items GROUP BY state", r =>
+        // Each half on the partial index of its states, not a pass over the table's wide rows (1.5-4 ms a call with a few
+        // thousand items, growing with Inbox:Retention): the open items (a few, the backlog in a storm) with the
+        // oldest's age, and the finished ones counted from the narrow index the purge uses (inbox_items_finished).
+        await ReadAsync("""
+            SELECT state, count(*), min(created_at) FROM inbox_items WHERE state IN ('pending', 'inflight') GROUP BY state
+            UNION ALL
+            SELECT state, count(*), NULL FROM inbox_items WHERE state NOT IN ('pending', 'inflight') GROUP BY state
+            """, r =>
         {
             counts[r.GetString(0)] = r.GetInt64(1);
             if (r.GetString(0) is InboxStates.Pending or InboxStates.InFlight && (oldestCreated is null || r.GetInt64(2) < oldestCreated))

@@ -95,11 +95,12 @@ public sealed partial class SqliteInbox
             if (chosen.Count == 0 && superseded.Count == 0) return [];
 
             var items = new List<InboxItem>(chosen.Count);
+            var supersededNow = 0;
             await SqliteDatabase.InTransactionAsync(connection, async () =>
             {
                 foreach (var id in superseded.Distinct())
                 {
-                    await SqliteDatabase.ExecuteAsync(connection, """
+                    supersededNow += await SqliteDatabase.ExecuteAsync(connection, """
                         UPDATE items SET state = 'superseded', updated_at = $now, last_error = $reason WHERE id = $id AND state = 'pending'
                         """, token, ("$id", id), ("$now", now), ("$reason", Superseded));
                 }
@@ -121,6 +122,7 @@ public sealed partial class SqliteInbox
                 }
                 return items;
             }, token);
+            _finished.Add(InboxStates.Superseded, supersededNow);
             foreach (var id in superseded) _order.Remove(id);
             foreach (var item in items) _order.SetInFlight(item.Id, true);
             return items;
@@ -170,7 +172,11 @@ public sealed partial class SqliteInbox
                     WHERE id = $id AND state = 'inflight' AND lease_token = $token
                     """, token, ("$id", item.Id), ("$token", item.LeaseToken), ("$now", now)) == 1;
             }, token);
-            if (done) _order.Remove(item.Id);
+            if (done)
+            {
+                _order.Remove(item.Id);
+                _finished.Add(InboxStates.Delivered, 1);
+            }
             return done;
         }, cancellationToken);
 
@@ -197,7 +203,11 @@ public sealed partial class SqliteInbox
                 UPDATE items SET state = $state, attempts = attempts + 1, updated_at = $now, last_error = $error, lease_until = NULL, lease_token = NULL
                 WHERE id = $id AND state = 'inflight' AND lease_token = $token
                 """, token, ("$id", item.Id), ("$token", item.LeaseToken), ("$state", state), ("$now", Now()), ("$error", reason)) == 1;
-            if (done) _order.Remove(item.Id);
+            if (done)
+            {
+                _order.Remove(item.Id);
+                _finished.Add(state, 1);
+            }
             return done;
         }, cancellationToken);
     }
@@ -206,21 +216,20 @@ public sealed partial class SqliteInbox
         _database.WriteAsync(async (connection, token) =>
         {
             var now = Now();
+            // Its state before (RETURNING gives the row after), for the finished counts; nobody else writes meanwhile.
+            await using var before = SqliteDatabase.Command(connection, "SELECT state FROM items WHERE id = $id", ("$id", itemId));
+            if (await before.ExecuteScalarAsync(token) is not string was) return RequeueResult.NotFound;
+            if (was is not (InboxStates.Failed or InboxStates.Dead)) return RequeueResult.NotFailed;
             await using var command = SqliteDatabase.Command(connection, """
                 UPDATE items SET state = 'pending', attempts = 0, next_attempt_at = $now, requeued_at = $now, updated_at = $now
                 WHERE id = $id AND state IN ('failed', 'dead') RETURNING alert
                 """, ("$id", itemId), ("$now", now));
-            await using (var reader = await command.ExecuteReaderAsync(token))
-            {
-                if (await reader.ReadAsync(token))
-                {
-                    var alert = JsonSerializer.Deserialize(reader.GetString(0), AlertsJsonContext.Default.AlertContext)!;
-                    _order.Add(itemId, alert.Route, alert.Fingerprint, alert.StartsAt, alert.IsResolved);
-                    return RequeueResult.Requeued;
-                }
-            }
-            await using var exists = SqliteDatabase.Command(connection, "SELECT 1 FROM items WHERE id = $id", ("$id", itemId));
-            return await exists.ExecuteScalarAsync(token) is null ? RequeueResult.NotFound : RequeueResult.NotFailed;
+            await using var reader = await command.ExecuteReaderAsync(token);
+            if (!await reader.ReadAsync(token)) return RequeueResult.NotFailed;
+            var alert = JsonSerializer.Deserialize(reader.GetString(0), AlertsJsonContext.Default.AlertContext)!;
+            _order.Add(itemId, alert.Route, alert.Fingerprint, alert.StartsAt, alert.IsResolved);
+            _finished.Add(was, -1);
+            return RequeueResult.Requeued;
         }, cancellationToken);
 
     /// <summary>A repeat of a purged item's key after that is new again.</summary>
@@ -236,19 +245,23 @@ public sealed partial class SqliteInbox
                     INSERT INTO temp.purged SELECT id FROM items WHERE state IN ('delivered', 'superseded') AND updated_at < $done;
                     INSERT INTO temp.purged SELECT id FROM items WHERE state IN ('failed', 'dead') AND updated_at < $failed;
                     DELETE FROM deliveries WHERE item_id IN (SELECT id FROM temp.purged);
-                    DELETE FROM items WHERE id IN (SELECT id FROM temp.purged) RETURNING key;
+                    DELETE FROM items WHERE id IN (SELECT id FROM temp.purged) RETURNING key, state;
                     """, ("$done", now - (long)_options.Retention.TotalMilliseconds), ("$failed", now - (long)_options.FailedRetention.TotalMilliseconds));
-                var keys = new List<string>();
+                var rows = new List<(string Key, string State)>();
                 await using (var reader = await command.ExecuteReaderAsync(token))
                 {
                     do
                     {
-                        while (await reader.ReadAsync(token)) keys.Add(reader.GetString(0));
+                        while (await reader.ReadAsync(token)) rows.Add((reader.GetString(0), reader.GetString(1)));
                     } while (await reader.NextResultAsync(token));
                 }
-                return keys;
+                return rows;
             }, token);
-            foreach (var key in purged) _keys.Remove(key);
+            foreach (var (key, state) in purged)
+            {
+                _keys.Remove(key);
+                _finished.Add(state, -1);
+            }
             return purged.Count;
         }, cancellationToken);
 }

@@ -21,6 +21,7 @@ public sealed partial class SqliteInbox : IInboxStore, IAsyncDisposable
     // In memory, under the write gate; see each type for why.
     readonly KnownKeys _keys = new();
     readonly AlertOrder _order = new();
+    readonly FinishedCounts _finished = new();
     readonly SemaphoreSlim _initialize = new(1, 1);
     InboxOwnership? _ownership;
     WalFlusher? _flusher;
@@ -71,6 +72,14 @@ public sealed partial class SqliteInbox : IInboxStore, IAsyncDisposable
         {
             while (await reader.ReadAsync(cancellationToken)) _keys.Add(reader.GetString(0));
         }
+        // The finished items once, at start; from then on counted as they finish, so /status need not go through
+        // all of them (they are kept for Inbox:Retention, tens of thousands after a week of storms).
+        await using (var finished = SqliteDatabase.Command(connection,
+            "SELECT state, count(*) FROM items WHERE state NOT IN ('pending', 'inflight') GROUP BY state"))
+        await using (var reader = await finished.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) _finished.Add(reader.GetString(0), reader.GetInt64(1));
+        }
         // Open items only: a few in a quiet inbox, the backlog after an outage.
         await using var open = SqliteDatabase.Command(connection,
             "SELECT id, alert, state FROM items WHERE state IN ('pending', 'inflight') ORDER BY id");
@@ -108,6 +117,27 @@ public sealed partial class SqliteInbox : IInboxStore, IAsyncDisposable
         _database.ClearPool();
         _checkpointer?.CloseFile();
         _ownership?.Dispose();
+    }
+}
+
+/// <summary>
+/// How many items are in each finished state (delivered, superseded, failed, dead). One process owns the file and
+/// every change of state is this inbox's, made under the write gate and counted here after its commit; read by
+/// /status without the gate, hence the lock.
+/// </summary>
+sealed class FinishedCounts
+{
+    readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
+
+    public void Add(string state, long delta)
+    {
+        if (delta == 0) return;
+        lock (_counts) _counts[state] = _counts.GetValueOrDefault(state) + delta;
+    }
+
+    public long this[string state]
+    {
+        get { lock (_counts) return _counts.GetValueOrDefault(state); }
     }
 }
 

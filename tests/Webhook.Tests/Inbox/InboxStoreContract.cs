@@ -152,6 +152,38 @@ public abstract class InboxStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheCountsNameEveryStateAndTheOldestOpenItemsAge()
+    {
+        await _store.EnqueueAsync([Item("delivered")]);
+        await _store.CompleteAsync(await ClaimOneAsync(), null, CancellationToken.None);
+        await _store.EnqueueAsync([Item("failed")]);
+        await _store.GiveUpAsync(await ClaimOneAsync(), InboxStates.Failed, "HTTP 404", CancellationToken.None);
+        await _store.EnqueueAsync([Item("dead")]);
+        await _store.GiveUpAsync(await ClaimOneAsync(), InboxStates.Dead, "too old", CancellationToken.None);
+        // The resolved supersedes its firing and stays in flight: the oldest open item.
+        await _store.EnqueueAsync([Item("s")]);
+        await _store.EnqueueAsync([Item("s", "resolved")]);
+        Assert.Equal("resolved", (await ClaimOneAsync()).Alert.Status);
+        Clock.Now += TimeSpan.FromSeconds(40);
+        await _store.EnqueueAsync([Item("pending")]);
+        Clock.Now += TimeSpan.FromSeconds(20);
+
+        var counts = await _store.CountsAsync(CancellationToken.None);
+        Assert.Equal(new InboxCounts(Pending: 1, InFlight: 1, Delivered: 1, Superseded: 1, Failed: 1, Dead: 1, OldestPendingAgeSeconds: 60), counts);
+
+        // As the file holds them after a restart, and after a re-queue (the failed item pending again) and a purge
+        // of the finished items past their retention (the dead one is kept longer).
+        await RestartAsync();
+        Assert.Equal((1, 1, 1, 1), ((await _store.CountsAsync(CancellationToken.None)) is var c ? (c.Delivered, c.Superseded, c.Failed, c.Dead) : default));
+        var failed = (await _store.FailedAsync(10, CancellationToken.None)).Single(f => f.State == InboxStates.Failed);
+        Assert.Equal(RequeueResult.Requeued, await _store.RequeueAsync(failed.Id, CancellationToken.None));
+        Clock.Now += Retention + TimeSpan.FromMinutes(1);
+        Assert.Equal(2, await _store.PurgeAsync(CancellationToken.None));
+        var after = await _store.CountsAsync(CancellationToken.None);
+        Assert.Equal((0, 0, 0, 1, 2), (after.Delivered, after.Superseded, after.Failed, after.Dead, after.Pending));
+    }
+
+    [Fact]
     public async Task AResolvedQueuedBehindItsUndeliveredFiringSupersedesIt()
     {
         await _store.EnqueueAsync([Item("a")]);

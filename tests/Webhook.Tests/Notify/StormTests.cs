@@ -153,6 +153,38 @@ public class StormTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DigestsWaitingForTheChatsPaceTryItInTurn()
+    {
+        // Twelve groups, each over the threshold: twelve digests ready at about the same time, at a pace of 4 posts a
+        // second with no burst, so nearly all of them wait for a slot.
+        const int digests = 12;
+        // The service's pace is what is tested: the stand-in takes every post.
+        _chat.EnforceSlackPace = false;
+        var service = Start(new(SlackWebhook)
+        {
+            ["Delivery:Rates:slack:PerSecond"] = "4", ["Delivery:Rates:slack:Burst"] = "1", ["Delivery:Rates:slack:MaxInFlight"] = "1",
+        });
+        var gate = service.Get<StormGates>().For("default/slack")!;
+        var attempts = 0;
+        var outcomes = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        gate.DigestPosted += (_, outcome) =>
+        {
+            Interlocked.Increment(ref attempts);
+            outcomes.Enqueue(outcome.ToString()!);
+        };
+        for (var g = 0; g < digests; g++) await service.PostAsync("", ChatService.Group($"g{g}", "firing", Pods($"api{g}", 11)));
+
+        await service.DeliveredAsync(digests * 11, TimeSpan.FromSeconds(60));
+        await Eventually.True(() => _chat.AcceptedCount("slack-webhook") == digests, () => $"{digests} digests; {_chat.AcceptedCount("slack-webhook")} accepted",
+            TimeSpan.FromSeconds(60));
+        // Each digest is tried when its turn comes (its first try may meet the pace, and its next is at the slot the
+        // pace named): at most a few tries each. All waiting at once, they were tried at every slot, one taking it
+        // and the others refused again (n + (n-1) + ... + 1, 78 for twelve).
+        Assert.True(attempts <= 3 * digests, $"{attempts} attempts for {digests} digests: {string.Join("; ", outcomes)}");
+        Assert.Equal(digests, _chat.To("slack-webhook").Count());
+    }
+
+    [Fact]
     public async Task ADigestTheChatRefusedForNowIsPostedLaterExactlyOnce()
     {
         _chat.Script("teams", 503, times: 2);

@@ -20,6 +20,11 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     // Guards the windows and the batches. A semaphore, not a lock: a pod joins its batch in the store (an
     // asynchronous write) and in memory as one step, so a batch taken for posting never misses a pod the store holds.
     private readonly SemaphoreSlim _lock = new(1, 1);
+    // One digest of this destination tries the chat at a time, and keeps the turn while the chat's pace (or a 429,
+    // or an open circuit) says when to try again. Without it every waiting digest woke at the same next slot: one
+    // took it and the others were rendered and refused again, N-1 wasted attempts a second for N digests waiting
+    // (a storm of 40 groups at Slack's one post a second doubled the CPU per pod, tests/bench/INBOX-STORES.md).
+    private readonly SemaphoreSlim _posting = new(1, 1);
     private readonly Dictionary<string, Window> _recent = new(StringComparer.Ordinal);
     // Per batch key, the batch this process last joined and takes to be open: on a single-process store, the id it
     // proposes for the key's next pod (a shared store keeps the open batch itself).
@@ -365,36 +370,55 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             var digest = StormDigest.From(claimed.Entries);
             var giveUpAt = claimed.FirstAdded + _options.MaxRetryAge;
             var backoff = _options.RetryDelay;
-            while (true)
+            var turn = false;
+            try
             {
-                var outcome = await stage.SendDigestAsync(destinationId, kind, target, digest, stopping);
-                DigestPosted?.Invoke(digest, outcome);
-                if (outcome is not DeliveryOutcome.Retryable r)
+                while (true)
                 {
-                    if (outcome is DeliveryOutcome.Permanent p) LogDigestFailed(logger, destinationId, digest.PodCount, p.Reason);
-                    // Not cancelled by the host stopping: a digest posted but left in the store is posted again at the next start.
-                    await store.RemoveAsync(destinationId, batch.Id, CancellationToken.None);
-                    await ReleaseAsync(batch);
-                    return;
+                    if (!turn)
+                    {
+                        await _posting.WaitAsync(stopping);
+                        turn = true;
+                    }
+                    var outcome = await stage.SendDigestAsync(destinationId, kind, target, digest, stopping);
+                    DigestPosted?.Invoke(digest, outcome);
+                    if (outcome is not DeliveryOutcome.Retryable r)
+                    {
+                        if (outcome is DeliveryOutcome.Permanent p) LogDigestFailed(logger, destinationId, digest.PodCount, p.Reason);
+                        // Not cancelled by the host stopping: a digest posted but left in the store is posted again at the next start.
+                        await store.RemoveAsync(destinationId, batch.Id, CancellationToken.None);
+                        await ReleaseAsync(batch);
+                        return;
+                    }
+                    // Nothing sent (pace, busy, open circuit) or throttled: the wait is known, and it is no failure to back
+                    // off from; the turn is kept, since no other digest of the destination could go before then either.
+                    TimeSpan wait;
+                    // Rounded up to the next whole millisecond and one more: a timer truncates to milliseconds, and a
+                    // pace's wait of 0.4 ms fired at once, before the slot, over and over.
+                    if (DeliveryReasons.WasNotSent(r) || DeliveryReasons.IsThrottled(r))
+                        wait = r.RetryAfter is { } slot ? TimeSpan.FromMilliseconds(Math.Ceiling(slot.TotalMilliseconds) + 1) : _options.RetryDelay;
+                    else
+                    {
+                        // A failure of this digest (say, one the chat found too large): the others go meanwhile.
+                        LogDigestRetry(logger, destinationId, digest.PodCount, r.Reason);
+                        wait = r.RetryAfter is { } after && after > backoff ? after : backoff;
+                        backoff = backoff * 2 > _options.MaxRetryDelay ? _options.MaxRetryDelay : backoff * 2;
+                        _posting.Release();
+                        turn = false;
+                    }
+                    if (time.GetUtcNow() + wait > giveUpAt)
+                    {
+                        LogDigestFailed(logger, destinationId, digest.PodCount, $"still failing after {_options.MaxRetryAge}: {r.Reason}");
+                        await store.RemoveAsync(destinationId, batch.Id, CancellationToken.None);
+                        await ReleaseAsync(batch);
+                        return;
+                    }
+                    await Task.Delay(wait, time, stopping);
                 }
-                // Nothing sent (pace, busy, open circuit) or throttled: the wait is known, and it is no failure to back off from.
-                TimeSpan wait;
-                if (DeliveryReasons.WasNotSent(r) || DeliveryReasons.IsThrottled(r))
-                    wait = r.RetryAfter ?? _options.RetryDelay;
-                else
-                {
-                    LogDigestRetry(logger, destinationId, digest.PodCount, r.Reason);
-                    wait = r.RetryAfter is { } after && after > backoff ? after : backoff;
-                    backoff = backoff * 2 > _options.MaxRetryDelay ? _options.MaxRetryDelay : backoff * 2;
-                }
-                if (time.GetUtcNow() + wait > giveUpAt)
-                {
-                    LogDigestFailed(logger, destinationId, digest.PodCount, $"still failing after {_options.MaxRetryAge}: {r.Reason}");
-                    await store.RemoveAsync(destinationId, batch.Id, CancellationToken.None);
-                    await ReleaseAsync(batch);
-                    return;
-                }
-                await Task.Delay(wait, time, stopping);
+            }
+            finally
+            {
+                if (turn) _posting.Release();
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
