@@ -283,6 +283,8 @@ static class PostgresSchema
             v_firsts bigint[] := '{}';
             v_opened text[] := '{}';
             v_added text[];
+            v_pods integer[];
+            v_lasts bigint[];
             v_key text;
             v_at integer;
             v_batch text;
@@ -360,16 +362,18 @@ static class PostgresSchema
                 WHERE b.key = ANY(v_opened) AND sb.destination = p_d AND sb.batch_id = b.batch_id
                   AND NOT EXISTS (SELECT 1 FROM unnest(p_ikey, p_key) AS u(ikey, key) WHERE u.key = b.key AND u.ikey = ANY(v_added));
             END IF;
-            -- Each batch's pods and last join, once for the call (a group's batch is complete at its size).
+            -- Each batch's pods and last join, once for the call (a group's batch is complete at its size), each
+            -- batch on its own index range.
+            SELECT array_agg(c.pods ORDER BY b.i), array_agg(c.last ORDER BY b.i) INTO v_pods, v_lasts
+            FROM unnest(v_batches) WITH ORDINALITY AS b(batch_id, i)
+            CROSS JOIN LATERAL (SELECT count(*)::integer AS pods, max(e.added_at) AS last
+                                FROM storm_entries e WHERE e.destination = p_d AND e.batch_id = b.batch_id) c;
             RETURN QUERY
-            WITH counted AS (
-                SELECT e.batch_id, count(*)::integer AS pods, max(e.added_at) AS last
-                FROM storm_entries e WHERE e.destination = p_d AND e.batch_id = ANY(v_batches) GROUP BY e.batch_id)
             SELECT CASE WHEN u.held IS NOT NULL THEN 'held' ELSE 'joined' END, u.held, b.batch_id, b.expected,
-                   u.held IS NULL AND u.ikey = ANY(v_added), coalesce(c.pods, 0), b.first_added, greatest(c.last, b.first_added)
+                   u.held IS NULL AND u.ikey = ANY(v_added), b.pods, b.first_added, greatest(b.last, b.first_added)
             FROM unnest(p_ikey, p_key, v_held) WITH ORDINALITY AS u(ikey, key, held, i)
-            LEFT JOIN unnest(v_keys, v_batches, v_expecteds, v_firsts) AS b(key, batch_id, expected, first_added) ON u.held IS NULL AND b.key = u.key
-            LEFT JOIN counted c ON c.batch_id = b.batch_id
+            LEFT JOIN unnest(v_keys, v_batches, v_expecteds, v_firsts, v_pods, v_lasts) AS b(key, batch_id, expected, first_added, pods, last)
+                ON u.held IS NULL AND b.key = u.key
             ORDER BY u.i;
         END $$;
         """,

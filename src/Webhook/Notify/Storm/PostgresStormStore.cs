@@ -81,7 +81,10 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
         // durable commit too, before anything is posted. So every join anyone acted on is durable as before, and a
         // join lost with the server's last moments is a pod whose item is still in flight: it is offered again. One
         // WAL flush per storm pod (its completion's) instead of two; set for this transaction only.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('synchronous_commit', 'off', true)"));
+        // The function's statements are planned once per connection (their generic plans: index lookups by key):
+        // the call's set-based statements on arrays got a custom plan each call, which cost more than running them.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "SELECT set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)"));
         var command = new NpgsqlBatchCommand("""
             SELECT r_outcome, r_held, r_batch, r_expected, r_added, r_pods, r_first, r_last
             FROM storm_offers(@d, @s, @i, @f, @a, @since, @purge, @local, @threshold, @big, @k, @b, @fresh, @e, @j, @owner)
