@@ -332,7 +332,7 @@ public sealed partial class PostgresInbox
             Interlocked.Exchange(ref _nextOwnerCheck, now + (long)OwnerCheckInterval.TotalMilliseconds);
             await RecoverInFlightAsync(cancellationToken);
         }
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _roundsDataSource.OpenConnectionAsync(cancellationToken);
         // No BEGIN and COMMIT: the statements of a batch run in one implicit transaction, committed by the server
         // after the last (at the batch's one Sync), so the alerts' locks and the candidates' setting hold from the
         // first statement to the second as in an explicit one, and a failure of either rolls back both. One round
@@ -513,7 +513,7 @@ public sealed partial class PostgresInbox
             SELECT count(*)::integer FROM completed
             """;
         await ReadyAsync(CancellationToken.None);
-        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var connection = await _roundsDataSource.OpenConnectionAsync();
         await using var batch = new NpgsqlBatch(connection);
         var ordered = group.OrderBy(c => c.Id).ToArray();
         var now = Now();

@@ -260,6 +260,123 @@ static class PostgresSchema
             END LOOP;
         END $$;
         """,
+        // 8: storm_offers takes the pods of a call together when every one is of an Alertmanager group over the
+        // threshold (a storm's usual case: the gate need not count the window for them): a few statements for the
+        // call (held?, the window's insert, each batch key's open batch, the pods' insert, the batches' counts)
+        // instead of five per pod through storm_offer, whose per-pod statements and calls were most of the server's
+        // work in a storm. Same answers, one row per pod in the call's order; the batches of a call are looked up in
+        // key order, so two calls that open the same keys never wait for each other in a cycle. A call with any
+        // other pod, or with two pods of one alert or one key, goes pod by pod as before. Same signature and result:
+        // a version-7 replica still running during a rollout calls the new body and gets the same answers.
+        """
+        CREATE OR REPLACE FUNCTION storm_offers(p_d text, p_status text[], p_ikey text[], p_fp text[], p_now bigint[], p_since bigint[],
+            p_purge boolean[], p_local integer[], p_threshold integer[], p_big boolean[], p_key text[], p_proposed text[],
+            p_fresh text[], p_expected integer[], p_entry text[], p_owner bigint)
+        RETURNS TABLE(r_outcome text, r_held text, r_batch text, r_expected integer, r_added boolean, r_pods integer, r_first bigint, r_last bigint)
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            v_n integer := coalesce(cardinality(p_ikey), 0);
+            v_held text[];
+            v_keys text[] := '{}';
+            v_batches text[] := '{}';
+            v_expecteds integer[] := '{}';
+            v_firsts bigint[] := '{}';
+            v_opened text[] := '{}';
+            v_added text[];
+            v_pods integer[];
+            v_lasts bigint[];
+            v_key text;
+            v_at integer;
+            v_batch text;
+            v_expected integer;
+            v_first bigint;
+        BEGIN
+            IF v_n = 0 THEN
+                RETURN;
+            END IF;
+            IF v_n = 1 OR false = ANY(p_big)
+               OR (SELECT count(DISTINCT x.fp) <> count(x.fp) FROM unnest(p_fp) AS x(fp))
+               OR (SELECT count(DISTINCT x.ikey) <> v_n FROM unnest(p_ikey) AS x(ikey)) THEN
+                FOR i IN 1 .. v_n LOOP
+                    RETURN QUERY SELECT o.o_outcome, o.o_held, o.o_batch, o.o_expected, o.o_added, o.o_pods, o.o_first, o.o_last
+                    FROM storm_offer(p_d, p_status[i], p_ikey[i], p_fp[i], p_now[i], p_since[i], p_purge[i], p_local[i], p_threshold[i],
+                                     p_big[i], p_key[i], p_proposed[i], p_fresh[i], p_expected[i], p_entry[i], p_owner, false,
+                                     p_expected[i] < 2147483647) o;
+                END LOOP;
+                RETURN;
+            END IF;
+            -- Per pod, the key of the item of its alert held in a digest already (the per-alert order), or NULL.
+            SELECT array_agg(h.idempotency_key ORDER BY u.i) INTO v_held
+            FROM unnest(p_fp) WITH ORDINALITY AS u(fp, i)
+            LEFT JOIN LATERAL (SELECT e.idempotency_key FROM storm_entries e
+                               WHERE e.destination = p_d AND e.fingerprint = u.fp ORDER BY e.seq LIMIT 1) h ON true;
+            IF true = ANY(p_purge) THEN
+                DELETE FROM storm_seen s USING unnest(p_status, p_since, p_purge) AS u(status, since, purge)
+                WHERE u.purge AND s.destination = p_d AND s.status = u.status AND s.seen_at < u.since;
+            END IF;
+            -- Noted in the window for the other pods' counts (not counted for these: each one's group is over the
+            -- threshold); a pod seen again after its row expired counts from now. The window is the call's one
+            -- (StormOptions.Window): now - since of any pod.
+            INSERT INTO storm_seen AS s(destination, status, idempotency_key, seen_at)
+            SELECT p_d, u.status, u.ikey, u.at FROM unnest(p_status, p_ikey, p_now, v_held) AS u(status, ikey, at, held) WHERE u.held IS NULL
+            ON CONFLICT (destination, status, idempotency_key) DO UPDATE SET seen_at = excluded.seen_at
+            WHERE s.seen_at < excluded.seen_at - (p_now[1] - p_since[1]);
+            FOR v_key, v_at IN SELECT u.key, min(u.i)::integer FROM unnest(p_key, v_held) WITH ORDINALITY AS u(key, held, i)
+                               WHERE u.held IS NULL GROUP BY u.key ORDER BY u.key LOOP
+                v_batch := NULL;
+                FOR attempt IN 1..3 LOOP
+                    SELECT b.batch_id, b.expected, b.first_added INTO v_batch, v_expected, v_first
+                    FROM storm_batches b WHERE b.destination = p_d AND b.batch_key = v_key AND b.state = 'open' FOR SHARE;
+                    EXIT WHEN FOUND OR attempt = 3;
+                    -- As storm_offer: opened under the key's first pod's proposal (a fresh id if that one was used
+                    -- before), or the one another caller opens at the same moment is waited for and joined.
+                    INSERT INTO storm_batches(destination, batch_id, batch_key, expected, pods, first_added, last_added, state)
+                    VALUES (p_d, CASE WHEN EXISTS (SELECT 1 FROM storm_batches o WHERE o.destination = p_d AND o.batch_id = p_proposed[v_at])
+                                      THEN p_fresh[v_at] ELSE p_proposed[v_at] END, v_key, p_expected[v_at], 1, p_now[v_at], p_now[v_at], 'open')
+                    ON CONFLICT DO NOTHING;
+                    IF FOUND THEN
+                        v_opened := v_opened || v_key;
+                    END IF;
+                END LOOP;
+                IF v_batch IS NULL THEN
+                    RAISE EXCEPTION 'no open storm batch for % after three tries', v_key;
+                END IF;
+                v_keys := v_keys || v_key;
+                v_batches := v_batches || v_batch;
+                v_expecteds := v_expecteds || v_expected;
+                v_firsts := v_firsts || v_first;
+            END LOOP;
+            WITH inserted AS (
+                INSERT INTO storm_entries(destination, idempotency_key, batch_id, batch_key, expected, entry_json, added_at, owner, fingerprint)
+                SELECT p_d, u.ikey, b.batch_id, u.key, b.expected, u.entry, u.at, p_owner, u.fp
+                FROM unnest(p_ikey, p_key, p_entry, p_now, p_fp, v_held) WITH ORDINALITY AS u(ikey, key, entry, at, fp, held, i)
+                JOIN unnest(v_keys, v_batches, v_expecteds) AS b(key, batch_id, expected) ON b.key = u.key
+                WHERE u.held IS NULL
+                ORDER BY u.i
+                ON CONFLICT (destination, idempotency_key) DO NOTHING
+                RETURNING storm_entries.idempotency_key)
+            SELECT coalesce(array_agg(inserted.idempotency_key), '{}') INTO v_added FROM inserted;
+            -- Opened for pods held elsewhere only: nobody else can have seen the row yet (not committed), so it goes.
+            IF cardinality(v_opened) > 0 THEN
+                DELETE FROM storm_batches sb USING unnest(v_keys, v_batches) AS b(key, batch_id)
+                WHERE b.key = ANY(v_opened) AND sb.destination = p_d AND sb.batch_id = b.batch_id
+                  AND NOT EXISTS (SELECT 1 FROM unnest(p_ikey, p_key) AS u(ikey, key) WHERE u.key = b.key AND u.ikey = ANY(v_added));
+            END IF;
+            -- Each batch's pods and last join, once for the call (a group's batch is complete at its size), each
+            -- batch on its own index range.
+            SELECT array_agg(c.pods ORDER BY b.i), array_agg(c.last ORDER BY b.i) INTO v_pods, v_lasts
+            FROM unnest(v_batches) WITH ORDINALITY AS b(batch_id, i)
+            CROSS JOIN LATERAL (SELECT count(*)::integer AS pods, max(e.added_at) AS last
+                                FROM storm_entries e WHERE e.destination = p_d AND e.batch_id = b.batch_id) c;
+            RETURN QUERY
+            SELECT CASE WHEN u.held IS NOT NULL THEN 'held' ELSE 'joined' END, u.held, b.batch_id, b.expected,
+                   u.held IS NULL AND u.ikey = ANY(v_added), b.pods, b.first_added, greatest(b.last, b.first_added)
+            FROM unnest(p_ikey, p_key, v_held) WITH ORDINALITY AS u(ikey, key, held, i)
+            LEFT JOIN unnest(v_keys, v_batches, v_expecteds, v_firsts, v_pods, v_lasts) AS b(key, batch_id, expected, first_added, pods, last)
+                ON u.held IS NULL AND b.key = u.key
+            ORDER BY u.i;
+        END $$;
+        """,
     ];
 
     public static int Latest => Migrations.Length;

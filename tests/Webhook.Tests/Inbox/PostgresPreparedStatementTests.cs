@@ -1,38 +1,42 @@
 using Npgsql;
 using Webhook.Inbox;
-using Webhook.Storage;
 
 namespace Webhook.Tests.Inbox;
 
 /// <summary>
 /// The shared store's queries are prepared on its pooled connections, so a claim is planned once per connection
-/// instead of at every call (its planning cost more server CPU than its execution), and a connection string that
-/// sets Max Auto Prepare itself keeps its value.
+/// instead of at every call (its planning cost more server CPU than its execution), the claims on connections of
+/// their own (planned once per replica, not once per pooled connection), and a connection string that sets Max Auto
+/// Prepare itself keeps its value.
 /// </summary>
 [Collection(nameof(PostgresCollection))]
 public sealed class PostgresPreparedStatementTests(PostgresServer server)
 {
     [Fact]
-    public async Task RepeatedClaimsArePreparedOnThePooledConnection()
+    public async Task RepeatedClaimsArePreparedOnTheRoundsConnection()
     {
-        // One pooled connection, so the one the test reads pg_prepared_statements on is the one the claims ran on.
-        var connectionString = new NpgsqlConnectionStringBuilder(await server.ConnectionStringAsync("inbox_prepared", $"t{Guid.NewGuid():n}"))
-            { MaxPoolSize = 1 }.ConnectionString;
-        await using var inbox = await PostgresServer.OpenInboxAsync(connectionString, TimeProvider.System);
+        // The default pool: the claims and completions run on the rounds' own connections whatever the rest does.
+        await using var inbox = await PostgresServer.OpenInboxAsync(
+            await server.ConnectionStringAsync("inbox_prepared", $"t{Guid.NewGuid():n}"), TimeProvider.System);
         await inbox.EnqueueAsync([NewItem("p1"), NewItem("p2")]);
-        for (var i = 0; i < 8; i++)
+        // Enough claims that one of the rounds' two connections ran the claim five times (Npgsql prepares at the fifth).
+        for (var i = 0; i < 16; i++)
         {
             foreach (var item in await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None))
                 Assert.True(await inbox.CompleteAsync(item, "console", CancellationToken.None));
         }
         Assert.Equal(2, (await inbox.CountsAsync(CancellationToken.None)).Delivered);
 
-        var dataSource = await ((IPostgresDatabase)inbox).ReadyAsync(CancellationToken.None);
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var command = new NpgsqlCommand("SELECT statement FROM pg_prepared_statements", connection);
+        // The rounds' pool holds two connections at most (a claim round and a completion round): both read now.
         var prepared = new List<string>();
-        await using (var reader = await command.ExecuteReaderAsync())
+        await using var first = await inbox.RoundsDataSource.OpenConnectionAsync();
+        await using var second = await inbox.RoundsDataSource.OpenConnectionAsync();
+        foreach (var connection in new[] { first, second })
+        {
+            await using var command = new NpgsqlCommand("SELECT statement FROM pg_prepared_statements", connection);
+            await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync()) prepared.Add(reader.GetString(0));
+        }
         Assert.Contains(prepared, s => s.Contains("pg_try_advisory_xact_lock", StringComparison.Ordinal));
         Assert.Contains(prepared, s => s.Contains("FOR UPDATE OF c SKIP LOCKED", StringComparison.Ordinal));
     }

@@ -115,6 +115,26 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
     }
 
     [Fact]
+    public async Task AGroupOfferedAllAtOnceOnTwoReplicasIsOneDigestWithEveryPodOnce()
+    {
+        // Every pod handed to a gate at once, as a replica's workers do in a storm: each gate offers the pods that
+        // wait while its call is out together (the store's set path for pods of a large group), both replicas into
+        // one batch; the group is whole only with every pod, so one digest names each pod once.
+        var (a, b) = (Replica("01:00:00"), Replica("01:00:00"));
+        var pods = Enumerable.Range(0, 10).Select(i => $"api-{i:D2}").ToList(); // no name inside another; few, the chat is paced
+        var answers = await Task.WhenAll(pods.Select((pod, i) => (i % 2 == 0 ? a : b).Gate.TryAbsorbAsync(
+            Samples.For(Causes.ConfigError, pod: pod, groupKey: "g1", groupSize: pods.Count), default)));
+        Assert.All(answers, answer => Assert.Equal(StormGate.Absorb.Absorbed, answer));
+
+        await Eventually.True(() => _chat.SlackApiAccepted.Count == 1 + pods.Count,
+            () => $"one digest and {pods.Count} replies; {_chat.SlackApiAccepted.Count} so far", TimeSpan.FromSeconds(30));
+        Assert.Contains($"{pods.Count} pods crash looping", Top.Body.ToJsonString());
+        AssertThreadNames(pods);
+        await Eventually.True(() => a.Service.Get<StormGates>().Running == 0 && b.Service.Get<StormGates>().Running == 0, "no digest loop left", TimeSpan.FromSeconds(30));
+        Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+    }
+
+    [Fact]
     public async Task ADigestWhosePosterStopsBeforeTheChatTookItIsPostedOnceByTheOtherReplica()
     {
         // Only a whole group posts it; a refused digest would wait an hour for its retry on its poster.

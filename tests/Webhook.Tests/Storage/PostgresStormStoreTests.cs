@@ -229,6 +229,47 @@ public sealed class PostgresStormStoreTests(PostgresServer server) : StormStoreC
         Assert.Empty(await store.OfferAsync(Slack, [], default));
     }
 
+    [Fact]
+    public async Task PodsOfLargeGroupsOfferedInOneCallJoinTheirGroupsBatchesAndNoteTheWindowTogether()
+    {
+        var t0 = DateTimeOffset.Parse("2026-11-24T10:00:00Z");
+        var (a, b) = ((IStormOffers)await ReplicaAsync(), (IStormOffers)await ReplicaAsync());
+        // Threshold 2; each pod of an Alertmanager group larger than that (the call's set-based path, migration 8).
+        static StormOfferRequest Group(StormEntry pod, DateTimeOffset at, string group, int size) => new("firing", pod.IdempotencyKey,
+            pod.Fingerprint, at, TimeSpan.FromMinutes(2), 1, 2, true, new StormBatchInfo(Guid.NewGuid().ToString("N"), "firing|group|" + group, size), pod);
+        var api9 = Pod("api-9");
+        Assert.IsType<StormOffer.Joined>(await One(b, Slack, Group(api9, t0, "g0", 5)));
+
+        var answers = await a.OfferAsync(Slack, [Group(Pod("g1-1"), t0, "g1", 4), Group(Pod("g2-1"), t0, "g2", 3),
+            Group(Pod("g1-2"), t0.AddSeconds(1), "g1", 4), Group(api9 with { IdempotencyKey = "api-9-resolved" }, t0.AddSeconds(1), "g0", 5),
+            Group(Pod("g2-2"), t0.AddSeconds(2), "g2", 3)], default);
+        var (g1, g2) = (Assert.IsType<StormOffer.Joined>(answers[0]).Join, Assert.IsType<StormOffer.Joined>(answers[1]).Join);
+        Assert.Equal(g1 with { Count = 2, LastAdded = t0.AddSeconds(1) }, Assert.IsType<StormOffer.Joined>(answers[2]).Join with { Batch = g1.Batch });
+        Assert.Equal(("firing|group|g1", 4, true, 2, t0, t0.AddSeconds(1)),
+            (g1.Batch.Key, g1.Batch.Expected, g1.Added, g1.Count, g1.FirstAdded, g1.LastAdded));
+        Assert.Equal(g1.Batch.Id, Assert.IsType<StormOffer.Joined>(answers[2]).Join.Batch.Id);
+        // Its alert's earlier item is held in B's digest: it waits.
+        Assert.Equal(new StormOffer.Held(api9.IdempotencyKey), answers[3]);
+        var g2Last = Assert.IsType<StormOffer.Joined>(answers[4]).Join;
+        Assert.Equal((g2.Batch.Id, 3, 2, t0.AddSeconds(2)), (g2Last.Batch.Id, g2.Batch.Expected, g2Last.Count, g2Last.LastAdded));
+        Assert.NotEqual(g1.Batch.Id, g2.Batch.Id);
+
+        // The group's other pods from another replica join the same batch, which is then complete.
+        var rest = await b.OfferAsync(Slack, [Group(Pod("g1-3"), t0.AddSeconds(3), "g1", 4), Group(Pod("g1-4"), t0.AddSeconds(3), "g1", 4)], default);
+        Assert.All(rest, r => Assert.Equal((g1.Batch.Id, true, 4), (((StormOffer.Joined)r).Join.Batch.Id, ((StormOffer.Joined)r).Join.Added, ((StormOffer.Joined)r).Join.Count)));
+
+        // Offered again (items retried after a restart): held already, by themselves, so absorbed; nothing is added.
+        Assert.Equal([new StormOffer.Held(Pod("g1-1").IdempotencyKey), new StormOffer.Held(Pod("g2-2").IdempotencyKey)],
+            await a.OfferAsync(Slack, [Group(Pod("g1-1"), t0.AddSeconds(4), "g1", 4), Group(Pod("g2-2"), t0.AddSeconds(4), "g2", 3)], default));
+
+        // The groups' pods counted in the window (the held resolve did not): a pod of no large group is in a storm.
+        Assert.IsType<StormOffer.Joined>(await One(a, Slack, new StormOfferRequest("firing", "api-5", null, t0.AddSeconds(5), TimeSpan.FromMinutes(2),
+            1, 2, false, new StormBatchInfo(Guid.NewGuid().ToString("N"), "firing|window", int.MaxValue), Pod("api-5"))));
+
+        var claimed = Assert.IsType<StormClaim.Claimed>(await ((IStormStore)a).ClaimAsync(Slack, g1.Batch.Id, t0.AddSeconds(5), new StormOptions(), default));
+        Assert.Equal(new[] { "g1-1", "g1-2", "g1-3", "g1-4" }.Select(p => Pod(p).IdempotencyKey), claimed.Batch.Entries.Select(e => e.IdempotencyKey));
+    }
+
     async Task StopAllAsync()
     {
         foreach (var database in _running) await database.DisposeAsync();
