@@ -78,7 +78,9 @@ if command -v gdb >/dev/null; then
     kill -0 "$pid" 2>/dev/null || { cat "$work/gdb.log"; echo "gdb or the service exited"; exit 1; }
     sleep 0.1
   done
-  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  # The service first (gdb, waiting on it, may not take a signal), then gdb ends with it.
+  for child in $(pgrep -P "$pid"); do [ "$(cat "/proc/$child/comm")" = Webhook ] && kill -KILL "$child"; done
+  wait "$pid" 2>/dev/null || true; pid=""
   python3 tests/bench/order/invoke-map.py "$work/aot.nm" "$work/invoke-addresses.txt" >"$work/invoke.txt"
 fi
 
