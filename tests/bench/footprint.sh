@@ -240,8 +240,7 @@ app with KubernetesClient.Aot $(sections "$work/probe-client/AotProbe").
   the libraries' event sources, which read their attributes through reflection (about 50 pieces of the executable).
   The service's metrics and traces go through OpenTelemetry (Meter, ActivitySource; /metrics lists the same series
   without it), so Webhook.csproj turns EventSource off for the AOT publish: the row "with EventSource" is the
-  difference. The image's start without arguments runs the service without building the command line
-  (Cli/CommandLine.cs), whose help texts would load System.CommandLine's resources through reflection. The DI container's reflection (constructors, parameters, \`Array.CreateInstance\`) and generic virtual calls go
+  difference. The DI container's reflection (constructors, parameters, \`Array.CreateInstance\`) and generic virtual calls go
   through the runtime's type loader and metadata (about 50 pieces of read-only data); interface dispatch cells,
   written as calls resolve, about 80 pages. The anonymous memory is mostly the GC heap: once started, the service
   runs one full compacting GC that gives the start's garbage back (Operations/StartupGarbage.cs).

@@ -21,11 +21,6 @@ public static class CommandLine
 
     public static async Task<int> RunAsync(string[] args, ServeHandler? serve = null)
     {
-        // The image's start (no arguments) is serve with its defaults, as the root command would parse it; it skips
-        // building the command line, whose help texts load System.CommandLine's resources through reflection and map
-        // their pages of the executable at every start (tests/bench/FOOTPRINT.md).
-        if (args.Length == 0 && serve is not null)
-            return await GuardedAsync(() => serve([], null));
         var root = CreateRoot(serve);
         var parsed = root.Parse(args);
         // One clear line per mistake (a missing argument, an unknown verb or option), not a help page.
@@ -40,15 +35,9 @@ public static class CommandLine
         }
         // The service stops on SIGTERM/Ctrl+C through the host, the tools through Signals: System.CommandLine's own
         // handler would end the process two seconds after the signal, in the middle of a graceful shutdown.
-        return await GuardedAsync(() => parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }));
-    }
-
-    /// <summary>A runtime failure is one line and <see cref="RuntimeError"/>.</summary>
-    static async Task<int> GuardedAsync(Func<Task<int>> run)
-    {
         try
         {
-            return await run();
+            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
         }
         // WebApplicationFactory stops the program after it has the host: not a failure of ours.
         catch (Exception e) when (e.GetType().Name != "HostAbortedException")
