@@ -36,6 +36,9 @@ dotnet publish src/Webhook/Webhook.csproj -c Release -o "$work/aot-pie" -p:Publi
 # The shipped executable without the start's method order (src/Webhook/NativeAot.order): what the order buys.
 dotnet publish src/Webhook/Webhook.csproj -c Release -o "$work/aot-noorder" -p:PublishAot=true -p:IlcOrderFile= \
   -v q -nologo >"$work/aot-noorder.log" 2>&1 || { cat "$work/aot-noorder.log"; exit 1; }
+# The shipped executable with EventSource, which the Web SDK turns on for AOT apps and Webhook.csproj turns off.
+dotnet publish src/Webhook/Webhook.csproj -c Release -o "$work/aot-es" -p:PublishAot=true -p:EventSourceSupport=true \
+  -v q -nologo >"$work/aot-es.log" 2>&1 || { cat "$work/aot-es.log"; exit 1; }
 # Reference points: the smallest ASP.NET Core app with Native AOT, without and with KubernetesClient.Aot.
 for probe in bare:false client:true; do
   dotnet publish tests/bench/aot-probe/AotProbe.csproj -c Release -o "$work/probe-${probe%%:*}" \
@@ -54,6 +57,7 @@ variants=(
   "**Native AOT (the image now)**|$work/aot/Webhook"
   "Native AOT with the compiler's defaults: type data dehydrated, position-independent|$work/aot-pie/Webhook"
   "Native AOT without the start's method order (NativeAot.order)|$work/aot-noorder/Webhook"
+  "Native AOT with EventSource (the Web SDK's default for AOT; EventPipe)|$work/aot-es/Webhook"
   "Native AOT, workstation GC, not concurrent|DOTNET_gcServer=0 DOTNET_gcConcurrent=0 $work/aot/Webhook"
   "Native AOT, GC heap hard limit 32 MiB|DOTNET_GCHeapHardLimit=0x2000000 $work/aot/Webhook"
   "reference: the smallest ASP.NET Core app, Native AOT (tests/bench/aot-probe)|$work/probe-bare/AotProbe"
@@ -212,18 +216,31 @@ app with KubernetesClient.Aot $(sections "$work/probe-client/AotProbe").
   data the start uses here and there count almost whole. These pages are the difference between "idle RSS" and
   "anonymous". The methods a start runs are placed together at the head of the code (src/Webhook/NativeAot.order,
   the compiler's \`--order\`; written by tests/bench/order/make-order.sh from a JIT run's list of compiled methods and
-  \`perf\` call chains of AOT starts): the row "without the start's method order" is the same executable without it.
-  The compiler orders only methods: type data, strings, generic dictionaries and unwind tables stay in its own order
-  (by name), which is why they are still mostly resident.
+  \`perf\` call chains of AOT starts), followed by the about 660 methods of the reflection invoke map (below): the row
+  "without the start's method order" is the same executable without it. The compiler orders only methods and what
+  follows them in the file (their unwind data): type data, strings and generic dictionaries stay in its own order (by
+  name), which is why they are still mostly resident. Its \`--file-layout:methodorder\` switch, meant to place each
+  method's data after it, does nothing in this compiler (10.0.12): the methods get their sort keys before their
+  dependencies are walked, and the walk stops at a node that has one, so it stops at once (its object file was
+  byte-identical to the one without the switch).
 - What a start touches, from \`perf record -e page-faults -d -g\` of a start (the first touch of each 64 KB, with the
   code that made it; tests/bench/order has the scripts). Type data: no pass over all types; the runtime allocates
   every type's GC static base at start (StartupCodeHelpers.InitializeStatics, about 15,900 of them, their region
   about 125 KB), and otherwise touches the types the start uses, which lie scattered among about 85,000 method tables
   sorted by name, so the 64 KB around them cover about three quarters of the type data. ASP.NET Core's host calls
   \`Delegate.GetMethodInfo()\` on its configure callback (GenericWebHostBuilder.Configure, unconditional in
-  WebApplication.CreateBuilder); on Native AOT that builds a reverse map of every reflection-invokable method, reading
-  each one's unwind data: about 80 of the 64 KB pieces (unwind tables, read-only data, type data), some 5 MB, at every
-  start. The DI container's reflection (constructors, parameters, \`Array.CreateInstance\`) and generic virtual calls go
+  WebApplication.CreateBuilder); on Native AOT that builds a reverse map of every reflection-invokable method (about
+  900: the methods of a few value types such as Double, Int32, TimeSpan and KeyValuePair, whose unboxing stubs it
+  resolves), reading each one's unwind data and declaring type: about 80 of the 64 KB pieces, some 5 MB, while those
+  methods lay scattered through the code. NativeAot.order now places them together after the start's methods, so
+  their unwind data (which the compiler writes in code order) takes a few pieces: 43.9 -> 41.2 MB in alternating
+  starts of the two builds (tests/bench/order/invoke-map.py finds them; what remains of that map is about 25 pieces
+  of type data, the declaring types, which cannot be ordered). EventSource: the Web SDK turns it on for AOT apps,
+  for EventPipe (dotnet-trace, dotnet-counters); then every start sets up EventPipe and creates the runtime's and
+  the libraries' event sources, which read their attributes through reflection (about 50 pieces of the executable).
+  The service's metrics and traces go through OpenTelemetry (Meter, ActivitySource; /metrics lists the same series
+  without it), so Webhook.csproj turns EventSource off for the AOT publish: the row "with EventSource" is the
+  difference. The DI container's reflection (constructors, parameters, \`Array.CreateInstance\`) and generic virtual calls go
   through the runtime's type loader and metadata (about 50 pieces of read-only data); interface dispatch cells,
   written as calls resolve, about 80 pages. The anonymous memory is mostly the GC heap: once started, the service
   runs one full compacting GC that gives the start's garbage back (Operations/StartupGarbage.cs).
@@ -232,7 +249,10 @@ app with KubernetesClient.Aot $(sections "$work/probe-client/AotProbe").
   compiles in the about 90 that a start asks for (they were about a fifth of the CPU to ready).
 - What the types are. The executable holds about 80,000 type descriptions; about 23,000 of them are the JSON
   metadata and generic instantiations of the about 250 Kubernetes model types that the service's own JSON context
-  reaches (src/Webhook/Collect/KubernetesObjectJson.cs), and about 7,000 are Npgsql's (the PostgreSQL inbox). The
+  reaches (src/Webhook/Collect/KubernetesObjectJson.cs), and about 7,000 are Npgsql's (the PostgreSQL inbox). All of
+  the Kubernetes part is worth at most 2.8 MB idle: a throwaway build whose context held only V1ConfigMap idled at
+  41.1 MB against 43.9 MB (alternating starts, before the invoke-map order); slim models of the service's own for
+  the fields it reads would keep part of that, and are not built. The
   client library's own serializer would bring every Kubernetes model: the service sends its few GETs itself and takes
   only the configuration and credentials from the library (before that change, commit 732244c, the service's rebuilt
   type data was 27.2 MB and it idled at 78-86 MB).

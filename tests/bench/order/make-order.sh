@@ -63,12 +63,35 @@ if command -v perf >/dev/null; then
   done
 fi
 
+# 3b. The methods of the reflection invoke map, whose unwind data every start reads (invoke-map.py says why): the
+# entry addresses the runtime is asked about, seen by gdb (if it is installed) in one start to ready.
+: >"$work/invoke.txt"
+if command -v gdb >/dev/null; then
+  rm -rf "$work/inbox"; mkdir -p "$work/inbox"
+  printf '%s\n' 'set pagination off' 'set confirm off' 'handle all nostop noprint pass' \
+    "set logging file $work/invoke-addresses.txt" 'set logging redirect on' 'set logging enabled on' \
+    'break RhGetTargetOfUnboxingAndInstantiatingStub' 'commands 1' 'silent' 'printf "%lx\n", $rdi' 'cont' 'end' 'run' >"$work/gdb.cmd"
+  env -C "$work/aot" Inbox__Path="$work/inbox/inbox.db" Kubernetes__Enabled=false Logging__LogLevel__Default=Warning \
+    ASPNETCORE_URLS="http://127.0.0.1:$port" gdb -batch -x "$work/gdb.cmd" --args ./Webhook >"$work/gdb.log" 2>&1 &
+  pid=$!
+  until curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$port/readyz"; do
+    kill -0 "$pid" 2>/dev/null || { cat "$work/gdb.log"; echo "gdb or the service exited"; exit 1; }
+    sleep 0.1
+  done
+  # The service first (gdb, waiting on it, may not take a signal), then gdb ends with it.
+  for child in $(pgrep -P "$pid"); do [ "$(cat "/proc/$child/comm")" = Webhook ] && kill -KILL "$child"; done
+  wait "$pid" 2>/dev/null || true; pid=""
+  python3 tests/bench/order/invoke-map.py "$work/aot.nm" "$work/invoke-addresses.txt" >"$work/invoke.txt"
+fi
+
 # 4. The runtime's start-up code first, then what AOT starts were seen running (the previous list's finds, then this
-# run's), then the start's methods in the order the JIT run compiled them.
+# run's), then the start's methods in the order the JIT run compiled them, then the invoke map's methods (not run at
+# start: only their unwind data is read).
 {
   grep -E ' [tT] (S_P_CoreLib_Internal_|S_P_TypeLoader_|S_P_CoreLib_System_Runtime_TypeLoaderExports)' "$work/aot.nm" | awk '{print $3}'
   cat "$previous"
   python3 tests/bench/order/perf-methods.py "$work/aot.nm" "$work/faults.txt" "$work/cpu.txt"
   python3 tests/bench/order/jit-to-ilc.py "$work/jit.txt" "$work/aot.nm"
+  cat "$work/invoke.txt"
 } | awk '!seen[$0]++' | grep -vxE '_start|_init|_fini|main' >src/Webhook/NativeAot.order
 echo "src/Webhook/NativeAot.order: $(wc -l <src/Webhook/NativeAot.order) methods"
