@@ -1,5 +1,5 @@
-using Webhook.Alerts;
 using Webhook.Inbox;
+using static Webhook.Tests.Inbox.InboxTestItems;
 
 namespace Webhook.Tests.Inbox;
 
@@ -13,7 +13,6 @@ public abstract class InboxStoreContract : IAsyncLifetime
 {
     protected static readonly TimeSpan Retention = TimeSpan.FromDays(7), FailedRetention = TimeSpan.FromDays(14);
     static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
-    static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-11-24T09:00:00Z");
 
     protected ManualClock Clock { get; } = new();
     IInboxStore _store = null!;
@@ -40,16 +39,6 @@ public abstract class InboxStoreContract : IAsyncLifetime
     {
         public DateTimeOffset Now { get; set; } = DateTimeOffset.Parse("2026-11-24T10:00:00Z");
         public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    static NewInboxItem Item(string fingerprint, string status = "firing", int startsAtMinute = 0, string route = "default")
-    {
-        var alert = new AlertContext
-        {
-            Route = route, Status = status, Fingerprint = fingerprint, StartsAt = Start.AddMinutes(startsAtMinute),
-            Labels = new Dictionary<string, string> { ["alertname"] = "KubePodCrashLooping", ["pod"] = $"pod-{fingerprint}" },
-        };
-        return new NewInboxItem(InboxKey.For(alert), alert);
     }
 
     Task<IReadOnlyList<InboxItem>> ClaimAsync(int max = 100) => _store.ClaimAsync(max, Lease, CancellationToken.None);

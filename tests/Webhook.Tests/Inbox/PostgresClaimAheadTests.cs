@@ -1,6 +1,6 @@
-using Webhook.Alerts;
 using Webhook.Inbox;
 using Webhook.Tests.Storage;
+using static Webhook.Tests.Inbox.InboxTestItems;
 
 namespace Webhook.Tests.Inbox;
 
@@ -14,16 +14,6 @@ namespace Webhook.Tests.Inbox;
 public sealed class PostgresClaimAheadTests(PostgresServer server)
 {
     static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
-
-    static NewInboxItem Item(string fingerprint)
-    {
-        var alert = new AlertContext
-        {
-            Route = "default", Status = "firing", Fingerprint = fingerprint, StartsAt = DateTimeOffset.Parse("2026-11-24T09:00:00Z"),
-            Labels = new Dictionary<string, string> { ["alertname"] = "KubePodCrashLooping", ["pod"] = $"pod-{fingerprint}" },
-        };
-        return new NewInboxItem(InboxKey.For(alert), alert);
-    }
 
     async Task<(string ConnectionString, ManualClock Clock)> DatabaseAsync() =>
         (await server.ConnectionStringAsync("inbox_ahead", $"t{Guid.NewGuid():n}"), new ManualClock());

@@ -1,5 +1,6 @@
 using Npgsql;
 using Webhook.Inbox;
+using static Webhook.Tests.Inbox.InboxTestItems;
 
 namespace Webhook.Tests.Inbox;
 
@@ -18,7 +19,7 @@ public sealed class PostgresPreparedStatementTests(PostgresServer server)
         // The default pool: the claims and completions run on the rounds' own connections whatever the rest does.
         await using var inbox = await PostgresServer.OpenInboxAsync(
             await server.ConnectionStringAsync("inbox_prepared", $"t{Guid.NewGuid():n}"), TimeProvider.System);
-        await inbox.EnqueueAsync([NewItem("p1"), NewItem("p2")]);
+        await inbox.EnqueueAsync([Item("p1"), Item("p2")]);
         // Enough claims that one of the rounds' two connections ran the claim five times (Npgsql prepares at the fifth).
         for (var i = 0; i < 16; i++)
         {
@@ -54,14 +55,4 @@ public sealed class PostgresPreparedStatementTests(PostgresServer server)
     [InlineData("Host=db;Username=u;No Reset On Close=false", false)]
     public void PooledConnectionsAreNotResetUnlessTheConnectionStringSaysSo(string configured, bool expected) =>
         Assert.Equal(expected, new NpgsqlConnectionStringBuilder(PostgresInbox.PooledConnectionString(configured)).NoResetOnClose);
-
-    static NewInboxItem NewItem(string fingerprint)
-    {
-        var alert = new Webhook.Alerts.AlertContext
-        {
-            Route = "default", Status = "firing", Fingerprint = fingerprint, StartsAt = DateTimeOffset.UnixEpoch.AddYears(56),
-            Labels = new Dictionary<string, string> { ["alertname"] = "KubePodCrashLooping", ["pod"] = $"pod-{fingerprint}" },
-        };
-        return new NewInboxItem(InboxKey.For(alert), alert);
-    }
 }

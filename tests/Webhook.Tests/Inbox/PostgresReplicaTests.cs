@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Webhook.Alerts;
 using Webhook.Inbox;
+using static Webhook.Tests.Inbox.InboxTestItems;
 
 namespace Webhook.Tests.Inbox;
 
@@ -14,7 +14,6 @@ namespace Webhook.Tests.Inbox;
 public sealed class PostgresReplicaTests(PostgresServer server) : IAsyncLifetime
 {
     static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
-    static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-11-24T09:00:00Z");
     PostgresInbox _a = null!, _b = null!;
     string _connectionString = "";
 
@@ -32,16 +31,6 @@ public sealed class PostgresReplicaTests(PostgresServer server) : IAsyncLifetime
     {
         await _a.DisposeAsync();
         await _b.DisposeAsync();
-    }
-
-    static NewInboxItem Item(string fingerprint, int startsAtMinute = 0, string status = "firing")
-    {
-        var alert = new AlertContext
-        {
-            Route = "default", Status = status, Fingerprint = fingerprint, StartsAt = Start.AddMinutes(startsAtMinute),
-            Labels = new Dictionary<string, string> { ["alertname"] = "KubePodCrashLooping", ["pod"] = $"pod-{fingerprint}" },
-        };
-        return new NewInboxItem(InboxKey.For(alert), alert);
     }
 
     [Fact]
@@ -128,7 +117,7 @@ public sealed class PostgresReplicaTests(PostgresServer server) : IAsyncLifetime
         {
             var status = minute == 2 ? "resolved" : "firing";
             var start = minute == 2 ? 1 : minute;
-            await (minute % 2 == 0 ? _a : _b).EnqueueAsync([.. Enumerable.Range(0, Alerts).Select(i => Item($"o-{i}", start, status))]);
+            await (minute % 2 == 0 ? _a : _b).EnqueueAsync([.. Enumerable.Range(0, Alerts).Select(i => Item($"o-{i}", status, start))]);
         }
         var inFlight = new ConcurrentDictionary<string, long>();
         var handedOut = new ConcurrentDictionary<string, ConcurrentQueue<long>>();
