@@ -52,6 +52,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     /// </summary>
     public async Task<bool> RecoverAsync(CancellationToken cancellationToken)
     {
+        ListenForClaims(cancellationToken);
         IReadOnlyList<PendingStormBatch> held;
         try
         {
@@ -289,17 +290,56 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     /// </summary>
     private static readonly TimeSpan SharedPoll = TimeSpan.FromSeconds(1);
 
+    // Per batch id, the batches this process waits for on a shared store: set when another replica claimed it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _claimedElsewhere = new(StringComparer.Ordinal);
+    private int _listening;
+
+    /// <summary>
+    /// On a store that tells (PostgreSQL's NOTIFY at a claim's commit), a batch another replica claimed ends this
+    /// process's wait for it without a claim of its own. Without it, every replica that joined a batch asked the store
+    /// once a second until one found it due, and the others' asks were claims that found it taken: about two and a
+    /// half claims per batch at 3 replicas in a storm (tests/bench/INBOX-STORES.md). Once per gate, until the host stops.
+    /// </summary>
+    private void ListenForClaims(CancellationToken stopping)
+    {
+        if (store is not IStormClaimNotices notices || Interlocked.Exchange(ref _listening, 1) != 0) return;
+        notices.ClaimedElsewhere += (destination, batchId) =>
+        {
+            if (destination == destinationId && _claimedElsewhere.TryGetValue(batchId, out var claimed)) claimed.TrySetResult();
+        };
+        notices.Listen(stopping);
+    }
+
     /// <summary>Waits until the batch is due, then claims it: one replica (one loop) posts it.</summary>
     private async Task<PendingStormBatch?> ClaimWhenDueAsync(Batch batch, CancellationToken stopping)
+    {
+        if (!store.Shared) return await ClaimWhenDueAsync(batch, null, stopping);
+        var claimedElsewhere = _claimedElsewhere.GetOrAdd(batch.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
+        {
+            return await ClaimWhenDueAsync(batch, claimedElsewhere.Task, stopping);
+        }
+        finally
+        {
+            _claimedElsewhere.TryRemove(batch.Id, out _);
+        }
+    }
+
+    /// <summary>Waits until the batch is due, then claims it, unless <paramref name="claimedElsewhere"/> says another
+    /// running replica did (it posts it; should it end first, the look for orphaned batches takes it over).</summary>
+    private async Task<PendingStormBatch?> ClaimWhenDueAsync(Batch batch, Task? claimedElsewhere, CancellationToken stopping)
     {
         while (true)
         {
             while (true)
             {
+                if (claimedElsewhere?.IsCompleted == true) return null;
                 var wait = batch.DueAt(_options) - time.GetUtcNow();
                 if (batch.Complete || wait <= TimeSpan.Zero) break;
-                await Task.WhenAny(Task.Delay(store.Shared && wait > SharedPoll ? SharedPoll : wait, time, stopping), batch.Completed);
+                var delay = Task.Delay(store.Shared && wait > SharedPoll ? SharedPoll : wait, time, stopping);
+                await (claimedElsewhere is null ? Task.WhenAny(delay, batch.Completed) : Task.WhenAny(delay, batch.Completed, claimedElsewhere));
                 stopping.ThrowIfCancellationRequested();
+                if (claimedElsewhere?.IsCompleted == true) return null;
                 // The store judges due on every replica's pods.
                 if (store.Shared) break;
             }
@@ -328,7 +368,12 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                     batch.Postpone(notDue.DueAt);
                     var wait = notDue.DueAt - time.GetUtcNow();
                     if (wait > SharedPoll) wait = SharedPoll;
-                    if (wait > TimeSpan.Zero) await Task.Delay(wait, time, stopping);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        var delay = Task.Delay(wait, time, stopping);
+                        await (claimedElsewhere is null ? delay : Task.WhenAny(delay, claimedElsewhere));
+                        stopping.ThrowIfCancellationRequested();
+                    }
                     continue;
             }
             // Taken: another running replica posts it. Its alerts' later items wait on the store's record of it
