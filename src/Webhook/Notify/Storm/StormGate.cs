@@ -11,8 +11,10 @@ namespace Webhook.Notify.Storm;
 /// delivery stage (its guards and metrics) again after a restart or a failed attempt, until the chat accepts them,
 /// finally refuses them, or they are older than <see cref="StormOptions.MaxRetryAge"/>.
 /// </summary>
+/// <param name="workers">The pipeline's workers in this process (Pipeline:Workers): at most this many pods come to the
+/// gate at once, so a call that carries that many need not wait for more.</param>
 public sealed partial class StormGate(string destinationId, string kind, IDigestTarget target, ContentBuilder content,
-    IStormStore store, DeliveryStage stage, StormGates loops, IOptions<StormOptions> options, TimeProvider time, ILogger logger)
+    IStormStore store, DeliveryStage stage, StormGates loops, IOptions<StormOptions> options, TimeProvider time, ILogger logger, int workers = 1)
 {
     public string DestinationId => destinationId;
 
@@ -151,7 +153,11 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     private async Task<Absorb> OfferAsync(IStormOffers offers, Notification n, CancellationToken cancellationToken)
     {
         var mine = new Offered(n, time.GetUtcNow());
-        lock (_offered) _offered.Add(mine);
+        lock (_offered)
+        {
+            _offered.Add(mine);
+            if (_offered.Count >= workers) _gathered?.TrySetResult();
+        }
         try
         {
             await _lock.WaitAsync(cancellationToken);
@@ -167,6 +173,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         {
             if (!mine.Done.Task.IsCompleted)
             {
+                await LingerAsync();
                 List<Offered> taken;
                 lock (_offered)
                 {
@@ -190,6 +197,30 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             foreach (var batch in started) loops.Track(ct => HoldThenPostAsync(batch, ct));
         }
         return await mine.Done.Task;
+    }
+
+    // Set while a caller lingers: completed by the pod that makes every worker's pod wait for the call.
+    private TaskCompletionSource? _gathered;
+
+    /// <summary>
+    /// Under the lock, before a call: waits up to <see cref="StormOptions.OfferLinger"/> for the pods of this process's
+    /// other workers, and no longer once one of each waits (no more can come). A replica's workers reach the gate one
+    /// or two at a time (their collection and diagnosis come first), so without it most calls carried one pod, and a
+    /// call's fixed cost on the server (round trip, function call, transaction, commit) was most of a storm pod's
+    /// there. Real time, not the service's clock: it waits for other threads, not for a due time.
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        var linger = _options.OfferLinger;
+        if (linger <= TimeSpan.Zero) return;
+        TaskCompletionSource gathered;
+        lock (_offered)
+        {
+            if (_offered.Count >= workers) return;
+            _gathered = gathered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        await Task.WhenAny(gathered.Task, Task.Delay(linger, CancellationToken.None));
+        lock (_offered) _gathered = null;
     }
 
     /// <summary>Under the lock: the pods' answers from this process's own knowledge, or from one call of the store.</summary>
