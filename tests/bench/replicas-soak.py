@@ -613,7 +613,9 @@ def slack_accounting(channel, item_of, key_of):
         fingerprints = sorted(members)
         keys = sorted(key_of[(fp, "firing")] for fp in fingerprints if (fp, "firing") in key_of)
         hash_ok = hashlib.sha256("\n".join(keys).encode()).hexdigest().upper() == item[len("digest:"):]
+        thread = [p[0] for p in posts if p[2] == ts]
         digests.append({"t": round(t, 1), "ts": ts, "key": item[7:19], "headline": count, "resolved": resolved,
+                        "thread": len(thread), "last_reply": round(max(thread), 1) if thread else None,
                         "read": len(fingerprints), "complete": complete, "hash_ok": hash_ok, "members": fingerprints})
         for fp in fingerprints:
             inside.setdefault(fp, []).append(len(digests) - 1)
@@ -673,8 +675,16 @@ def storm_report(item_of, key_of, state, kills):
         f"| {p['at_s']} s | {g['group']} | {g['pods']} | {g['acked']} / {g['in_inbox']} | {g['webhook']} (+{g['webhook_extras']}) | "
         f"{', '.join(g['digests']) or 'none'} | {g['one_digest']} / {g['own']} | {verdict(g['lost'])} / {verdict(g['two_or_more'])} |"
         for p in phases for g in p["groups"])
+    # Each digest's posts: the top message, then its thread (20 replies and the more-pods reply at most), and the kills
+    # and the crash while they went out: a poster killed mid-thread leaves the rest to the replica that takes the batch over.
+    events_sorted = sorted(events)
+    posting = "\n".join(
+        f"| {d['key']} | {d['headline']} | {d['t']} s | {d['thread']} | {d['last_reply'] if d['last_reply'] is not None else '-'} s | "
+        + (", ".join(f"{name} at {t:.1f} s" for t, name in events_sorted if d['t'] - 1 <= t <= (d['last_reply'] or d['t'])) or "none") + " |"
+        for d in digests)
     timeline = "\n".join(f"| {p['at_s']} s | {p['last_digest_s']} s | {'; '.join(p['store_at_events']) or 'none'} |" for p in phases)
-    return {"table": table, "timeline": timeline, "phases": phases, "totals": totals, "bad": bad, "digests": len(digests),
+    lookups = ", ".join(f"{m} at {t:.1f} s" for t, m in slack_lookups) or "none"
+    return {"table": table, "timeline": timeline, "posting": posting, "lookups": lookups, "phases": phases, "totals": totals, "bad": bad, "digests": len(digests),
             "digest_keys_posted_twice": sum(1 for k in {d["key"] for d in digests} if sum(1 for d in digests if d["key"] == k) > 1),
             "digests_hash_mismatch": [d["key"] for d in digests if not d["hash_ok"]],
             "digests_headline_mismatch": [d["key"] for d in digests if d["headline"] != d["read"] or not d["complete"]],

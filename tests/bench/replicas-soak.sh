@@ -121,6 +121,15 @@ channel (digests, thread replies, more-pods replies, own messages): $(field stor
 | --- | --- | --- |
 $(field storm.timeline)
 
+Each digest's posts to the storm channel: its top message, then its thread (a reply for each of 20 pods and one
+naming the rest), with the kills and the crash while they went out (a kill of the poster leaves the rest of the thread
+to the replica that takes the batch over, which first looks up a post whose answer the kill lost). Lookups of the run
+(both channels): $(field storm.lookups).
+
+| digest (key) | pods | top message | thread posts | last thread post | kills or crash from 1 s before the top message to the last thread post |
+| --- | ---: | --- | ---: | --- | --- |
+$(field storm.posting)
+
 Service log entries at fail or crit level, all replicas, besides the intake's "Answering 503" while the database was down: $errors. Inbox at the end (both routes): \`$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["status"]))' "$result")\`.
 REPORT
 cat tests/bench/REPLICAS-SOAK.md
