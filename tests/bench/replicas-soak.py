@@ -311,7 +311,7 @@ def watch_storm(postgres, until):
     while now() < until:
         t = now()
         try:
-            held, batches = postgres.psql(sql).strip().split("\t")
+            held, batches = postgres.psql(sql).rstrip("\n").split("\t")  # "0\t" when the store is empty
             storm_snapshots.append((round(t, 2), int(held), batches or "none"))
         except (subprocess.CalledProcessError, ValueError):
             storm_snapshots.append((round(t, 2), None, "database down"))
