@@ -3,14 +3,17 @@
 # a steady stream of alerts (each pod fires, then resolves HOLD s later) posted round-robin like Alertmanager (a
 # non-2xx is retried at the next replica; some alerts are also posted to a second replica, as an HA pair does), one
 # replica SIGKILLed and restarted every 10 s, and PostgreSQL crashed (stop -m immediate) and started again once in
-# the middle. Waits for the shared inbox to drain and counts what reached the generic webhook and the Slack Web API
-# stand-in (tests/bench/replicas-soak.py): lost, extra deliveries and their Idempotency-Keys, Slack duplicates,
-# out of order, failed, dead, and the intake's answers while the database was down. Too long for the test suite (the
+# the middle. Storm phases meanwhile: Alertmanager groups of 60-150 pods (over the shipped Storm:Threshold of 10) to a
+# route of their own, posted just before a kill and just before the database's crash. Waits for the shared inbox to
+# drain and counts what reached the generic webhook and the Slack Web API stand-in (tests/bench/replicas-soak.py):
+# lost, extra deliveries and their Idempotency-Keys, Slack duplicates, out of order, failed, dead, the intake's answers
+# while the database was down, and every storm pod in exactly one digest or its own message. Too long for the test suite (the
 # suite's PostgresReplicasTests and PostgresServiceTests do one kill and one database restart). Writes
 # tests/bench/REPLICAS-SOAK.md.
 #   usage: tests/bench/replicas-soak.sh [seconds=120] [pods per second=1]
-#   environment: HOLD=30 (firing to resolve, s), KILL_EVERY=10, DB_DOWN=10, HA_SHARE=0.3, SOAK_KEEP=1 keeps the work
-#   folder (service logs, PostgreSQL log) and prints where it is
+#   environment: HOLD=30 (firing to resolve, s), KILL_EVERY=10, DB_DOWN=10, HA_SHARE=0.3, THRESHOLD=10, WINDOW=00:00:03,
+#   STORMS="seconds:pods+pods,..." (default: before the second kill, the crash and the ninth kill), SOAK_KEEP=1 keeps
+#   the work folder (service logs, PostgreSQL log, raw.json for `replicas-soak.py --report <folder>`) and prints where it is
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration="${1:-120}"; rate="${2:-1}"
@@ -50,9 +53,12 @@ cat > tests/bench/REPLICAS-SOAK.md <<REPORT
 
 \`tests/bench/replicas-soak.sh $duration $rate\` on $(nproc) cores, $started: the published service (Release), 3 processes
 on one PostgreSQL ($(ls -d /usr/lib/postgresql/*/ | xargs -n1 basename | tail -1), a throwaway server on loopback, \`Maximum Pool Size=25;Timeout=5\`),
-4 workers each, Kubernetes off. One route with two destinations: a generic webhook receiver and a Slack Web API stand-in
-(bot token; both answer after 50-300 ms). Storm digests off (\`Storm:Threshold=100000\`: each pod its own message) and the
-Slack pace raised to 10/s (one pace shared by the replicas): the soak is about kills, not storms or the chat's pace.
+4 workers each, Kubernetes off. Two routes, each with two destinations: a generic webhook receiver and a Slack Web API
+stand-in (bot token; both answer after 50-300 ms); the steady stream posts to \`default\` (channel C0SOAK0001), the storm
+phases to \`storm\` (channel C0STORM001, its own storm gate). \`Storm:Threshold=$(field threshold)\` (as shipped), \`Storm:Window=$(field window)\`
+(at the shipped 2 minutes the steady stream's pod a second would itself be a window storm: its pods in window digests,
+not their own messages), other storm settings as shipped (Settle 5 s, MaxHold 60 s, 20 thread replies per digest). The
+Slack pace is raised to 10/s per channel (one pace shared by the replicas): the soak is about kills, not the chat's pace.
 
 The stream: a pod starts crash looping every $(python3 -c "print(round(1/$rate, 2))") s for $duration s ($(field pods) pods); each fires and
 resolves $(field hold_s) s later. Each post goes to the next replica round-robin; a non-2xx or no answer is sent again to the
@@ -65,15 +71,16 @@ $(field kill_every_s) s one replica (in turn) gets SIGKILL and is started again 
 | --- | ---: |
 | alert items acknowledged (2xx; distinct pod and status) | $(field acknowledged) of $(( $(field pods) * 2 )) |
 | never acknowledged (gave up) | $(verdict "$(count not_acknowledged)") |
-| items in the shared inbox / acknowledged but missing from it | $(field inbox_items) / $(verdict "$(count missing_from_inbox)") |
+| items in the shared inbox (route default) / acknowledged but missing from it | $(field inbox_items) / $(verdict "$(count missing_from_inbox)") |
 | delivered to the generic webhook (at least once) | $(field delivered) |
 | superseded (a firing still undelivered when its resolve arrived: not posted, by design) | $(field superseded) |
 | **lost** (acknowledged, neither delivered nor superseded) | $(verdict "$(count lost)") |
 | generic-webhook requests / **extra** deliveries (same item again) | $(field hook_requests) / $(field extras) |
 | every extra with the same Idempotency-Key | $(field extras_same_key) |
-| Slack chat.postMessage / chat.update / lookups (history, replies) | $(field slack_posts) / $(field slack_updates) / $(field slack_lookups) |
+| Slack chat.postMessage (channel C0SOAK0001) / chat.update / lookups (history, replies; both channels) | $(field slack_posts) / $(field slack_updates) / $(field slack_lookups) |
 | **Slack duplicate keys** (one idempotency key accepted twice) | $(verdict "$(count slack_duplicates)") |
-| delivered firing items without their Slack message | $(verdict "$(count slack_missing)") |
+| delivered firing items without their Slack message (their own, or a place in a window digest) | $(verdict "$(count slack_missing)") |
+| steady items in window digests / in two digests | $(field steady_in_digests) / $(verdict "$(field steady_in_two_digests)") |
 | **out of order** (a resolved delivered before its firing) | $(verdict "$(count out_of_order)") |
 | **failed** / **dead** (\`/status\`) | $(verdict "$(field failed)") / $(verdict "$(field dead)") |
 | intake answers while PostgreSQL was down ($(python3 -c "import json,sys; r=json.loads(sys.argv[1]); print(round(r['db_started_s']-r['db_stopped_s'],1))" "$result") s) | $(field answers_while_down) |
@@ -89,6 +96,40 @@ While PostgreSQL was down, \`/readyz\` of each replica answered: $(field readyz_
 again: $(field recovery_text). All intake answers of the run (posts incl. retries and HA copies: $(field posts)): $(field answers)
 ("error": no answer, a killed replica's port). The stream's last post was acknowledged at $(field stream_end_s) s and the inbox was
 drained at $(field drained_s) s. Lost: $(field lost). Slack duplicates: $(field slack_duplicates). Out of order: $(field out_of_order).
-Service log entries at fail or crit level, all replicas, besides the intake's "Answering 503" while the database was down: $errors. Inbox at the end: \`$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["status"]))' "$result")\`.
+Window digests of the steady stream (a burst of its items together, over $(field threshold) within $(field window)): $(field steady_window_digests).
+
+## Storm phases
+
+Each group is one Alertmanager post of all its pods (firing, one group key; GroupSize over the threshold, so its pods
+join one batch across replicas whatever the window says), retried at the next replica on a non-2xx, and posted once
+more to another replica as the HA pair's second Alertmanager does. A digest names its pods only in its Slack thread
+(a reply per pod for 20 of them, keyed by the pod's inbox item, and one reply naming the rest): the pods of each digest
+are read from there, checked against its headline ("N pods crash looping") and against its idempotency key, which is
+the SHA-256 of its pods' inbox keys ($(field storm.digests) digests: headline or thread not matching: $(verdict "$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["storm"]["digests_headline_mismatch"]))' "$result")"), key not matching:
+$(verdict "$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["storm"]["digests_hash_mismatch"]))' "$result")"), one digest posted twice: $(verdict "$(field storm.digest_keys_posted_twice)")).
+
+| posted | group | pods | acknowledged / in the inbox | generic webhook (+ extra, same key) | digests: pods (posted at) | pods in one digest / own message only | **lost** (in none) / **in two or more** |
+| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |
+$(field storm.table)
+
+Extra storm deliveries to the generic webhook with another Idempotency-Key: $(verdict "$(field storm.totals.extras_other_key)"). The kills and the database's crash
+during each phase (from its post to its last digest), with what the shared store held for the storm route's digests
+at its last look before (every 0.25 s: pods joined, and each batch's state and pods). Slack posts to the storm
+channel (digests, thread replies, more-pods replies, own messages): $(field storm_slack_posts).
+
+| phase | last digest | kills and crash |
+| --- | --- | --- |
+$(field storm.timeline)
+
+Each digest's posts to the storm channel: its top message, then its thread (a reply for each of 20 pods and one
+naming the rest), with the kills and the crash while they went out (a kill of the poster leaves the rest of the thread
+to the replica that takes the batch over, which first looks up a post whose answer the kill lost). Lookups of the run
+(both channels): $(field storm.lookups).
+
+| digest (key) | pods | top message | thread posts | last thread post | kills or crash from 1 s before the top message to the last thread post |
+| --- | ---: | --- | ---: | --- | --- |
+$(field storm.posting)
+
+Service log entries at fail or crit level, all replicas, besides the intake's "Answering 503" while the database was down: $errors. Inbox at the end (both routes): \`$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["status"]))' "$result")\`.
 REPORT
 cat tests/bench/REPLICAS-SOAK.md

@@ -93,6 +93,38 @@ public class MemoryHistoryFinderTests
         Assert.DoesNotContain(d.Remediation, r => r.Contains("leak:", StringComparison.Ordinal) || r.Contains("384Mi", StringComparison.Ordinal));
     }
 
+    /// <summary>Three 2-minute instances (8 samples at 15 s), one series each, valued by sample index; the sample at
+    /// <paramref name="missing"/> left out (a scrape that timed out: Prometheus marks the series stale there).</summary>
+    static string ShortInstances(Func<int, double> value, int? missing = null) => Matrix(
+        Enumerable.Range(0, 3).Select(k => ($"/kubepods/pod1/c{k}", Instance(Last - (2 - k) * TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(2),
+            (i, _) => value(i)).Where((_, i) => i != missing))).ToArray());
+
+    [Fact]
+    public void AStartUpSpikeThatShowsOneSampleLateIsStillASpikeButARiseAndFallIsUneven()
+    {
+        // The spike as a scrape's timing can show it: the second sample still holds the start value (its scrape began
+        // in the step before, or came late), so 90% of the peak shows at the third of 8 samples, 30 s into a life of
+        // 105 s: more than a quarter of it in seconds, one sample of jitter in samples.
+        var late = OomKilled(ShortInstances(i => i < 2 ? 40 * Mi : (240 + i % 2 * 5) * Mi), ran: TimeSpan.FromMinutes(2));
+        var history = Assert.Single(late.Findings, f => f.Kind == "memory-history");
+        Assert.Equal("spike", history.Get("growth"));
+        Assert.Equal("30 s", history.Get("timeToPeak"));
+        Assert.Contains(late.Remediation, r => r.Contains("(a start-up spike, not a leak)", StringComparison.Ordinal));
+
+        // The scrape after the start missed (it timed out on a busy node): the first high sample is the next one,
+        // 30 s in by the clock, the second sample there is.
+        var missed = Assert.Single(OomKilled(ShortInstances(i => i == 0 ? 40 * Mi : (240 + i % 2 * 5) * Mi, missing: 1), ran: TimeSpan.FromMinutes(2)).Findings,
+            f => f.Kind == "memory-history");
+        Assert.Equal("spike", missed.Get("growth"));
+        Assert.Equal("30 s", missed.Get("timeToPeak"));
+
+        // Up at the fourth sample, then down and up again: no spike at start, and no steady growth either.
+        double[] values = [40, 80, 150, 240, 160, 210, 140, 180];
+        var uneven = Assert.Single(OomKilled(ShortInstances(i => values[i] * Mi), ran: TimeSpan.FromMinutes(2)).Findings, f => f.Kind == "memory-history");
+        Assert.Equal("uneven", uneven.Get("growth"));
+        Assert.Contains("rose and fell", uneven.Text);
+    }
+
     [Fact]
     public void TheLastInstanceCountsAsAKillOnlyWhenTheTerminatedInstanceEndedInIt()
     {

@@ -22,10 +22,19 @@ public sealed class MemoryHistoryFinder : IFinder
     /// <summary>Fewer samples than this in an instance tell nothing about its growth.</summary>
     const int MinSamples = 4;
 
-    /// <summary>Reaching 90% of the rise within this share of the instance's life is a spike at start.</summary>
+    /// <summary>Reaching 90% of the rise within this share of the instance's samples is a spike at start.</summary>
     const double SpikeShare = 0.25;
 
-    /// <summary>Reaching it only after this share of the life, rising most of the way, is steady growth.</summary>
+    /// <summary>
+    /// How many samples a value can sit away from where it belongs: a sample is stamped when its scrape started, not
+    /// when the exporter read the value, and a late or missed scrape leaves the previous value under the query's next
+    /// step, so a rise within the first step can show one sample later. With few samples per instance (a container
+    /// killed after a minute or two at a 15 s step, or the test's 8 s instances at 1 s) a quarter of the life is less
+    /// than one sample, and that one sample made a start-up spike "uneven" under load.
+    /// </summary>
+    const int JitterSamples = 1;
+
+    /// <summary>Reaching it only after this share of the samples, rising most of the way, is steady growth.</summary>
     const double LeakShare = 0.6;
 
     const double Mi = 1024 * 1024;
@@ -208,12 +217,14 @@ public sealed class MemoryHistoryFinder : IFinder
     {
         if (x.Samples.Count < MinSamples || x.End <= x.Start)
             return Growth.Unknown;
-        var life = (x.End - x.Start).TotalSeconds;
+        // Positions in samples, not seconds: the query's samples are its steps, and the jitter is one of them.
+        var last = x.Samples.Count - 1;
+        var rise = RiseIndex(x);
         var peak = x.Peak;
         var first = x.Samples[0].Value;
-        if (first >= 0.9 * peak.Value || RiseTime(x).TotalSeconds <= SpikeShare * life)
+        if (first >= 0.9 * peak.Value || rise <= SpikeShare * last + JitterSamples)
             return Growth.Spike;
-        var share = RiseTime(x).TotalSeconds / life;
+        var share = rise / (double)last;
         var upTo = x.Samples.TakeWhile(s => s.At <= peak.At).ToList();
         var steps = upTo.Zip(upTo.Skip(1), (a, b) => b.Value - a.Value).ToList();
         var rising = steps.Count == 0 ? 0 : steps.Count(d => d >= 0) / (double)steps.Count;
@@ -221,11 +232,14 @@ public sealed class MemoryHistoryFinder : IFinder
     }
 
     /// <summary>From start until the working set first covers 90% of its rise from the first sample to the peak.</summary>
-    static TimeSpan RiseTime(Instance x)
+    static TimeSpan RiseTime(Instance x) => x.Samples[RiseIndex(x)].At - x.Start;
+
+    /// <summary>The first sample that covers 90% of the rise from the first sample to the peak.</summary>
+    static int RiseIndex(Instance x)
     {
         var first = x.Samples[0].Value;
         var threshold = first + 0.9 * (x.Peak.Value - first);
-        return x.Samples.First(s => s.Value >= threshold).At - x.Start;
+        return x.Samples.FindIndex(s => s.Value >= threshold);
     }
 
     /// <summary>When container_oom_events_total went up (a series that appears already above 0 counts its value).</summary>

@@ -489,8 +489,10 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         {
             // Left in the store: recovered again (the next start, or on a shared store the next look for orphaned
             // batches). Its alerts' later items go meanwhile rather than wait for that (on a shared store, they still
-            // wait while its pods are held).
-            LogDigestError(logger, destinationId, ex.GetType().Name);
+            // wait while its pods are held). The store not answering (the database restarting) is an outage the
+            // recovery rides out, as it does its own failed reads (a warning), not a broken digest.
+            if (ex is System.Data.Common.DbException) LogDigestStoreUnavailable(logger, destinationId, ex.GetType().Name);
+            else LogDigestError(logger, destinationId, ex.GetType().Name);
             await ReleaseAsync(batch);
         }
     }
@@ -558,6 +560,9 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
 
     [LoggerMessage(EventId = 323, Level = LogLevel.Warning, Message = "Storm digests held for {Destination} could not be read: {Error}; trying again")]
     private static partial void LogRecoveryFailed(ILogger logger, string destination, string error);
+
+    [LoggerMessage(EventId = 324, Level = LogLevel.Warning, Message = "Storm digest to {Destination}: its store did not answer ({Error}); it is taken up again once it does")]
+    private static partial void LogDigestStoreUnavailable(ILogger logger, string destination, string error);
 
     [LoggerMessage(EventId = 321, Level = LogLevel.Error, Message = "Storm digest to {Destination} broke: {Error}")]
     private static partial void LogDigestError(ILogger logger, string destination, string error);
