@@ -26,7 +26,10 @@ public sealed partial class AlertProcessor(
 {
     readonly PipelineOptions _options = options.Value;
 
-    public async Task ProcessAsync(InboxItem item, CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Ends the work on the item (Pipeline:ItemTimeout, or the stop's grace).</param>
+    /// <param name="abandon">Ends only the wait to record the outcome while the inbox's database is away (the stop's
+    /// grace): the work is done by then, and its outcome is worth more than the item's time limit.</param>
+    public async Task ProcessAsync(InboxItem item, CancellationToken cancellationToken, CancellationToken abandon = default)
     {
         var alert = item.Alert;
         // Joins the intake request's trace: the traceparent was stored with the item.
@@ -40,7 +43,7 @@ public sealed partial class AlertProcessor(
         var notifiers = destinations.For(alert.Route);
         if (notifiers is null)
         {
-            await FailAsync(item, $"route '{alert.Route}' is no longer configured", permanent: true, null, cancellationToken);
+            await FailAsync(item, $"route '{alert.Route}' is no longer configured", permanent: true, null, abandon);
             return;
         }
 
@@ -54,7 +57,7 @@ public sealed partial class AlertProcessor(
         var diagnosis = Classify(snapshot, known);
         var notification = new Notification(alert, snapshot, diagnosis, item.IdempotencyKey);
 
-        var delivered = await inbox.DeliveredDestinationsAsync(item.Id, cancellationToken);
+        var delivered = await WhileInboxAwayAsync(item, () => inbox.DeliveredDestinationsAsync(item.Id, cancellationToken), abandon);
         var failures = new List<(INotifier Notifier, DeliveryOutcome Outcome)>();
         var started = Stopwatch.GetTimestamp();
         var pending = notifiers.Where(n => !delivered.Contains(n.Id)).ToList();
@@ -74,13 +77,13 @@ public sealed partial class AlertProcessor(
             else if (notifier == pending[^1] && failures.Count == 0)
                 lastDelivered = notifier.Id; // recorded together with completion: one commit instead of two
             else
-                await inbox.MarkDeliveredToAsync(item.Id, notifier.Id, CancellationToken.None);
+                await RecordAsync(item, () => inbox.MarkDeliveredToAsync(item.Id, notifier.Id, CancellationToken.None), abandon);
         }
         metrics.Stage("deliver", Stopwatch.GetElapsedTime(started));
 
         if (failures.Count == 0)
         {
-            await inbox.CompleteAsync(item, lastDelivered, CancellationToken.None);
+            await RecordAsync(item, () => inbox.CompleteAsync(item, lastDelivered, CancellationToken.None), abandon);
             LogDelivered(logger, item.Key, alert.Namespace, alert.Pod, diagnosis.Cause, notifiers.Count - delivered.Count);
             return;
         }
@@ -92,8 +95,45 @@ public sealed partial class AlertProcessor(
         // and comes back when the guard said, so a burst never grows its backoff to minutes (its firing then lost to
         // its own resolved).
         var localWait = failures.All(f => DeliveryReasons.IsLocalWait(f.Outcome));
-        await FailAsync(item, reason, permanent, retryAfter, cancellationToken, countAttempt: !localWait);
+        await FailAsync(item, reason, permanent, retryAfter, abandon, countAttempt: !localWait);
     }
+
+    /// <summary>The first wait before recording an outcome again while the inbox's database is away; it doubles up to <see cref="RecordRetryMax"/>.</summary>
+    static readonly TimeSpan RecordRetryFirst = TimeSpan.FromMilliseconds(200);
+    static readonly TimeSpan RecordRetryMax = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Asks the inbox about the item or records what became of it, waiting out an outage of the inbox's database (a
+    /// PostgreSQL restart or failover) instead of leaving the item to its lease. The worker still holds the claim (its
+    /// lease token; the renewals go on meanwhile), so what it delivered is recorded seconds after the database is
+    /// back. Left to its lease, the item stayed in flight for Pipeline:LeaseDuration (5 minutes) and was then claimed
+    /// and delivered again; a storm pod that had joined a digest waited as long for it (tests/bench/REPLICAS-SOAK.md).
+    /// Stops waiting when the lease would have run out anyway (a recording after that changes nothing: the claim is
+    /// no longer this worker's) or at the stop's grace, and the item is left to its lease as before.
+    /// </summary>
+    async Task<T> WhileInboxAwayAsync<T>(InboxItem item, Func<Task<T>> call, CancellationToken abandon)
+    {
+        var until = clock.GetUtcNow() + _options.LeaseDuration;
+        var wait = RecordRetryFirst;
+        for (var tries = 1; ; tries++)
+        {
+            try
+            {
+                var result = await call();
+                if (tries > 1) LogInboxBack(logger, item.Key, tries);
+                return result;
+            }
+            catch (InboxUnavailableException ex) when (!abandon.IsCancellationRequested && clock.GetUtcNow() + wait < until)
+            {
+                if (tries == 1) LogInboxAway(logger, item.Key, ex.Message);
+            }
+            await Task.Delay(wait, clock, abandon);
+            wait = wait * 2 > RecordRetryMax ? RecordRetryMax : wait * 2;
+        }
+    }
+
+    Task RecordAsync(InboxItem item, Func<Task> record, CancellationToken abandon) =>
+        WhileInboxAwayAsync(item, async () => { await record(); return true; }, abandon);
 
     async Task<PodSnapshot> CollectAsync(InboxItem item, CancellationToken cancellationToken)
     {
@@ -195,7 +235,8 @@ public sealed partial class AlertProcessor(
     /// The one retry stage's verdict on a failed attempt: a permanent failure is terminal at once (failed); a retryable
     /// one is tried again after backoff, the server's Retry-After honoured, until Pipeline:MaxRetryAge (then dead).
     /// </summary>
-    internal async Task FailAsync(InboxItem item, string reason, bool permanent, TimeSpan? retryAfter, CancellationToken cancellationToken, bool countAttempt = true)
+    /// <param name="abandon">Ends the wait to record it while the inbox's database is away (<see cref="RecordAsync"/>).</param>
+    internal async Task FailAsync(InboxItem item, string reason, bool permanent, TimeSpan? retryAfter, CancellationToken abandon, bool countAttempt = true)
     {
         var attempt = item.Attempts + 1;
         var now = clock.GetUtcNow();
@@ -204,7 +245,7 @@ public sealed partial class AlertProcessor(
         {
             var state = permanent ? InboxStates.Failed : InboxStates.Dead;
             if (!permanent) reason = $"{reason} (still failing after {_options.MaxRetryAge}, Pipeline:MaxRetryAge)";
-            await inbox.GiveUpAsync(item, state, reason, CancellationToken.None);
+            await RecordAsync(item, () => inbox.GiveUpAsync(item, state, reason, CancellationToken.None), abandon);
             metrics.GaveUp(state);
             LogGaveUp(logger, item.Key, state, attempt, reason);
             return;
@@ -212,7 +253,7 @@ public sealed partial class AlertProcessor(
         // The last try lands at the maximum age rather than past it.
         var next = now + (!countAttempt && retryAfter is { } wait ? wait : Backoff(attempt, retryAfter));
         if (next > giveUpAt) next = giveUpAt;
-        await inbox.RetryLaterAsync(item, next, reason, CancellationToken.None, countAttempt);
+        await RecordAsync(item, () => inbox.RetryLaterAsync(item, next, reason, CancellationToken.None, countAttempt), abandon);
         LogRetrying(logger, item.Key, attempt, reason, next - now);
     }
 
@@ -239,6 +280,12 @@ public sealed partial class AlertProcessor(
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Gave up on {Key} as {State} after attempt {Attempt}: {Reason}; re-queue it with POST /status/failed/{{id}}/retry or the requeue command")]
     static partial void LogGaveUp(ILogger logger, string key, string state, int attempt, string reason);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "{Key} waits for the inbox's database: {Error}")]
+    static partial void LogInboxAway(ILogger logger, string key, string error);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "{Key}: the inbox's database answered again (try {Tries})")]
+    static partial void LogInboxBack(ILogger logger, string key, int tries);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Collecting {Key} failed; going on with the alert alone")]
     static partial void LogCollectFailed(ILogger logger, Exception exception, string key);

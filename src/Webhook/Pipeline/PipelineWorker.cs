@@ -77,9 +77,9 @@ public sealed partial class PipelineWorker(
             }
             catch (InboxUnavailableException ex)
             {
-                // The database went away while an item was worked on (its result or its failure could not be
-                // recorded): expected during an outage, which /readyz shows; the item's lease runs out and it is
-                // claimed again once the inbox is back.
+                // The database stayed away while an item was worked on, past what its recording waits for (its
+                // lease, or the stop's grace): expected during a long outage, which /readyz shows; the item's lease
+                // runs out and it is claimed again once the inbox is back.
                 LogInboxUnavailable(logger, ex.Message);
                 await Task.Delay(_options.PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
@@ -105,15 +105,17 @@ public sealed partial class PipelineWorker(
         var renewing = RenewWhileWorkingAsync(item, ticks, working.Token);
         try
         {
-            await processor.ProcessAsync(item, timeout.Token);
+            await processor.ProcessAsync(item, timeout.Token, _abandon.Token);
         }
-        catch (Exception ex) when (!_abandon.IsCancellationRequested)
+        catch (Exception ex) when (!_abandon.IsCancellationRequested && ex is not InboxUnavailableException)
         {
-            // A step that timed out or broke is retried with backoff like a failed delivery. Should recording that
-            // fail too, the item is not stuck: its lease runs out and it is claimed again.
+            // A step that timed out or broke is retried with backoff like a failed delivery. (The inbox's database
+            // away for longer than the processor waits for it is not a step that broke: the item is left to its
+            // lease, as LoopAsync says.) Should recording this fail too, the item is not stuck: its lease runs out and it is
+            // claimed again.
             var reason = ex is OperationCanceledException ? $"timed out after {_options.ItemTimeout}" : $"failed: {ex.GetType().Name}";
             LogItemFailed(logger, ex, item.Key);
-            await processor.FailAsync(item, reason, permanent: false, retryAfter: null, CancellationToken.None);
+            await processor.FailAsync(item, reason, permanent: false, retryAfter: null, _abandon.Token);
         }
         finally
         {

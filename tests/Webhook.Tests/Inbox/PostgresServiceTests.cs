@@ -87,4 +87,48 @@ public sealed class PostgresServiceTests(PostgresServer server)
         var workerError = service.Output.IndexOf("PipelineWorker[212]", StringComparison.Ordinal);
         Assert.True(workerError < 0, workerError < 0 ? "" : service.Output[workerError..Math.Min(service.Output.Length, workerError + 3000)]);
     }
+
+    [Fact]
+    public async Task AnItemDeliveredWhileTheDatabaseIsDownIsRecordedWhenItIsBackNotLeftToItsLease()
+    {
+        using var temp = TestTemp.NewFolder("pg-service");
+        var port = ServiceProcess.FreePort();
+        await using var database = await PostgresServer.StartAsync(port);
+        await using var receiver = await TestReceiver.StartAsync();
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.HoldFor = _ => answer.Task;
+        // The shipped Pipeline:LeaseDuration (5 minutes): left to its lease, the item would wait that long.
+        await using var service = ServiceProcess.Start(new Dictionary<string, string>
+        {
+            ["Inbox:Path"] = temp.File("inbox.db"),
+            ["Inbox:Provider"] = "postgres",
+            ["Inbox:ConnectionString"] = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=2",
+            ["Routes:default:Webhook:Url"] = receiver.Url(),
+        });
+        await service.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync($"{service.BaseUrl}/alerts", Payloads.Group(Payloads.Alert("f1")))).StatusCode);
+        await Eventually.TrueAsync(() => Task.FromResult(!receiver.Requests.IsEmpty), TimeSpan.FromSeconds(60), "the webhook to be posted");
+
+        // The database goes down while the post is out; the webhook then accepts it, and the outcome cannot be recorded.
+        await database.StopAsync();
+        answer.SetResult();
+        await Eventually.TrueAsync(() => Task.FromResult(service.Output.Contains("waits for the inbox's database:", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), "the worker to wait for the database");
+        await database.StartProcessAsync();
+
+        // Recorded once the database answers: delivered, posted once, its lease still far from over.
+        await using var connection = new NpgsqlConnection(database.DefaultConnectionString);
+        await connection.OpenAsync();
+        string? state = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var read = new NpgsqlCommand("SELECT state FROM inbox_items", connection);
+            state = (string?)await read.ExecuteScalarAsync();
+            return state == "delivered";
+        }, TimeSpan.FromSeconds(90), "the item to be recorded as delivered");
+        Assert.Single(receiver.Requests);
+        Assert.False(service.HasExited, service.Output);
+        Assert.DoesNotContain("   at ", service.Output);
+    }
 }
