@@ -198,7 +198,7 @@ public sealed partial class PostgresInbox
                 var lease = batch.Count > 0 ? batch.Max(r => r.Lease) : TimeSpan.FromTicks(Volatile.Read(ref _aheadLeaseTicks));
                 var leasedAt = Now();
                 var items = await ClaimForAllAsync(asked + ahead, lease, _stopping.Token);
-                if (ahead > 0) _aheadSize = NextAheadSize(_aheadSize, full: items.Count >= asked + ahead);
+                if (ahead > 0) _aheadSize = NextAheadSize(_options, _aheadSize, asked + ahead, items.Count);
                 // As many as asked: there may be more, so one more idle worker here claims too (and wakes the next
                 // if it also gets its fill). A notification wakes only one (ListenAsync): without this the rest of
                 // a storm would wait for the workers' poll, and with every worker woken per notification most of
@@ -221,13 +221,16 @@ public sealed partial class PostgresInbox
     }
 
     /// <summary>
-    /// What the next claim takes ahead: twice as many after a full claim (a backlog: the claims' fixed cost, most of
-    /// the server's work for a claim of a few items, is shared by more items), up to Inbox:MaxClaimAhead; back to
-    /// Inbox:ClaimAhead after a claim that found fewer (the backlog is gone, or other replicas took the rest), so a
-    /// replica holds many items ahead only while there are more than enough for every replica.
+    /// What the next claim takes ahead, from what the last one asked for and got: twice as many after a full claim
+    /// (a backlog: the claims' fixed cost, most of the server's work for a claim of a few items, is shared by more
+    /// items), up to Inbox:MaxClaimAhead; as many after one that got at least half (under a backlog, other replicas'
+    /// claims running at the same moment take some of the candidates); back to Inbox:ClaimAhead after one that got
+    /// less (the backlog is gone), so a replica holds many items ahead only while there are enough for every replica.
     /// </summary>
-    internal int NextAheadSize(int current, bool full) =>
-        full ? Math.Min(Math.Max(current * 2, _options.ClaimAhead), Math.Max(_options.MaxClaimAhead, _options.ClaimAhead)) : _options.ClaimAhead;
+    internal static int NextAheadSize(InboxOptions options, int current, int asked, int got) =>
+        got >= asked ? Math.Min(Math.Max(current * 2, options.ClaimAhead), Math.Max(options.MaxClaimAhead, options.ClaimAhead))
+        : got * 2 >= asked ? current
+        : options.ClaimAhead;
 
     /// <summary>Items the next refill claims ahead: Inbox:ClaimAhead, grown under a backlog (<see cref="NextAheadSize"/>).</summary>
     int _aheadSize;
@@ -360,7 +363,7 @@ public sealed partial class PostgresInbox
         // A few more than asked: some may be locked by another replica's claim, or superseded.
         locks.Parameters.AddWithValue("now", now);
         locks.Parameters.AddWithValue("limit", max * 2 + 16);
-        locks.Parameters.AddWithValue("want", max + 2);
+        locks.Parameters.AddWithValue("want", max + 2 + max / 4);
         batch.BatchCommands.Add(locks);
         var leaseCommand = new NpgsqlBatchCommand(LeaseSql);
         leaseCommand.Parameters.AddWithValue("now", now);

@@ -48,6 +48,9 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     NpgsqlConnection? _ownerConnection;
     long _nextOwnerCheck;
     readonly RoundLoop _claimRounds;
+
+    /// <summary>The claim rounds' loop last started: a stop waits for it, so what its claim keeps ahead goes back too.</summary>
+    Task _claimRound = Task.CompletedTask;
     readonly RoundLoop _completionRounds;
 
     /// <param name="doorbell">Rung when any replica committed new items (LISTEN/NOTIFY), so an idle worker here claims them at once; and when a claim got all it asked for, so the next one does.</param>
@@ -76,7 +79,7 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         _ownerConnectionString = builder.ConnectionString;
         OwnerId = Random.Shared.Next(1, int.MaxValue);
         _aheadSize = _options.ClaimAhead;
-        _claimRounds = new RoundLoop(ClaimRoundsAsync);
+        _claimRounds = new RoundLoop(() => _claimRound = ClaimRoundsAsync());
         _completionRounds = new RoundLoop(CompletionRoundsAsync);
     }
 
@@ -315,6 +318,9 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stopping.CancelAsync();
         if (_listener is not null) await _listener;
+        // A claim round under way (a refill of the items kept ahead, most likely) ends first: its claim is cancelled
+        // or commits, and what it kept is in the queue below, not left leased to this stopping replica.
+        await Volatile.Read(ref _claimRound);
         // Items claimed ahead that no worker took go back to the queue now, not when the others find them ownerless.
         var kept = new List<InboxItem>();
         while (_ahead.TryDequeue(out var ahead)) kept.Add(ahead.Item);
