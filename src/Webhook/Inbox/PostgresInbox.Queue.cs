@@ -331,6 +331,8 @@ public sealed partial class PostgresInbox
             UPDATE inbox_items s SET state = 'superseded', updated_at = @now, last_error = @reason
             WHERE s.id = ANY(ARRAY(SELECT id FROM verified WHERE superseded))),
         overtaken AS (
+            -- Found pending on this statement's snapshot and not checked again by the update: an alert's pending
+            -- items change state only under its lock (a claim's, a re-queue's), which this claim holds.
             UPDATE inbox_items f SET state = 'superseded', updated_at = @now, last_error = @reason
             WHERE f.id = ANY(ARRAY(
                 SELECT e.id FROM chosen r CROSS JOIN LATERAL (
