@@ -50,7 +50,8 @@ public sealed class ChatDestinationFactory(IServiceProvider services, IHttpClien
     private INotifier Gate(INotifier chat)
     {
         var gate = new StormGate(chat.Id, chat.Kind, (IDigestTarget)chat, content, services.GetRequiredService<IStormStore>(),
-            services.GetRequiredService<DeliveryStage>(), gates, storm, time, loggers.CreateLogger<StormGate>());
+            services.GetRequiredService<DeliveryStage>(), gates, storm, time, loggers.CreateLogger<StormGate>(),
+            services.GetRequiredService<IOptions<global::Webhook.Pipeline.PipelineOptions>>().Value.Workers);
         // Recovers what a previous run held once the host starts (StormGates).
         gates.Add(gate);
         return chat;

@@ -24,7 +24,7 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
     }
 
     (StormGate Gate, ChatService Service) Replica(string settle, Dictionary<string, string?>? route = null, string retryDelay = "00:00:30",
-        string? connectionString = null)
+        string? connectionString = null, string offerLinger = "00:00:00")
     {
         var settings = new Dictionary<string, string?>(route ?? new()
         {
@@ -38,6 +38,8 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
             ["Storm:Threshold"] = "2",
             ["Storm:Settle"] = settle,
             ["Storm:RetryDelay"] = retryDelay,
+            ["Storm:OfferLinger"] = offerLinger,
+            ["Pipeline:Workers"] = "4",
         };
         var service = ChatService.Start(settings);
         _services.Add(service);
@@ -135,6 +137,30 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
     }
 
     [Fact]
+    public async Task PodsGatheredForOneCallWhileTheirWorkersWaitAreOneDigestAndKeepTheirAlertsOrder()
+    {
+        // A linger far longer than the test: each call goes only because one pod of each of the replica's 4 workers
+        // waits for it (no more can come), so the 4 pods handed to a replica are one call of the store, in the order
+        // they came. On A, an alert's resolve comes right after its firing, in the same call.
+        var (a, b) = (Replica("01:00:00", offerLinger: "00:10:00"), Replica("01:00:00", offerLinger: "00:10:00"));
+        var pods = Enumerable.Range(0, 7).Select(i => $"api-{i:D2}").ToList(); // no name inside another
+        Notification Fire(int i) => Samples.For(Causes.ConfigError, pod: pods[i], groupKey: "g1", groupSize: pods.Count);
+        var onA = new[] { a.Gate.TryAbsorbAsync(Fire(0), default), a.Gate.TryAbsorbAsync(Fire(2), default),
+            a.Gate.TryAbsorbAsync(Samples.For(Causes.ConfigError, pod: pods[0], status: "resolved"), default), a.Gate.TryAbsorbAsync(Fire(4), default) };
+        var onB = new[] { 1, 3, 5, 6 }.Select(i => b.Gate.TryAbsorbAsync(Fire(i), default)).ToArray();
+        var answers = await Task.WhenAll(onA.Concat(onB)).WaitAsync(TimeSpan.FromMinutes(2));
+
+        // The resolve waits for the digest that holds its firing; every firing is in the digest.
+        Assert.Equal(StormGate.Absorb.Wait, answers[2]);
+        Assert.All(answers.Where((_, i) => i != 2), answer => Assert.Equal(StormGate.Absorb.Absorbed, answer));
+        await Eventually.True(() => _chat.SlackApiAccepted.Count == 1 + pods.Count,
+            () => $"one digest and {pods.Count} replies; {_chat.SlackApiAccepted.Count} so far", TimeSpan.FromSeconds(30));
+        Assert.Contains($"{pods.Count} pods crash looping", Top.Body.ToJsonString());
+        AssertThreadNames(pods);
+        Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
+    }
+
+    [Fact]
     public async Task ADigestWhosePosterStopsBeforeTheChatTookItIsPostedOnceByTheOtherReplica()
     {
         // Only a whole group posts it; a refused digest would wait an hour for its retry on its poster.
@@ -160,6 +186,45 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
         // The other replica, which joined the batch, takes it over once the poster's session is gone.
         var other = poster == a ? b : a;
         await Eventually.True(() => _chat.AcceptedCount("slack-webhook") == 1, "the digest posted by the other replica", TimeSpan.FromSeconds(30));
+        Assert.Contains("4 pods crash looping", _chat.To("slack-webhook").Single(r => r.Accepted).Body);
+        await Eventually.True(() => other.Service.Get<StormGates>().Running == 0, "no digest loop left", TimeSpan.FromSeconds(30));
+        Assert.Equal(2, _chat.To("slack-webhook").Count());
+        Assert.Empty(await other.Service.Get<IStormStore>().PendingAsync("default/slack", default));
+    }
+
+    [Fact]
+    public async Task AReplicaWaitingForABatchAnotherReplicaPostsStopsWaitingAndTakesItOverWhenThePosterEnds()
+    {
+        // Only a whole group posts it; the poster's refused digest waits an hour for its retry, so it holds the batch.
+        var webhook = new Dictionary<string, string?> { ["Routes:default:Slack:WebhookUrl"] = _chat.SlackWebhookUrl };
+        var (a, b) = (Replica("01:00:00", webhook, retryDelay: "01:00:00"), Replica("01:00:00", webhook, retryDelay: "01:00:00"));
+        var attempts = new System.Collections.Concurrent.ConcurrentQueue<ChatService>();
+        a.Gate.DigestPosted += (_, _) => attempts.Enqueue(a.Service);
+        b.Gate.DigestPosted += (_, _) => attempts.Enqueue(b.Service);
+        _chat.Script("slack-webhook", 503, times: 1);
+
+        // Both replicas join the batch; the last pod makes the group whole, and one of them claims it and meets the 503.
+        var pods = Pods(4).ToList();
+        for (var i = 0; i < pods.Count; i++)
+            Assert.Equal(StormGate.Absorb.Absorbed, await (i % 2 == 0 ? a : b).Gate.TryAbsorbAsync(
+                Samples.For(Causes.ConfigError, pod: pods[i], groupKey: "g1", groupSize: pods.Count), default));
+        await Eventually.True(() => !attempts.IsEmpty, "the first attempt", TimeSpan.FromSeconds(30));
+        var poster = Assert.Single(attempts);
+        var other = poster == a.Service ? b : a;
+
+        // The other replica's wait for the batch ends (the claim's notice, or its next ask finding it taken) while the
+        // poster still holds it: it does not keep asking the store about a batch a running replica posts.
+        await Eventually.True(() => other.Service.Get<StormGates>().Running == 0, "the other replica's wait to end", TimeSpan.FromSeconds(30));
+        Assert.Equal(1, poster.Get<StormGates>().Running);
+        Assert.Equal(0, _chat.AcceptedCount("slack-webhook"));
+        // The alert's later item still waits for the digest on the replica that stopped waiting.
+        Assert.Equal(StormGate.Absorb.Wait, await other.Gate.TryAbsorbAsync(Samples.For(Causes.ConfigError, pod: pods[0], status: "resolved"), default));
+
+        // The poster ends with its retry an hour away: the other replica's look for orphaned batches takes it over.
+        _services.Remove(poster);
+        await poster.DisposeAsync();
+        await Eventually.True(() => _chat.AcceptedCount("slack-webhook") == 1, "the digest posted by the other replica",
+            StormGates.OrphanScan + TimeSpan.FromSeconds(30));
         Assert.Contains("4 pods crash looping", _chat.To("slack-webhook").Single(r => r.Accepted).Body);
         await Eventually.True(() => other.Service.Get<StormGates>().Running == 0, "no digest loop left", TimeSpan.FromSeconds(30));
         Assert.Equal(2, _chat.To("slack-webhook").Count());

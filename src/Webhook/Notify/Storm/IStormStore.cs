@@ -125,3 +125,17 @@ public abstract record StormOffer
     /// number of pods: a window batch's is 0).</summary>
     public sealed record Joined(StormJoin Join) : StormOffer;
 }
+
+/// <summary>
+/// A store shared by replicas tells a process when another replica claimed a batch for posting (PostgreSQL:
+/// LISTEN/NOTIFY), so a replica waiting for that batch stops asking the store about it. A hint only: a notice
+/// missed (the connection broke) costs one more claim, which answers the same.
+/// </summary>
+public interface IStormClaimNotices
+{
+    /// <summary>Another process claimed the batch (destination, batch id). Raised on the listening connection's thread.</summary>
+    event Action<string, string>? ClaimedElsewhere;
+
+    /// <summary>Starts listening, once per store, until <paramref name="stopping"/>.</summary>
+    void Listen(CancellationToken stopping);
+}

@@ -16,9 +16,84 @@ namespace Webhook.Notify.Storm;
 /// a batch whose poster's process is gone (its owner lock, <see cref="IPostgresDatabase.OwnerAlive"/>) is claimed
 /// again. Times are the caller's (the service's clock), as Unix milliseconds.
 /// </summary>
-public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore, IStormOffers
+public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore, IStormOffers, IStormClaimNotices
 {
     public bool Shared => true;
+
+    /// <summary>The channel of "a replica claimed a batch"; its payload is the claimer's owner id, the batch id and the destination.</summary>
+    const string Channel = "crashloop_webhook_storm";
+
+    public event Action<string, string>? ClaimedElsewhere;
+
+    int _listening;
+
+    /// <summary>
+    /// Listens on <see cref="Channel"/> on a connection of its own until <paramref name="stopping"/>, once per store
+    /// (later calls do nothing); after a broken connection (the database restarted) it listens again. A notification
+    /// missed meanwhile costs a waiting replica one claim (it asks the store at its next poll, as before).
+    /// </summary>
+    public void Listen(CancellationToken stopping)
+    {
+        if (Interlocked.Exchange(ref _listening, 1) == 0) _ = Task.Run(() => ListenAsync(stopping), CancellationToken.None);
+    }
+
+    async Task ListenAsync(CancellationToken stopping)
+    {
+        var retry = TimeSpan.FromSeconds(1);
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var dataSource = await database.ReadyAsync(stopping);
+                await using var connection = await dataSource.OpenConnectionAsync(stopping);
+                connection.Notification += OnNotification;
+                try
+                {
+                    await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                        await listen.ExecuteNonQueryAsync(stopping);
+                    retry = TimeSpan.FromSeconds(1);
+                    while (true) await connection.WaitAsync(stopping);
+                }
+                finally
+                {
+                    connection.Notification -= OnNotification;
+                    // A pooled connection (no reset on close): it goes back without the LISTEN.
+                    if (connection.FullState == System.Data.ConnectionState.Open)
+                    {
+                        try
+                        {
+                            await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+                            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+                        }
+                        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+                        {
+                            // Broken: the pool drops it.
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception)
+            {
+                // The database is down or the connection broke: the waiting replicas poll meanwhile.
+                try { await Task.Delay(retry, stopping); }
+                catch (OperationCanceledException) { return; }
+                retry = retry * 2 > TimeSpan.FromSeconds(15) ? TimeSpan.FromSeconds(15) : retry * 2;
+            }
+        }
+    }
+
+    void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    {
+        // "<owner> <batch id> <destination>"; this process's own claims are not news to it.
+        var parts = e.Payload.Split(' ', 3);
+        if (parts.Length == 3 && long.TryParse(parts[0], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var owner)
+            && owner != database.OwnerId)
+            ClaimedElsewhere?.Invoke(parts[2], parts[1]);
+    }
 
     /// <summary>
     /// One call of storm_offer (migration 7) for the join alone, one transaction: the open batch of the key is found and locked FOR SHARE
@@ -165,13 +240,19 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
         var dataSource = await database.ReadyAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
+        // Prepared (below) and planned once per connection: a claim runs on the shared pool, a few dozen times per
+        // replica in a storm, and was planned anew each time (its plan cost more than running it).
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"));
+        // The winner tells the other replicas (NOTIFY, sent at its commit): those waiting for the batch stop asking.
         batch.BatchCommands.Add(Command($"""
-            UPDATE storm_batches b SET state = 'posting', owner = @owner
-            FROM (SELECT count(*)::integer AS pods, max(added_at) AS last FROM storm_entries WHERE destination = @d AND batch_id = @b) e
-            WHERE b.destination = @d AND b.batch_id = @b AND (
-                (b.state = 'open' AND (e.pods >= b.expected OR greatest(b.last_added, e.last) + @settle <= @now OR b.first_added + @maxHold <= @now))
-                OR (b.state = 'posting' AND (b.owner = @owner OR NOT {database.OwnerAlive("b.owner")})))
-            RETURNING b.batch_key, b.expected, b.first_added
+            WITH claimed AS (
+                UPDATE storm_batches b SET state = 'posting', owner = @owner
+                FROM (SELECT count(*)::integer AS pods, max(added_at) AS last FROM storm_entries WHERE destination = @d AND batch_id = @b) e
+                WHERE b.destination = @d AND b.batch_id = @b AND (
+                    (b.state = 'open' AND (e.pods >= b.expected OR greatest(b.last_added, e.last) + @settle <= @now OR b.first_added + @maxHold <= @now))
+                    OR (b.state = 'posting' AND (b.owner = @owner OR NOT {database.OwnerAlive("b.owner")})))
+                RETURNING b.batch_key, b.expected, b.first_added)
+            SELECT c.batch_key, c.expected, c.first_added, pg_notify('{Channel}', @owner::text || ' ' || @b || ' ' || @d) FROM claimed c
             """));
         batch.BatchCommands.Add(Command("""
             SELECT b.state, e.pods, least(greatest(b.last_added, e.last) + @settle, b.first_added + @maxHold)
@@ -188,8 +269,10 @@ public sealed class PostgresStormStore(IPostgresDatabase database) : IStormStore
         long first = 0;
         StormClaim? unclaimed = null;
         var entries = new List<StormEntry>();
+        await batch.PrepareAsync(cancellationToken);
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
+            await reader.NextResultAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
                 (claimed, first) = (new StormBatchInfo(batchId, reader.GetString(0), reader.GetInt32(1)), reader.GetInt64(2));
             await reader.NextResultAsync(cancellationToken);

@@ -11,8 +11,10 @@ namespace Webhook.Notify.Storm;
 /// delivery stage (its guards and metrics) again after a restart or a failed attempt, until the chat accepts them,
 /// finally refuses them, or they are older than <see cref="StormOptions.MaxRetryAge"/>.
 /// </summary>
+/// <param name="workers">The pipeline's workers in this process (Pipeline:Workers): at most this many pods come to the
+/// gate at once, so a call that carries that many need not wait for more.</param>
 public sealed partial class StormGate(string destinationId, string kind, IDigestTarget target, ContentBuilder content,
-    IStormStore store, DeliveryStage stage, StormGates loops, IOptions<StormOptions> options, TimeProvider time, ILogger logger)
+    IStormStore store, DeliveryStage stage, StormGates loops, IOptions<StormOptions> options, TimeProvider time, ILogger logger, int workers = 1)
 {
     public string DestinationId => destinationId;
 
@@ -52,6 +54,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     /// </summary>
     public async Task<bool> RecoverAsync(CancellationToken cancellationToken)
     {
+        ListenForClaims(cancellationToken);
         IReadOnlyList<PendingStormBatch> held;
         try
         {
@@ -150,7 +153,11 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     private async Task<Absorb> OfferAsync(IStormOffers offers, Notification n, CancellationToken cancellationToken)
     {
         var mine = new Offered(n, time.GetUtcNow());
-        lock (_offered) _offered.Add(mine);
+        lock (_offered)
+        {
+            _offered.Add(mine);
+            if (_offered.Count >= workers) _gathered?.TrySetResult();
+        }
         try
         {
             await _lock.WaitAsync(cancellationToken);
@@ -166,6 +173,7 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         {
             if (!mine.Done.Task.IsCompleted)
             {
+                await LingerAsync();
                 List<Offered> taken;
                 lock (_offered)
                 {
@@ -189,6 +197,30 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
             foreach (var batch in started) loops.Track(ct => HoldThenPostAsync(batch, ct));
         }
         return await mine.Done.Task;
+    }
+
+    // Set while a caller lingers: completed by the pod that makes every worker's pod wait for the call.
+    private TaskCompletionSource? _gathered;
+
+    /// <summary>
+    /// Under the lock, before a call: waits up to <see cref="StormOptions.OfferLinger"/> for the pods of this process's
+    /// other workers, and no longer once one of each waits (no more can come). A replica's workers reach the gate one
+    /// or two at a time (their collection and diagnosis come first), so without it most calls carried one pod, and a
+    /// call's fixed cost on the server (round trip, function call, transaction, commit) was most of a storm pod's
+    /// there. Real time, not the service's clock: it waits for other threads, not for a due time.
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        var linger = _options.OfferLinger;
+        if (linger <= TimeSpan.Zero) return;
+        TaskCompletionSource gathered;
+        lock (_offered)
+        {
+            if (_offered.Count >= workers) return;
+            _gathered = gathered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        await Task.WhenAny(gathered.Task, Task.Delay(linger, CancellationToken.None));
+        lock (_offered) _gathered = null;
     }
 
     /// <summary>Under the lock: the pods' answers from this process's own knowledge, or from one call of the store.</summary>
@@ -289,21 +321,56 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
     /// </summary>
     private static readonly TimeSpan SharedPoll = TimeSpan.FromSeconds(1);
 
-    /// <summary>The longest wait between asks about a batch another running replica posts: a poster that ended is
-    /// replaced within this (or by <see cref="StormGates.OrphanScan"/>).</summary>
-    private static readonly TimeSpan TakenPoll = TimeSpan.FromSeconds(8);
+    // Per batch id, the batches this process waits for on a shared store: set when another replica claimed it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _claimedElsewhere = new(StringComparer.Ordinal);
+    private int _listening;
+
+    /// <summary>
+    /// On a store that tells (PostgreSQL's NOTIFY at a claim's commit), a batch another replica claimed ends this
+    /// process's wait for it without a claim of its own. Without it, every replica that joined a batch asked the store
+    /// once a second until one found it due, and the others' asks were claims that found it taken: about two and a
+    /// half claims per batch at 3 replicas in a storm (tests/bench/INBOX-STORES.md). Once per gate, until the host stops.
+    /// </summary>
+    private void ListenForClaims(CancellationToken stopping)
+    {
+        if (store is not IStormClaimNotices notices || Interlocked.Exchange(ref _listening, 1) != 0) return;
+        notices.ClaimedElsewhere += (destination, batchId) =>
+        {
+            if (destination == destinationId && _claimedElsewhere.TryGetValue(batchId, out var claimed)) claimed.TrySetResult();
+        };
+        notices.Listen(stopping);
+    }
 
     /// <summary>Waits until the batch is due, then claims it: one replica (one loop) posts it.</summary>
     private async Task<PendingStormBatch?> ClaimWhenDueAsync(Batch batch, CancellationToken stopping)
+    {
+        if (!store.Shared) return await ClaimWhenDueAsync(batch, null, stopping);
+        var claimedElsewhere = _claimedElsewhere.GetOrAdd(batch.Id, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
+        {
+            return await ClaimWhenDueAsync(batch, claimedElsewhere.Task, stopping);
+        }
+        finally
+        {
+            _claimedElsewhere.TryRemove(batch.Id, out _);
+        }
+    }
+
+    /// <summary>Waits until the batch is due, then claims it, unless <paramref name="claimedElsewhere"/> says another
+    /// running replica did (it posts it; should it end first, the look for orphaned batches takes it over).</summary>
+    private async Task<PendingStormBatch?> ClaimWhenDueAsync(Batch batch, Task? claimedElsewhere, CancellationToken stopping)
     {
         while (true)
         {
             while (true)
             {
+                if (claimedElsewhere?.IsCompleted == true) return null;
                 var wait = batch.DueAt(_options) - time.GetUtcNow();
                 if (batch.Complete || wait <= TimeSpan.Zero) break;
-                await Task.WhenAny(Task.Delay(store.Shared && wait > SharedPoll ? SharedPoll : wait, time, stopping), batch.Completed);
+                var delay = Task.Delay(store.Shared && wait > SharedPoll ? SharedPoll : wait, time, stopping);
+                await (claimedElsewhere is null ? Task.WhenAny(delay, batch.Completed) : Task.WhenAny(delay, batch.Completed, claimedElsewhere));
                 stopping.ThrowIfCancellationRequested();
+                if (claimedElsewhere?.IsCompleted == true) return null;
                 // The store judges due on every replica's pods.
                 if (store.Shared) break;
             }
@@ -332,28 +399,21 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
                     batch.Postpone(notDue.DueAt);
                     var wait = notDue.DueAt - time.GetUtcNow();
                     if (wait > SharedPoll) wait = SharedPoll;
-                    if (wait > TimeSpan.Zero) await Task.Delay(wait, time, stopping);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        var delay = Task.Delay(wait, time, stopping);
+                        await (claimedElsewhere is null ? delay : Task.WhenAny(delay, claimedElsewhere));
+                        stopping.ThrowIfCancellationRequested();
+                    }
                     continue;
             }
             // Taken: another running replica posts it. Its alerts' later items wait on the store's record of it
-            // (HeldAsync) until it is removed, not on this process; this loop only watches for the poster's process
-            // to end before the batch is removed, to take it over (the store hands it to one replica).
-            await ReleaseAsync(batch, finished: false);
-            // Asked at 1 s, then less often (up to TakenPoll): the poster usually removes the batch within a second or
-            // two, but a busy chat's pace may keep it a while, and each ask looks for its process among the server's locks.
-            var poll = SharedPoll;
-            while (true)
-            {
-                await Task.Delay(poll, time, stopping);
-                poll = poll * 2 > TakenPoll ? TakenPoll : poll * 2;
-                switch (await store.ClaimAsync(destinationId, batch.Id, time.GetUtcNow(), _options, stopping))
-                {
-                    case StormClaim.Claimed claimed:
-                        return claimed.Batch;
-                    case StormClaim.Gone:
-                        return null;
-                }
-            }
+            // (HeldAsync) until it is removed, not on this process, so this loop has nothing left to do. Should the
+            // poster's process end before it removes the batch, the gates' look for orphaned batches (every
+            // StormGates.OrphanScan, one query per destination for all its batches) hands it to one running replica.
+            // This loop used to ask again at 1, 2, 4 and then every 8 s: over three claims per batch at 3 replicas in a
+            // storm (tests/bench/INBOX-STORES.md), each looking for the poster among the server's locks.
+            return null;
         }
     }
 

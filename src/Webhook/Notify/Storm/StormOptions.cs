@@ -20,6 +20,10 @@ public sealed class StormOptions
     /// <summary>A digest still not accepted this long after it was due is given up (logged as refused), like an
     /// inbox item past its maximum age: retries are bounded.</summary>
     public TimeSpan MaxRetryAge { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>On a shared store (PostgreSQL): how long a replica's next call to the store waits for the pods of its
+    /// other workers (no longer once each worker's pod waits), so one round trip and one commit carry several; zero:
+    /// every call goes at once with the pods waiting then.</summary>
+    public TimeSpan OfferLinger { get; set; } = TimeSpan.FromMilliseconds(10);
     /// <summary>With a Slack bot token: pods that get a diagnosis of their own in the digest's thread; the rest are
     /// named in one more reply (each reply is a post at the channel's pace of about one a second).</summary>
     [Range(0, 1000)] public int MaxThreadReplies { get; set; } = 20;
