@@ -45,6 +45,15 @@ public sealed class InboxOptions : IValidatableObject
     [Range(0, 64)]
     public int ClaimAhead { get; set; } = 4;
 
+    /// <summary>
+    /// With the PostgreSQL inbox: the most a replica's claim-ahead grows to under a backlog. It doubles from
+    /// <see cref="ClaimAhead"/> while claims come back full and falls back to it at the first that does not, so a
+    /// storm is claimed in a few large claims, and one replica keeps at most this many items the others could take.
+    /// Below ClaimAhead it is ClaimAhead (no growth).
+    /// </summary>
+    [Range(0, 256)]
+    public int MaxClaimAhead { get; set; } = 16;
+
     /// <summary>Delivered items are kept this long, so a late duplicate is still recognised.</summary>
     [TimeSpanRange("00:01:00", "365.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);

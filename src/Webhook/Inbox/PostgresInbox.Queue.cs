@@ -45,12 +45,13 @@ public sealed partial class PostgresInbox
             UNION ALL
             SELECT (SELECT i.route FROM inbox_items i WHERE i.state IN ('pending', 'inflight') AND i.route > r.route ORDER BY i.route LIMIT 1)
             FROM routes r WHERE r.route IS NOT NULL),
-        seen(id) AS (
-            (SELECT x.id FROM inbox_items x WHERE x.state = 'inflight' AND x.lease_until <= @now AND {IsNext("x")}
+        seen(id, route, alert_lock, expired, due) AS MATERIALIZED (
+            (SELECT x.id, x.route, x.alert_lock, true, x.lease_until FROM inbox_items x
+             WHERE x.state = 'inflight' AND x.lease_until <= @now AND {IsNext("x")}
              ORDER BY x.lease_until LIMIT @limit)
             UNION ALL
-            SELECT w.id FROM routes r CROSS JOIN LATERAL (
-                SELECT p.id FROM inbox_items p
+            SELECT w.id, r.route, w.alert_lock, false, w.next_attempt_at FROM routes r CROSS JOIN LATERAL (
+                SELECT p.id, p.alert_lock, p.next_attempt_at FROM inbox_items p
                 WHERE p.route = r.route AND p.state = 'pending' AND p.next_attempt_at <= @now AND {IsNext("p")}
                 ORDER BY p.next_attempt_at, p.id LIMIT @limit) w
             WHERE r.route IS NOT NULL),
@@ -189,7 +190,7 @@ public sealed partial class PostgresInbox
                 batch.RemoveAt(i--);
             }
             // The round claims for the requests and, when nothing is kept, for the next ones.
-            var ahead = _ahead.IsEmpty && !_stopping.IsCancellationRequested ? _options.ClaimAhead : 0;
+            var ahead = _ahead.IsEmpty && !_stopping.IsCancellationRequested ? _aheadSize : 0;
             var asked = batch.Sum(r => r.Max);
             if (asked + ahead == 0) continue;
             try
@@ -197,6 +198,7 @@ public sealed partial class PostgresInbox
                 var lease = batch.Count > 0 ? batch.Max(r => r.Lease) : TimeSpan.FromTicks(Volatile.Read(ref _aheadLeaseTicks));
                 var leasedAt = Now();
                 var items = await ClaimForAllAsync(asked + ahead, lease, _stopping.Token);
+                if (ahead > 0) _aheadSize = NextAheadSize(_options, _aheadSize, asked + ahead, items.Count);
                 // As many as asked: there may be more, so one more idle worker here claims too (and wakes the next
                 // if it also gets its fill). A notification wakes only one (ListenAsync): without this the rest of
                 // a storm would wait for the workers' poll, and with every worker woken per notification most of
@@ -217,6 +219,21 @@ public sealed partial class PostgresInbox
             }
         }
     }
+
+    /// <summary>
+    /// What the next claim takes ahead, from what the last one asked for and got: twice as many after a full claim
+    /// (a backlog: the claims' fixed cost, most of the server's work for a claim of a few items, is shared by more
+    /// items), up to Inbox:MaxClaimAhead; as many after one that got at least half (under a backlog, other replicas'
+    /// claims running at the same moment take some of the candidates); back to Inbox:ClaimAhead after one that got
+    /// less (the backlog is gone), so a replica holds many items ahead only while there are enough for every replica.
+    /// </summary>
+    internal static int NextAheadSize(InboxOptions options, int current, int asked, int got) =>
+        got >= asked ? Math.Min(Math.Max(current * 2, options.ClaimAhead), Math.Max(options.MaxClaimAhead, options.ClaimAhead))
+        : got * 2 >= asked ? current
+        : options.ClaimAhead;
+
+    /// <summary>Items the next refill claims ahead: Inbox:ClaimAhead, grown under a backlog (<see cref="NextAheadSize"/>).</summary>
+    int _aheadSize;
 
     /// <summary>
     /// Nothing to claim while the database is unavailable: the workers wait as on an empty queue instead of logging
@@ -254,18 +271,15 @@ public sealed partial class PostgresInbox
     /// </summary>
     static readonly string LockCandidatesSql = $"""
         WITH RECURSIVE {WindowCte}
-        busy AS (
+        busy AS MATERIALIZED (
             SELECT route, count(*) AS n FROM inbox_items WHERE state = 'inflight' AND lease_until > @now GROUP BY route),
         cand AS MATERIALIZED (
-            SELECT c.id, c.alert_lock,
-                   row_number() OVER (ORDER BY c.state = 'inflight' DESC, coalesce(b.n, 0),
-                                      CASE WHEN c.state = 'inflight' THEN c.lease_until ELSE c.next_attempt_at END, c.id) AS rank
-            FROM inbox_items c LEFT JOIN busy b ON b.route = c.route
-            -- An array built once, then read by primary key: as a join, a planner with stale statistics (a storm
-            -- just queued, not analyzed yet) re-ran the window for every open item (19 ms instead of 1).
-            -- Each row of the window is its alert's next already, on this statement's snapshot: not probed again.
-            WHERE c.id = ANY(ARRAY(SELECT id FROM seen))
-              AND ((c.state = 'pending' AND c.next_attempt_at <= @now) OR (c.state = 'inflight' AND c.lease_until <= @now))
+            SELECT s.id, s.alert_lock, row_number() OVER (ORDER BY s.expired DESC, coalesce(b.n, 0), s.due, s.id) AS rank
+            -- The window's rows as it read them, materialized once: due, and each its alert's next, on this
+            -- statement's snapshot. Not read again by primary key (half the statement's buffer reads at 3
+            -- replicas), and never joined to inbox_items: as a join, a planner with stale statistics (a storm just
+            -- queued, not analyzed yet) re-ran the window for every open item (19 ms instead of 1).
+            FROM seen s LEFT JOIN busy b ON b.route = s.route
             ORDER BY rank LIMIT @limit),
         locked AS MATERIALIZED (
             SELECT o.l FROM (SELECT alert_lock AS l, min(rank) AS first FROM cand GROUP BY alert_lock ORDER BY first) o
@@ -286,36 +300,52 @@ public sealed partial class PostgresInbox
     /// changing are skipped. The first <c>@max</c> are leased (a fresh random lease token each), and returned with
     /// the destinations they were already delivered to; "superseded" candidates, and the pending firings that a
     /// leased resolved supersedes (they are why it could be claimed at all), are marked so.
+    /// Every row it locks or changes is found by primary key, and no condition on a row it reads that way implies
+    /// a partial index's predicate (its state is checked once the row is locked, and a locked row keeps it): the
+    /// plan is generic (planned once per connection), and one made while a storm's first items came in, with the
+    /// table's statistics of a nearly empty table, scanned the whole open-items index for each item it leased
+    /// and every pending item twice for the supersede steps (at 3 replicas, 1,500 pending: 5-50 ms a claim).
     /// </summary>
     static readonly string LeaseSql = $"""
-        WITH verified AS MATERIALIZED (
+        WITH locked AS MATERIALIZED (
+            SELECT c.id, c.state, c.next_attempt_at, c.lease_until, c.resolved, c.route, c.fingerprint, c.starts_at
+            FROM inbox_items c WHERE c.id = ANY({ClaimedIds})
+            FOR UPDATE OF c SKIP LOCKED),
+        verified AS MATERIALIZED (
             SELECT c.id, c.resolved, c.route, c.fingerprint, c.starts_at, array_position({ClaimedIds}, c.id) AS rank,
                    c.state = 'pending' AND NOT c.resolved AND EXISTS (
                        SELECT 1 FROM inbox_items r
                        WHERE r.route = c.route AND r.fingerprint = c.fingerprint AND r.id > c.id AND r.resolved
                          AND r.starts_at = c.starts_at AND r.state IN ('pending', 'inflight')) AS superseded
-            FROM inbox_items c
-            WHERE c.id = ANY({ClaimedIds})
-              AND ((c.state = 'pending' AND c.next_attempt_at <= @now) OR (c.state = 'inflight' AND c.lease_until <= @now))
-              AND {IsNext("c")}
-            FOR UPDATE OF c SKIP LOCKED),
-        chosen AS (SELECT id, resolved, route, fingerprint, starts_at, rank FROM verified WHERE NOT superseded ORDER BY rank LIMIT @max),
+            FROM locked c
+            WHERE ((c.state = 'pending' AND c.next_attempt_at <= @now) OR (c.state = 'inflight' AND c.lease_until <= @now))
+              AND {IsNext("c")}),
+        chosen AS MATERIALIZED (SELECT id, resolved, route, fingerprint, starts_at, rank FROM verified WHERE NOT superseded ORDER BY rank LIMIT @max),
         leased AS (
             UPDATE inbox_items i SET state = 'inflight', lease_until = @until, lease_token = 1 + floor(random() * 9.2e18)::bigint,
                 lease_owner = @owner, updated_at = @now
-            FROM chosen
-            WHERE i.id = chosen.id AND (i.state = 'pending' OR (i.state = 'inflight' AND i.lease_until <= @now))
-            RETURNING i.id, i.key, i.alert, i.attempts, i.trace_parent, coalesce(i.requeued_at, i.created_at), i.lease_token, chosen.rank,
-                (SELECT array_agg(d.destination) FROM inbox_deliveries d WHERE d.item_id = i.id)),
+            WHERE i.id = ANY(ARRAY(SELECT id FROM chosen))
+            RETURNING i.id, i.key, i.alert, i.attempts, i.trace_parent, coalesce(i.requeued_at, i.created_at) AS queued, i.lease_token,
+                (SELECT array_agg(d.destination) FROM inbox_deliveries d WHERE d.item_id = i.id) AS delivered),
         turned_down AS (
             UPDATE inbox_items s SET state = 'superseded', updated_at = @now, last_error = @reason
-            FROM verified v WHERE v.superseded AND s.id = v.id AND s.state = 'pending'),
+            WHERE s.id = ANY(ARRAY(SELECT id FROM verified WHERE superseded))),
         overtaken AS (
+            -- Found pending on this statement's snapshot and not checked again by the update: an alert's pending
+            -- items change state only under its lock (a claim's, a re-queue's), which this claim holds.
             UPDATE inbox_items f SET state = 'superseded', updated_at = @now, last_error = @reason
-            FROM chosen r
-            WHERE r.resolved AND f.route = r.route AND f.fingerprint = r.fingerprint AND f.starts_at = r.starts_at
-              AND f.id < r.id AND f.state = 'pending' AND NOT f.resolved)
-        SELECT * FROM leased ORDER BY rank
+            WHERE f.id = ANY(ARRAY(
+                SELECT e.id FROM chosen r CROSS JOIN LATERAL (
+                    -- Pending written as open and not in flight: "= 'pending'" let a plan read the route's
+                    -- pending items by due time (all of a storm) instead of probing the alert's own.
+                    SELECT e.id FROM inbox_items e
+                    WHERE e.route = r.route AND e.fingerprint = r.fingerprint AND e.id < r.id
+                      AND e.state IN ('pending', 'inflight') AND e.state <> 'inflight'
+                      AND NOT e.resolved AND e.starts_at = r.starts_at
+                    OFFSET 0) e
+                WHERE r.resolved)))
+        SELECT l.id, l.key, l.alert, l.attempts, l.trace_parent, l.queued, l.lease_token, c.rank, l.delivered
+        FROM leased l JOIN chosen c ON c.id = l.id ORDER BY c.rank
         """;
 
     /// <summary>
@@ -332,7 +362,7 @@ public sealed partial class PostgresInbox
             Interlocked.Exchange(ref _nextOwnerCheck, now + (long)OwnerCheckInterval.TotalMilliseconds);
             await RecoverInFlightAsync(cancellationToken);
         }
-        await using var connection = await _roundsDataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _claimsDataSource.OpenConnectionAsync(cancellationToken);
         // No BEGIN and COMMIT: the statements of a batch run in one implicit transaction, committed by the server
         // after the last (at the batch's one Sync), so the alerts' locks and the candidates' setting hold from the
         // first statement to the second as in an explicit one, and a failure of either rolls back both. One round
@@ -342,14 +372,16 @@ public sealed partial class PostgresInbox
         // Not waiting for the WAL's flush saves a disk sync per item (what is acknowledged, the intake, still waits).
         // The claim's statements are planned once per connection (their generic plan, which the server picks for
         // them anyway after five custom ones): each pooled connection re-planned them five times first, and
-        // planning the first costs more than running it.
+        // planning the first costs more than running it. No sequential scans: a claim reads a few rows by index,
+        // and its generic plan may be made while the table's statistics are those of a nearly empty table, where a
+        // scan of the table looks as cheap as an index probe (and the plan is kept until the statistics change).
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "SELECT set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)"));
+            "SELECT set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true)"));
         var locks = new NpgsqlBatchCommand(LockCandidatesSql);
         // A few more than asked: some may be locked by another replica's claim, or superseded.
         locks.Parameters.AddWithValue("now", now);
         locks.Parameters.AddWithValue("limit", max * 2 + 16);
-        locks.Parameters.AddWithValue("want", max + 2);
+        locks.Parameters.AddWithValue("want", max + 2 + max / 4);
         batch.BatchCommands.Add(locks);
         var leaseCommand = new NpgsqlBatchCommand(LeaseSql);
         leaseCommand.Parameters.AddWithValue("now", now);
@@ -513,7 +545,7 @@ public sealed partial class PostgresInbox
             SELECT count(*)::integer FROM completed
             """;
         await ReadyAsync(CancellationToken.None);
-        await using var connection = await _roundsDataSource.OpenConnectionAsync();
+        await using var connection = await _completionsDataSource.OpenConnectionAsync();
         await using var batch = new NpgsqlBatch(connection);
         var ordered = group.OrderBy(c => c.Id).ToArray();
         var now = Now();

@@ -37,7 +37,8 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     readonly TimeProvider _clock;
     readonly ILogger _logger;
     readonly NpgsqlDataSource _dataSource;
-    readonly NpgsqlDataSource _roundsDataSource;
+    readonly NpgsqlDataSource _claimsDataSource;
+    readonly NpgsqlDataSource _completionsDataSource;
     readonly string _ownerConnectionString;
     readonly InboxDoorbell? _doorbell;
     readonly CancellationTokenSource _stopping = new();
@@ -47,6 +48,9 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
     NpgsqlConnection? _ownerConnection;
     long _nextOwnerCheck;
     readonly RoundLoop _claimRounds;
+
+    /// <summary>The claim rounds' loop last started: a stop waits for it, so what its claim keeps ahead goes back too.</summary>
+    Task _claimRound = Task.CompletedTask;
     readonly RoundLoop _completionRounds;
 
     /// <param name="doorbell">Rung when any replica committed new items (LISTEN/NOTIFY), so an idle worker here claims them at once; and when a claim got all it asked for, so the next one does.</param>
@@ -58,12 +62,14 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         var builder = new NpgsqlConnectionStringBuilder(PooledConnectionString(_options.ConnectionString ?? throw new InvalidOperationException("Inbox:ConnectionString is not set")));
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
-        // The claim rounds and the completion rounds (one of each at a time) on connections of their own: their
-        // statements are prepared, and the claim's planned (a few ms of the server per plan), once per connection.
+        // The claim rounds and the completion rounds (one of each at a time) each on a connection of its own: their
+        // statements are prepared, and the claim's planned (a few ms of the server per plan), once per replica.
         // From the shared pool they ran on whichever of a replica's ten or so connections was free, each planning
-        // them anew: in a 2,000-pod storm at 3 replicas some 100 plans, more server time than running the claims.
-        var rounds = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { MinPoolSize = 0, MaxPoolSize = 2 };
-        _roundsDataSource = NpgsqlDataSource.Create(rounds.ConnectionString);
+        // them anew: in a 2,000-pod storm at 3 replicas some 100 plans, more server time than running the claims;
+        // from one pool of two for both, each claim was still planned on both connections (30 plans, 160 ms).
+        var rounds = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { MinPoolSize = 0, MaxPoolSize = 1 };
+        _claimsDataSource = NpgsqlDataSource.Create(rounds.ConnectionString);
+        _completionsDataSource = NpgsqlDataSource.Create(rounds.ConnectionString);
         // The owner lock's and the listener's connections: each its own physical connection, never pooled, since
         // closing it must end the session that holds the owner lock. Idle for hours, so kept alive: a server or a
         // proxy that drops idle sessions would end the lock (and the replica's claims with it), and a peer that
@@ -72,7 +78,8 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         builder.KeepAlive = 30;
         _ownerConnectionString = builder.ConnectionString;
         OwnerId = Random.Shared.Next(1, int.MaxValue);
-        _claimRounds = new RoundLoop(ClaimRoundsAsync);
+        _aheadSize = _options.ClaimAhead;
+        _claimRounds = new RoundLoop(() => _claimRound = ClaimRoundsAsync());
         _completionRounds = new RoundLoop(CompletionRoundsAsync);
     }
 
@@ -101,8 +108,8 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         return builder.ConnectionString;
     }
 
-    /// <summary>The claim and completion rounds' connections (tests read what is prepared on them).</summary>
-    internal NpgsqlDataSource RoundsDataSource => _roundsDataSource;
+    /// <summary>The claim rounds' connection (tests read what is prepared on it).</summary>
+    internal NpgsqlDataSource ClaimsDataSource => _claimsDataSource;
 
     /// <summary>This store's owner id: in-flight items it claimed carry it.</summary>
     public long OwnerId { get; private set; }
@@ -311,6 +318,9 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stopping.CancelAsync();
         if (_listener is not null) await _listener;
+        // A claim round under way (a refill of the items kept ahead, most likely) ends first: its claim is cancelled
+        // or commits, and what it kept is in the queue below, not left leased to this stopping replica.
+        await Volatile.Read(ref _claimRound);
         // Items claimed ahead that no worker took go back to the queue now, not when the others find them ownerless.
         var kept = new List<InboxItem>();
         while (_ahead.TryDequeue(out var ahead)) kept.Add(ahead.Item);
@@ -331,6 +341,7 @@ public sealed partial class PostgresInbox : IInboxStore, IAsyncDisposable
             await owner.DisposeAsync();
         }
         await _dataSource.DisposeAsync();
-        await _roundsDataSource.DisposeAsync();
+        await _claimsDataSource.DisposeAsync();
+        await _completionsDataSource.DisposeAsync();
     }
 }

@@ -18,8 +18,67 @@ public sealed class PostgresClaimAheadTests(PostgresServer server)
     async Task<(string ConnectionString, ManualClock Clock)> DatabaseAsync() =>
         (await server.ConnectionStringAsync("inbox_ahead", $"t{Guid.NewGuid():n}"), new ManualClock());
 
-    static Task<PostgresInbox> OpenAsync(string connectionString, TimeProvider clock, int ahead) =>
-        PostgresServer.OpenInboxAsync(connectionString, clock, options => options.ClaimAhead = ahead);
+    static Task<PostgresInbox> OpenAsync(string connectionString, TimeProvider clock, int ahead, int maxAhead = 0) =>
+        PostgresServer.OpenInboxAsync(connectionString, clock, options =>
+        {
+            options.ClaimAhead = ahead;
+            options.MaxClaimAhead = maxAhead;
+        });
+
+    [Theory]
+    [InlineData(4, 16, 4, 5, 5, 8)] // full: doubles
+    [InlineData(4, 16, 8, 9, 9, 16)]
+    [InlineData(4, 16, 16, 17, 17, 16)] // bounded
+    [InlineData(4, 16, 16, 17, 9, 16)] // half or more: other replicas took some, the backlog is still there
+    [InlineData(4, 16, 16, 17, 8, 4)] // less: the backlog is gone, back to Inbox:ClaimAhead at once
+    [InlineData(4, 2, 4, 5, 5, 4)] // a bound below ClaimAhead: no growth
+    [InlineData(0, 16, 0, 1, 1, 0)] // off stays off
+    [InlineData(3, 10, 6, 6, 6, 10)]
+    public void ClaimAheadDoublesWhileClaimsComeBackFullUpToItsBound(int ahead, int maxAhead, int current, int asked, int got, int expected) =>
+        Assert.Equal(expected, PostgresInbox.NextAheadSize(new InboxOptions { ClaimAhead = ahead, MaxClaimAhead = maxAhead }, current, asked, got));
+
+    [Fact]
+    public async Task UnderABacklogTheClaimsGrowButAReplicaNeverHoldsMoreThanItsBoundAhead()
+    {
+        var (connectionString, clock) = await DatabaseAsync();
+        var inbox = await OpenAsync(connectionString, clock, ahead: 1, maxAhead: 4);
+        var names = Enumerable.Range(0, 30).Select(i => $"f{i:00}").ToArray();
+        await inbox.EnqueueAsync(names.Select(n => Item(n)).ToArray());
+
+        // One worker: claims one, completes it, claims the next. What this replica holds after each claim is the
+        // worker's item and what is kept for the next worker.
+        var order = new List<string>();
+        var held = new List<long>();
+        for (var i = 0; i < 12; i++)
+        {
+            var item = Assert.Single(await inbox.ClaimAsync(1, Lease, CancellationToken.None));
+            order.Add(item.Alert.Fingerprint);
+            held.Add((await inbox.CountsAsync(CancellationToken.None)).InFlight);
+            Assert.True(await inbox.CompleteAsync(item, "console", CancellationToken.None));
+        }
+        Assert.Equal(names.Take(12), order);
+        // Grown: with Inbox:ClaimAhead alone a claim keeps 1 (2 held at most). Bounded: the worker's item and 4 kept.
+        Assert.Contains(held, h => h >= 4);
+        Assert.All(held, h => Assert.InRange(h, 1, 5));
+
+        // Another replica takes the rest meanwhile; what the first kept goes back when it stops, so all is delivered once.
+        await using var other = await OpenAsync(connectionString, clock, ahead: 0);
+        var rest = new List<string>();
+        foreach (var item in await other.ClaimAsync(30, Lease, CancellationToken.None))
+        {
+            rest.Add(item.Alert.Fingerprint);
+            Assert.True(await other.CompleteAsync(item, "console", CancellationToken.None));
+        }
+        Assert.InRange(rest.Count, 30 - 12 - 5, 30 - 12);
+        await inbox.DisposeAsync();
+        foreach (var item in await other.ClaimAsync(30, Lease, CancellationToken.None))
+        {
+            rest.Add(item.Alert.Fingerprint);
+            Assert.True(await other.CompleteAsync(item, "console", CancellationToken.None));
+        }
+        Assert.Equal(names.Skip(12).Order(), rest.Order());
+        Assert.Equal(30, (await other.CountsAsync(CancellationToken.None)).Delivered);
+    }
 
     [Fact]
     public async Task AClaimKeepsItemsAheadAndTheNextRequestsGetThemEachOnce()

@@ -20,22 +20,20 @@ public sealed class PostgresPreparedStatementTests(PostgresServer server)
         await using var inbox = await PostgresServer.OpenInboxAsync(
             await server.ConnectionStringAsync("inbox_prepared", $"t{Guid.NewGuid():n}"), TimeProvider.System);
         await inbox.EnqueueAsync([Item("p1"), Item("p2")]);
-        // Enough claims that one of the rounds' two connections ran the claim five times (Npgsql prepares at the fifth).
-        for (var i = 0; i < 16; i++)
+        // Enough claims that the claims' connection ran the claim five times (Npgsql prepares at the fifth).
+        for (var i = 0; i < 8; i++)
         {
             foreach (var item in await inbox.ClaimAsync(1, TimeSpan.FromMinutes(1), CancellationToken.None))
                 Assert.True(await inbox.CompleteAsync(item, "console", CancellationToken.None));
         }
         Assert.Equal(2, (await inbox.CountsAsync(CancellationToken.None)).Delivered);
 
-        // The rounds' pool holds two connections at most (a claim round and a completion round): both read now.
+        // The claims' pool holds one connection: every claim ran on it, so it holds the claim's statements prepared.
         var prepared = new List<string>();
-        await using var first = await inbox.RoundsDataSource.OpenConnectionAsync();
-        await using var second = await inbox.RoundsDataSource.OpenConnectionAsync();
-        foreach (var connection in new[] { first, second })
+        await using var connection = await inbox.ClaimsDataSource.OpenConnectionAsync();
+        await using (var command = new NpgsqlCommand("SELECT statement FROM pg_prepared_statements", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
         {
-            await using var command = new NpgsqlCommand("SELECT statement FROM pg_prepared_statements", connection);
-            await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync()) prepared.Add(reader.GetString(0));
         }
         Assert.Contains(prepared, s => s.Contains("pg_try_advisory_xact_lock", StringComparison.Ordinal));
