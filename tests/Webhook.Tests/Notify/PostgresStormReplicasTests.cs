@@ -48,6 +48,16 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
 
     static IEnumerable<string> Pods(int count) => Enumerable.Range(0, count).Select(i => $"api-{i}");
 
+    /// <summary>The pods of one Alertmanager group (key g1), offered in turn to replica a and b: the batch is whole with the last.</summary>
+    static async Task<List<string>> AbsorbOneGroupOnBothAsync((StormGate Gate, ChatService Service) a, (StormGate Gate, ChatService Service) b, int count)
+    {
+        var pods = Pods(count).ToList();
+        for (var i = 0; i < pods.Count; i++)
+            Assert.Equal(StormGate.Absorb.Absorbed, await (i % 2 == 0 ? a : b).Gate.TryAbsorbAsync(
+                Samples.For(Causes.ConfigError, pod: pods[i], groupKey: "g1", groupSize: pods.Count), default));
+        return pods;
+    }
+
     ChatStandIn.SlackPost Top => Assert.Single(_chat.SlackApiAccepted, p => p.ThreadTs is null);
 
     /// <summary>Every pod named in exactly one message of the digest's thread (its own diagnosis).</summary>
@@ -171,10 +181,7 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
         b.Gate.DigestPosted += (_, outcome) => attempts.Enqueue((b, outcome));
         _chat.Script("slack-webhook", 503, times: 1);
 
-        var pods = Pods(4).ToList();
-        for (var i = 0; i < pods.Count; i++)
-            Assert.Equal(StormGate.Absorb.Absorbed, await (i % 2 == 0 ? a : b).Gate.TryAbsorbAsync(
-                Samples.For(Causes.ConfigError, pod: pods[i], groupKey: "g1", groupSize: pods.Count), default));
+        await AbsorbOneGroupOnBothAsync(a, b, 4);
 
         // One replica claimed it and met the 503; it stops (a rollout) while its retry is an hour away.
         await Eventually.True(() => !attempts.IsEmpty, "the first attempt", TimeSpan.FromSeconds(30));
@@ -204,10 +211,7 @@ public sealed class PostgresStormReplicasTests(PostgresServer server) : IAsyncLi
         _chat.Script("slack-webhook", 503, times: 1);
 
         // Both replicas join the batch; the last pod makes the group whole, and one of them claims it and meets the 503.
-        var pods = Pods(4).ToList();
-        for (var i = 0; i < pods.Count; i++)
-            Assert.Equal(StormGate.Absorb.Absorbed, await (i % 2 == 0 ? a : b).Gate.TryAbsorbAsync(
-                Samples.For(Causes.ConfigError, pod: pods[i], groupKey: "g1", groupSize: pods.Count), default));
+        var pods = await AbsorbOneGroupOnBothAsync(a, b, 4);
         await Eventually.True(() => !attempts.IsEmpty, "the first attempt", TimeSpan.FromSeconds(30));
         var poster = Assert.Single(attempts);
         var other = poster == a.Service ? b : a;
