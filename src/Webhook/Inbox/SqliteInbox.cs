@@ -122,8 +122,8 @@ public sealed partial class SqliteInbox : IInboxStore, IAsyncDisposable
 
 /// <summary>
 /// How many items are in each finished state (delivered, superseded, failed, dead). One process owns the file and
-/// every change of state is this inbox's, made under the write gate and counted here after its commit; read by
-/// /status without the gate, hence the lock.
+/// every change of state is this inbox's, made under the write gate and counted here after its commit; /status reads
+/// them under the gate too, for an answer of one moment. The lock keeps a read or a count outside the gate safe.
 /// </summary>
 sealed class FinishedCounts
 {

@@ -298,15 +298,15 @@ public sealed partial class StormGate(string destinationId, string kind, IDigest
         if (entry.Fingerprint is { } fingerprint) _held[fingerprint] = (entry.IdempotencyKey, batch);
     }
 
-    /// <summary>Later items of the batch's alerts may go as far as this process is concerned; with
-    /// <paramref name="finished"/>, the batch is posted or given up and this process forgets it.</summary>
-    private async Task ReleaseAsync(Batch batch, bool finished = true)
+    /// <summary>Later items of the batch's alerts may go as far as this process is concerned, and it forgets the batch
+    /// (posted, given up, left to the store's recovery, or posted by another replica).</summary>
+    private async Task ReleaseAsync(Batch batch)
     {
         await _lock.WaitAsync(CancellationToken.None);
         try
         {
             foreach (var (fingerprint, held) in _held.Where(h => h.Value.Batch == batch).ToList()) _held.Remove(fingerprint);
-            if (finished && _batches.TryGetValue(batch.Id, out var current) && current == batch) _batches.Remove(batch.Id);
+            if (_batches.TryGetValue(batch.Id, out var current) && current == batch) _batches.Remove(batch.Id);
         }
         finally
         {
